@@ -1,0 +1,80 @@
+# `make run` starts the API on an embedded default (SQLite, in-process jobs, mail to the log);
+# `make test` runs ruff, mypy and pytest. Both set up .venv and the system libraries first.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+# cairo and pango render badges; the Noto and DejaVu fonts cover every script attendees use;
+# poppler-utils (pdffonts, pdfimages, pdftoppm) lets the tests read PDFs as a printer would.
+SYSTEM_PACKAGES := libcairo2 libpango-1.0-0 libpangocairo-1.0-0 libpangoft2-1.0-0 fontconfig \
+	fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji poppler-utils
+# The tests also drive the service with curl (the README walk-through) and a real browser, and
+# scan the QR codes they print with zbarimg.
+TEST_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) curl chromium zbar-tools
+# The benchmark compares the engine with rsvg-convert (librsvg).
+BENCH_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) librsvg2-bin
+
+.PHONY: run test test-sqlite test-postgres bench lint typecheck format system-deps test-system-deps bench-system-deps venv clean
+
+venv: $(BIN)/.installed
+
+$(BIN)/.installed: requirements/base.txt requirements/test.txt requirements/dev.txt requirements/prod.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
+		{ echo "Could not create $(VENV): install python3-venv (apt-get install python3-venv)"; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt -r requirements/prod.txt
+	@touch $@
+
+system-deps: PACKAGES = $(SYSTEM_PACKAGES)
+test-system-deps: PACKAGES = $(TEST_SYSTEM_PACKAGES)
+bench-system-deps: PACKAGES = $(BENCH_SYSTEM_PACKAGES)
+system-deps test-system-deps bench-system-deps:
+	@missing=""; \
+	if command -v dpkg-query >/dev/null 2>&1; then \
+		for package in $(PACKAGES); do \
+			dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; \
+		done; \
+	fi; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing system packages:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+		else \
+			echo "Missing system packages:$$missing"; \
+			echo "Install them with: sudo apt-get install$$missing"; \
+		fi; \
+	fi
+
+run: system-deps venv
+	$(BIN)/python manage.py db upgrade
+	$(BIN)/python manage.py run --host $(HOST) --port $(PORT)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: test-system-deps venv lint typecheck
+	$(BIN)/pytest
+
+test-sqlite: test-system-deps venv
+	TEST_DATABASE=sqlite $(BIN)/pytest
+
+test-postgres: test-system-deps venv
+	TEST_DATABASE=postgres $(BIN)/pytest
+
+# Not part of `make test`: about 13 minutes, most of it in the slow baselines.
+bench: bench-system-deps venv
+	$(BIN)/python tests/benchmarks/bench_render.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

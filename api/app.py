@@ -1,0 +1,81 @@
+"""The application factory: config -> extensions -> API blueprint -> errors -> CLI."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from api.config import CONFIGS, check_config
+from api.errors import register_error_handlers, register_jwt_loaders
+from api.extensions import compress, cors, db, jobs, jwt, limiter, mail
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, instance_path=_instance_path())
+    env_name = (config or {}).get("ENV_NAME") or os.environ.get("APP_ENV", "development")
+    app.config.from_object(CONFIGS[env_name])
+    app.config.update(config or {})
+    _default_database(app)
+    check_config(app.config)
+    _configure_logging(app)
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+
+    init_extensions(app)
+    from api.routes import register_routes
+
+    register_routes(app)
+    register_error_handlers(app)
+
+    from api.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _instance_path() -> str:
+    return os.environ.get("INSTANCE_PATH") or str(Path(__file__).resolve().parent.parent / "instance")
+
+
+def _default_database(app: Flask) -> None:
+    if not app.config.get("DATABASE_URL"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'badges.db'}"
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic announces each of its plugins at INFO on every start; migrations themselves still log.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def init_extensions(app: Flask) -> None:
+    import api.models
+    import api.users.events
+    from api.auth.tokens import register_token_callbacks
+
+    db.init_app(app)
+    jwt.init_app(app)
+    register_jwt_loaders(jwt)
+    register_token_callbacks(jwt)
+    mail.init_app(app)
+    cors.init_app(
+        app,
+        resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
+        supports_credentials=app.config["CORS_ALLOW_CREDENTIALS"],
+        expose_headers=["Location", "Content-Disposition", "Link", "Retry-After", "ETag"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "Range"],
+        max_age=600,
+        always_send=False,  # no Origin header, no CORS headers: curl and scripts get plain responses
+    )
+    compress.init_app(app)
+    limiter.init_app(app)
+    jobs.init_app(app)
+    import api.mail.service  # noqa: F401  (registers the mail tasks)

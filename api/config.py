@@ -1,0 +1,157 @@
+"""Configuration read from the environment.
+
+Development needs nothing set: SQLite in the instance folder, in-process jobs, mail to the log.
+Production refuses to start with the development secret.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+DEVELOPMENT_SECRET = "dev-only-secret-change-me-0123456789abcdef"  # noqa: S105 (refused in production)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+class Config:
+    """Defaults shared by every environment; each value can be overridden by the environment."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET)
+    JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY") or SECRET_KEY
+    JWT_ALGORITHM = "HS256"
+    JWT_DECODE_ALGORITHMS = ["HS256"]
+    JWT_TOKEN_LOCATION = ["headers"]
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(seconds=_env_int("JWT_ACCESS_TOKEN_EXPIRES", 900))
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(seconds=_env_int("JWT_REFRESH_TOKEN_EXPIRES", 30 * 86400))
+    JWT_ERROR_MESSAGE_KEY = "detail"
+
+    # None means SQLite in the instance folder (resolved by create_app).
+    DATABASE_URL = os.environ.get("DATABASE_URL")
+    SQL_ECHO = _env_bool("SQL_ECHO", False)
+    # Connections each process keeps to PostgreSQL (more may open briefly under load).
+    DATABASE_POOL_SIZE = _env_int("DATABASE_POOL_SIZE", 5)
+
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024)
+    JSON_BODY_MAX_BYTES = _env_int("JSON_BODY_MAX_BYTES", 1024 * 1024)
+    PER_PAGE_DEFAULT = 20
+    PER_PAGE_MAX = 100
+
+    # How many reverse proxies stand in front (X-Forwarded-For/-Proto/-Host are trusted from that
+    # many hops); rate limits and Link URLs need the client's address and the public host.
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+
+    CORS_ORIGINS = _env_list("CORS_ORIGINS", "http://localhost:4200,http://127.0.0.1:4200")
+    CORS_ALLOW_CREDENTIALS = _env_bool("CORS_ALLOW_CREDENTIALS", False)
+
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIN_SIZE = 500
+    COMPRESS_MIMETYPES = [
+        "application/json",
+        "application/problem+json",
+        "application/yaml",
+        "text/html",
+        "text/plain",
+        "text/css",
+        "application/javascript",
+    ]
+
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Off: Flask-Limiter would put Retry-After on every answer; errors.py sets it on 429s only.
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "10/hour;3/minute")
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "20/hour;5/minute")
+    RATELIMIT_MAIL = os.environ.get("RATELIMIT_MAIL", "10/hour;3/minute")
+
+    # Flask-Mail's own names. No MAIL_SERVER: messages are written to the log.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Badges <no-reply@badges.localhost>")
+    # Flask-Mail suppresses sending when TESTING; here only an unset MAIL_SERVER means "log instead".
+    MAIL_SUPPRESS_SEND = False
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)
+    OUTBOX_BACKOFF_SECONDS = float(os.environ.get("OUTBOX_BACKOFF_SECONDS", "30"))
+    OUTBOX_SENDING_LEASE_SECONDS = _env_int("OUTBOX_SENDING_LEASE_SECONDS", 300)
+    OUTBOX_SWEEP_INTERVAL = float(os.environ.get("OUTBOX_SWEEP_INTERVAL", "30"))
+
+    FRONTEND_URL = os.environ.get("FRONTEND_URL", "http://localhost:4200").rstrip("/")
+    EMAIL_VERIFY_MAX_AGE = _env_int("EMAIL_VERIFY_MAX_AGE", 3 * 86400)
+    PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 3600)
+    PASSWORD_MIN_LENGTH = 10
+    # Argon2id cost; tests lower it, production keeps the library's recommended defaults.
+    ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
+    ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 65536)
+
+    JOBS_RUNNER = os.environ.get("JOBS_RUNNER", "thread")
+    JOBS_THREADS = _env_int("JOBS_THREADS", 2)
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production-0123456789"  # noqa: S105
+    JWT_SECRET_KEY = SECRET_KEY
+    # Limits stay on, high enough not to interfere; the rate-limit tests lower them per test.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_REGISTER = RATELIMIT_LOGIN = RATELIMIT_MAIL = "10000/minute"
+    MAIL_SERVER = None
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    JOBS_RUNNER = "manual"
+    OUTBOX_SWEEP_INTERVAL = 0.0
+    CORS_ORIGINS = ["https://app.example.org"]
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used (for example a default secret in production)."""
+
+
+def check_config(config: dict) -> None:
+    """Refuse settings that are unsafe outside development."""
+    if config.get("ENV_NAME") == "production":
+        for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
+            value = config.get(key) or ""
+            if value == DEVELOPMENT_SECRET or len(value) < 32:
+                raise ConfigError(f"{key} must be set to a random value of at least 32 characters")
+        if "localhost" in config.get("FRONTEND_URL", "") or "127.0.0.1" in config.get("FRONTEND_URL", ""):
+            raise ConfigError(
+                "FRONTEND_URL must be the public address of the web app (mail links point there)"
+            )
+    if config.get("CORS_ALLOW_CREDENTIALS") and "*" in config.get("CORS_ORIGINS", []):
+        raise ConfigError("CORS_ORIGINS cannot be '*' when CORS_ALLOW_CREDENTIALS is on")

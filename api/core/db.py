@@ -1,0 +1,176 @@
+"""SQLAlchemy 2 base, column types, and the session that lives for one app context.
+
+The session factory reads its bind from the current app, so one process can hold several apps
+(tests do) and job threads get their own session inside their own app context.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app
+from flask.globals import app_ctx
+from sqlalchemy import DateTime, MetaData, Uuid, create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite stores no zone, so add it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, uuid.UUID: Uuid}
+
+
+class UUIDPrimaryKey:
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DatabaseState:
+    """What one app holds: its engine, and what sessions bind to (tests swap in a connection)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.bind: Engine | Connection = engine
+        self.join_transaction_mode: Any = "conditional_savepoint"
+
+
+def _app_context_id() -> int:
+    # Outside an app context (scripts, threads not yet in one) fall back to one session per thread.
+    if app_ctx:
+        return id(app_ctx._get_current_object())  # type: ignore[attr-defined]
+    import threading
+
+    return threading.get_ident()
+
+
+class Database:
+    """The unbound extension: `db.session` is a session scoped to the current app context."""
+
+    def __init__(self) -> None:
+        # scoped_session takes any callable that returns a Session, not only a sessionmaker.
+        factory: Any = self._create_session
+        self.session: scoped_session[Session] = scoped_session(factory, scopefunc=_app_context_id)
+
+    def init_app(self, app: Flask) -> None:
+        url = app.config["DATABASE_URL"]
+        engine = make_engine(
+            url, echo=app.config.get("SQL_ECHO", False), pool_size=app.config["DATABASE_POOL_SIZE"]
+        )
+        app.extensions["database"] = DatabaseState(engine)
+        app.teardown_appcontext(self._remove_session)
+
+    def _remove_session(self, exc: BaseException | None) -> None:
+        self.session.remove()
+
+    @staticmethod
+    def state(app: Flask | None = None) -> DatabaseState:
+        return (app or current_app).extensions["database"]
+
+    def _create_session(self) -> Session:
+        state = self.state()
+        return Session(
+            bind=state.bind,
+            expire_on_commit=False,
+            join_transaction_mode=state.join_transaction_mode,
+        )
+
+    @property
+    def engine(self) -> Engine:
+        return self.state().engine
+
+
+def normalize_database_url(url: str) -> str:
+    """Pin PostgreSQL to psycopg2 (SQLAlchemy 2.1 would pick psycopg 3) and accept postgres://."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, echo: bool = False, pool_size: int = 5) -> Engine:
+    url = normalize_database_url(url)
+    options: dict[str, Any] = {"echo": echo, "future": True}
+    if url.startswith("sqlite"):
+        options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            options["poolclass"] = StaticPool
+    else:
+        options["pool_pre_ping"] = True
+        options["pool_size"] = pool_size
+    engine = create_engine(url, **options)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def on_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` once the session's transaction commits; drop it if it rolls back."""
+    session.info.setdefault("on_commit", []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_on_commit_callbacks(session: Session) -> None:
+    for callback in session.info.pop("on_commit", []):
+        callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_on_commit_callbacks(session: Session) -> None:
+    session.info.pop("on_commit", None)

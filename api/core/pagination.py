@@ -1,0 +1,73 @@
+"""List responses: `{items, total, page, per_page}` plus an RFC 8288 Link header."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import current_app, request
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from api.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    page: int
+    per_page: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+# Far past any real list, and small enough that OFFSET never overflows a 64-bit integer.
+MAX_PAGE = 1_000_000
+
+
+def _positive_int(name: str, default: int, maximum: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    # isdigit() alone accepts "²" and other Unicode digits that int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) < 1:
+        raise ValidationError({name: ["Must be a whole number of at least 1."]})
+    if int(raw) > maximum:
+        raise ValidationError({name: [f"Must be at most {maximum}."]})
+    return int(raw)
+
+
+def page_request() -> PageRequest:
+    """Read `page` and `per_page` from the query string; per_page above the cap is a 422."""
+    per_page = _positive_int(
+        "per_page", current_app.config["PER_PAGE_DEFAULT"], current_app.config["PER_PAGE_MAX"]
+    )
+    return PageRequest(page=_positive_int("page", 1, MAX_PAGE), per_page=per_page)
+
+
+def paginate(session: Session, query: Select[Any], page: PageRequest) -> tuple[list[Any], int]:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    items = list(session.scalars(query.limit(page.per_page).offset(page.offset)))
+    return items, total
+
+
+def link_header(page: PageRequest, total: int) -> str:
+    last = max(1, -(-total // page.per_page))
+    links = {"first": 1, "last": last}
+    if page.page > 1:
+        links["prev"] = min(page.page - 1, last)
+    if page.page < last:
+        links["next"] = page.page + 1
+    # Other query arguments (filters) come first and keep their order; paging comes last.
+    args = {k: v for k, v in request.args.items() if k not in {"page", "per_page"}}
+    parts = []
+    for rel, number in links.items():
+        query = urlencode({**args, "page": number, "per_page": page.per_page})
+        parts.append(f'<{request.base_url}?{query}>; rel="{rel}"')
+    return ", ".join(parts)
+
+
+def page_body(items: list[dict[str, Any]], total: int, page: PageRequest) -> dict[str, Any]:
+    return {"items": items, "total": total, "page": page.page, "per_page": page.per_page}

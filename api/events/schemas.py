@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import zoneinfo
+from functools import lru_cache
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from api.core.schemas import LoadSchema, StrictBoolean, TrimmedString, UtcDateTime
+
+# ISO 4217 codes in use.
+_CURRENCY_CODES = (
+    "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD "
+    "CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ "
+    "GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR "
+    "LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN "
+    "PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB "
+    "TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL "
+)
+CURRENCIES = frozenset(_CURRENCY_CODES.split())
+
+
+@lru_cache(maxsize=1)
+def time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    if value not in time_zones():
+        raise ValidationError("Must be an IANA time zone name such as Europe/Berlin or Asia/Singapore.")
+
+
+def validate_currency(value: str) -> None:
+    if value not in CURRENCIES:
+        raise ValidationError("Must be an ISO 4217 currency code such as EUR, USD or SGD.")
+
+
+class EventFields(LoadSchema):
+    name = TrimmedString(validate=validate.Length(max=200))
+    description = fields.String(validate=validate.Length(max=5000))
+    starts_at = UtcDateTime()
+    ends_at = UtcDateTime()
+    timezone = fields.String(validate=validate_timezone)
+    location = fields.String(validate=validate.Length(max=300))
+    currency = fields.String(validate=validate_currency)
+    is_public = StrictBoolean()
+
+    @validates_schema(skip_on_field_errors=False)
+    def ends_after_start(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "starts_at" in data and "ends_at" in data and data["ends_at"] <= data["starts_at"]:
+            raise ValidationError("Must be after starts_at.", "ends_at")
+
+
+class EventCreateSchema(EventFields):
+    name = TrimmedString(required=True, validate=validate.Length(max=200))
+    starts_at = UtcDateTime(required=True)
+    ends_at = UtcDateTime(required=True)
+
+
+class EventUpdateSchema(EventFields):
+    pass
+
+
+class EventSchema(Schema):
+    id = fields.UUID()
+    owner_id = fields.UUID()
+    name = fields.String()
+    description = fields.String()
+    starts_at = UtcDateTime()
+    ends_at = UtcDateTime()
+    timezone = fields.String()
+    location = fields.String()
+    currency = fields.String()
+    is_public = fields.Boolean()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()

@@ -1,0 +1,176 @@
+"""The /api/v1 blueprint, the flask-restx Api, and the request helpers every resource uses.
+
+Resources stay thin: `load(Schema)` the body, call one service function, `respond(...)`.
+Each request commits once, after the handler returns, and rolls back on any error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, current_app, request
+from flask_restx import Api as RestxApi
+from flask_restx import Resource as RestxResource
+from marshmallow import Schema
+from marshmallow import ValidationError as MarshmallowValidationError
+
+from api.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
+from api.extensions import db, limiter
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class Api(RestxApi):
+    def handle_error(self, e: Exception) -> Any:
+        # Give every error back to Flask, so that app-level handlers (ours and Flask-JWT-Extended's)
+        # produce the one problem shape, inside and outside the API alike.
+        raise e
+
+    # openapi.yaml is the contract; flask-restx's generated Swagger 2 specs and root page are off.
+    def _register_specs(self, app_or_blueprint: Any) -> None:
+        pass
+
+    def _register_doc(self, app_or_blueprint: Any) -> None:
+        pass
+
+
+api = Api(blueprint, doc=False, add_specs=False, catch_all_404s=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def commit_on_success(handler: F) -> F:
+    @wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = handler(*args, **kwargs)
+            db.session.commit()
+            return result
+        except BaseException:
+            db.session.rollback()
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Resource(RestxResource):
+    method_decorators = [commit_on_success]
+
+
+def rate_limited(config_key: str) -> Callable[[F], F]:
+    """Limit a handler per client address to the limit in config[config_key], read per request."""
+    # Flask-Limiter's RouteLimit is a decorator whose overloaded __call__ mypy cannot match to F.
+    decorator: Any = limiter.limit(lambda: current_app.config[config_key])
+    return decorator
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into `{"field.sub": ["message", ...]}`."""
+    if isinstance(messages, list):
+        return {prefix or "body": [str(m) for m in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = "body" if key == "_schema" else str(key)
+        path = f"{prefix}.{name}" if prefix and name != "body" else (prefix or name)
+        for field, errors in flatten_messages(value, path).items():
+            flat.setdefault(field, []).extend(errors)
+    return flat
+
+
+def json_body() -> Any:
+    """The request body parsed as JSON: 415 for another type, 413 past the limit, 400 if malformed."""
+    if not request.is_json:
+        raise UnsupportedMediaTypeError(
+            "The request body must be JSON: send Content-Type: application/json.",
+        )
+    limit = current_app.config["JSON_BODY_MAX_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLargeError(
+            f"The JSON body is larger than the limit of {limit} bytes (JSON_BODY_MAX_BYTES)."
+        )
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise PayloadTooLargeError(
+            f"The JSON body is larger than the limit of {limit} bytes (JSON_BODY_MAX_BYTES)."
+        )
+    if not raw.strip():
+        raise BadRequestError(
+            "The request body is empty; a JSON document was expected.", code="malformed_json"
+        )
+    try:
+        document = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadRequestError(
+            f"The request body is not valid JSON: {error}.", code="malformed_json"
+        ) from None
+    except RecursionError:
+        raise BadRequestError("The request body is nested too deeply.", code="malformed_json") from None
+    bad = find_unstorable_string(document)
+    if bad is not None:
+        raise ValidationError(
+            {bad: ["Contains a NUL character or an unpaired surrogate, which cannot be stored."]}
+        )
+    return document
+
+
+# JSON can spell NUL and half a surrogate pair as escapes; PostgreSQL and UTF-8 refuse both.
+_UNSTORABLE = re.compile("[\\x00\\ud800-\\udfff]")
+
+
+def find_unstorable_string(value: Any, path: str = "body") -> str | None:
+    """The path of the first string or key in a JSON document that no database can store."""
+    if isinstance(value, str):
+        return path if _UNSTORABLE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = key if path == "body" else f"{path}.{key}"
+            found = child if _UNSTORABLE.search(key) else find_unstorable_string(item, child)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = find_unstorable_string(item, f"{path}.{index}")
+            if found is not None:
+                return found
+    return None
+
+
+def load(schema: Schema, data: Any = None) -> Any:
+    """Validate the JSON body (or `data`) with a marshmallow schema; 422 with per-field errors."""
+    payload = json_body() if data is None else data
+    try:
+        return schema.load(payload)
+    except MarshmallowValidationError as error:
+        raise ValidationError(flatten_messages(error.messages)) from None
+
+
+def load_each(schema: Schema, items: list[Any]) -> list[Any]:
+    """Validate every item of a JSON array; errors of item i are keyed "i.field", all at once."""
+    loaded, errors = [], {}
+    for index, item in enumerate(items):
+        try:
+            loaded.append(schema.load(item))
+        except MarshmallowValidationError as error:
+            errors.update(flatten_messages(error.messages, str(index)))
+    if errors:
+        raise ValidationError(errors)
+    return loaded
+
+
+def respond(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    # A closing newline, as jsonify writes, keeps curl output readable in a terminal.
+    body = json.dumps(data, ensure_ascii=False) + "\n"
+    response = Response(body, status=status, mimetype="application/json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def no_content() -> Response:
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return response

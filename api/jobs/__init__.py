@@ -1,0 +1,151 @@
+"""The one seam for background work: `jobs.enqueue(name, **kwargs)`.
+
+Runners (JOBS_RUNNER):
+- "thread": a small in-process pool, so `make run` needs no broker. Periodic sweeps run on a timer.
+- "manual": jobs wait in a list until `run_pending()` runs them in the caller's app context; the
+  deterministic runner for tests (like Celery's eager mode, but at a point the test chooses).
+The same task functions serve every runner; job state that matters lives in the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+
+TaskFunction = Callable[..., object]
+T = TypeVar("T", bound=TaskFunction)
+_TASKS: dict[str, TaskFunction] = {}
+_PERIODIC: dict[str, str] = {}
+
+
+def task(name: str, *, every: str | None = None) -> Callable[[T], T]:
+    """Register a task function under `name`; `every` names the config key of its period in seconds."""
+
+    def register(function: T) -> T:
+        _TASKS[name] = function
+        if every:
+            _PERIODIC[name] = every
+        return function
+
+    return register
+
+
+def run_task(name: str, kwargs: dict[str, Any]) -> None:
+    """Run one task in the current app context; a failure is logged, never raised to the runner."""
+    try:
+        _TASKS[name](**kwargs)
+    except Exception:
+        log.exception("Task %s failed", name)
+
+
+class ThreadRunner:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.executor = ThreadPoolExecutor(max_workers=app.config["JOBS_THREADS"], thread_name_prefix="jobs")
+        self.futures: set[Future[None]] = set()
+        self.lock = threading.Lock()
+        self.timers_started = False
+        self.stopped = threading.Event()
+
+    def enqueue(self, name: str, kwargs: dict[str, Any]) -> None:
+        future = self.executor.submit(self._run, name, kwargs)
+        with self.lock:
+            self.futures.add(future)
+        future.add_done_callback(self._forget)
+
+    def _forget(self, future: Future[None]) -> None:
+        with self.lock:
+            self.futures.discard(future)
+
+    def _run(self, name: str, kwargs: dict[str, Any]) -> None:
+        with self.app.app_context():
+            run_task(name, kwargs)
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Block until every queued job has finished (tests and shutdown use it)."""
+        with self.lock:
+            pending = list(self.futures)
+        for future in pending:
+            future.result(timeout=timeout)
+
+    def start_periodic(self) -> None:
+        with self.lock:
+            if self.timers_started:
+                return
+            self.timers_started = True
+        for name, config_key in _PERIODIC.items():
+            interval = float(self.app.config.get(config_key) or 0)
+            if interval > 0:
+                thread = threading.Thread(
+                    target=self._every, args=(name, interval), name=f"periodic-{name}", daemon=True
+                )
+                thread.start()
+
+    def _every(self, name: str, interval: float) -> None:
+        while not self.stopped.wait(interval):
+            self.enqueue(name, {})
+
+    def shutdown(self) -> None:
+        self.stopped.set()
+        self.executor.shutdown(wait=True)
+
+
+class ManualRunner:
+    def __init__(self, app: Flask) -> None:
+        self.pending: list[tuple[str, dict[str, Any]]] = []
+
+    def enqueue(self, name: str, kwargs: dict[str, Any]) -> None:
+        self.pending.append((name, kwargs))
+
+    def run_pending(self) -> int:
+        """Run queued jobs (and jobs they queue) in the current app context; return how many ran."""
+        count = 0
+        while self.pending:
+            name, kwargs = self.pending.pop(0)
+            run_task(name, kwargs)
+            count += 1
+        return count
+
+    def start_periodic(self) -> None:
+        """Periodic jobs are run by hand in this mode."""
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        self.run_pending()
+
+    def shutdown(self) -> None:
+        self.pending.clear()
+
+
+RUNNERS: dict[str, type[ThreadRunner] | type[ManualRunner]] = {
+    "thread": ThreadRunner,
+    "manual": ManualRunner,
+}
+
+
+class JobRunner:
+    """The unbound extension; the app's runner lives in app.extensions["jobs"]."""
+
+    def init_app(self, app: Flask) -> None:
+        kind = app.config["JOBS_RUNNER"]
+        if kind not in RUNNERS:
+            raise RuntimeError(f"JOBS_RUNNER must be one of {sorted(RUNNERS)}, not {kind!r}")
+        runner = RUNNERS[kind](app)
+        app.extensions["jobs"] = runner
+        # Timers start with the first request, not at import or in CLI commands like `db upgrade`.
+        app.before_request(runner.start_periodic)
+
+    @property
+    def runner(self) -> ThreadRunner | ManualRunner:
+        return current_app.extensions["jobs"]
+
+    def enqueue(self, name: str, **kwargs: Any) -> None:
+        if name not in _TASKS:
+            raise KeyError(f"no task named {name!r}")
+        self.runner.enqueue(name, kwargs)

@@ -1,0 +1,203 @@
+"""Stamp attendees onto pages: one cairo PDF surface per output, the template's recorded static
+layer replayed per badge, text and QR codes drawn per attendee, N-up placement by translation."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import BinaryIO
+
+import cairocffi
+
+from api.render.images import PlacedImage, paint_image
+from api.render.qr import draw_qr, vcard
+from api.render.sheets import SheetLayout, draw_crop_marks
+from api.render.svgcheck import substitute
+from api.render.template import CompiledTemplate, Field
+from api.render.text import PlacedText, TextPainter, TextStyle, clean_text
+
+
+@dataclass(frozen=True)
+class FieldOverride:
+    """Per-field options from a job: `size` is in points, whatever units the template uses."""
+
+    family: str | None = None
+    size: float | None = None
+    color: tuple[float, float, float, float] | None = None
+    weight: int | None = None
+
+
+@dataclass(frozen=True)
+class QrSpec:
+    field: str
+    kind: str = "plain"  # "plain": the column's value; "vcard": name, organization and email
+
+
+@dataclass
+class BadgePlan:
+    """Everything that is the same for every badge of a job, resolved before rendering starts."""
+
+    template: CompiledTemplate
+    sheet: SheetLayout
+    columns: Mapping[str, str] = field(default_factory=dict)  # template field -> attendee column
+    constants: Mapping[str, str] = field(default_factory=dict)  # fields not in the list, e.g. event
+    overrides: Mapping[str, FieldOverride] = field(default_factory=dict)
+    background: PlacedImage | None = None
+    qr: QrSpec | None = None
+
+    def values(self, row: Mapping[str, str]) -> dict[str, str]:
+        """The attendee's value for every template field, by the column mapping."""
+        values = dict(self.constants)
+        for name in self.template.placeholders:
+            column = self.columns.get(name, name)
+            if column in row:
+                values[name] = row[column]
+        return values
+
+
+@dataclass(frozen=True)
+class BadgeReport:
+    """What happened to one badge, for the job log: which texts shrank, wrapped or lack glyphs."""
+
+    index: int
+    placed: tuple[tuple[str, PlacedText], ...]
+
+
+@dataclass
+class RenderResult:
+    badges: int = 0
+    pages: int = 0
+    reports: list[BadgeReport] = field(default_factory=list)
+
+
+class BadgeStamper:
+    """Draws badges on one cairo context; text and static layers are prepared once per job."""
+
+    def __init__(self, ctx: cairocffi.Context, plan: BadgePlan) -> None:
+        self.ctx = ctx
+        self.plan = plan
+        self.text = TextPainter(ctx)
+        self.fields = [(spec, _style_for(spec, plan.overrides)) for spec in plan.template.fields]
+        # A field that is exactly one placeholder takes its value directly, without substitution.
+        self.whole_field = [
+            spec.placeholders[0] if spec.template == f"{{{{{spec.placeholders[0]}}}}}" else None
+            for spec in plan.template.fields
+        ]
+        self.slot_matrices: dict[tuple[float, float], tuple[cairocffi.Matrix, list[cairocffi.Matrix]]] = {}
+
+    def _matrices(self, x: float, y: float) -> tuple[cairocffi.Matrix, list[cairocffi.Matrix]]:
+        """The badge's matrix at (x, y) and each field's on top of it, computed once per slot."""
+        matrices = self.slot_matrices.get((x, y))
+        if matrices is None:
+            base = self.ctx.get_matrix()
+            matrices = (base, [cairocffi.Matrix(*spec.matrix).multiply(base) for spec, _ in self.fields])
+            self.slot_matrices[(x, y)] = matrices
+        return matrices
+
+    def stamp(self, row: Mapping[str, str], x: float, y: float) -> tuple[tuple[str, PlacedText], ...]:
+        """Draw one badge with its top-left corner at (x, y) on the current page."""
+        ctx, template = self.ctx, self.plan.template
+        values = self.plan.values(row)
+        ctx.save()
+        ctx.translate(x, y)
+        ctx.rectangle(0, 0, template.width, template.height)
+        ctx.clip()
+        if self.plan.background is not None:
+            paint_image(ctx, self.plan.background, 0, 0, template.width, template.height)
+        ctx.set_source_surface(template.static_layer(over_image=self.plan.background is not None), 0, 0)
+        ctx.paint()
+        base, field_matrices = self._matrices(x, y)
+        placed = []
+        for (spec, style), matrix, whole in zip(self.fields, field_matrices, self.whole_field, strict=True):
+            ctx.set_matrix(matrix)
+            text = values.get(whole, "") if whole is not None else substitute(spec.template, values)
+            placed.append((spec.placeholders[0], self.text.draw(text, style, spec.fit, spec.x, spec.y)))
+        ctx.set_matrix(base)
+        self._draw_qr(values, row)
+        ctx.restore()
+        return tuple(placed)
+
+    def _draw_qr(self, values: Mapping[str, str], row: Mapping[str, str]) -> None:
+        box, spec = self.plan.template.qr, self.plan.qr
+        if box is None or spec is None:
+            return
+        if spec.kind == "vcard":
+            data = vcard(values.get("name", ""), values.get("organization", ""), values.get("email", ""))
+        else:
+            data = clean_text(row.get(self.plan.columns.get(spec.field, spec.field), ""))
+        if not data:
+            return
+        self.ctx.save()
+        self.ctx.transform(cairocffi.Matrix(*box.matrix))
+        draw_qr(self.ctx, data, box.x, box.y, box.size)
+        self.ctx.restore()
+
+
+def _style_for(spec: Field, overrides: Mapping[str, FieldOverride]) -> TextStyle:
+    override = next((overrides[name] for name in spec.placeholders if name in overrides), None)
+    if override is None:
+        return spec.style
+    # The field draws in the template's units; a size in points is divided by the units' scale.
+    xx, yx, xy, yy = spec.matrix[:4]
+    points_per_unit = math.sqrt(abs(xx * yy - xy * yx)) or 1.0
+    return replace(
+        spec.style,
+        family=override.family or spec.style.family,
+        size=override.size / points_per_unit if override.size else spec.style.size,
+        color=override.color or spec.style.color,
+        weight=override.weight or spec.style.weight,
+    )
+
+
+def render_pdf(
+    plan: BadgePlan,
+    rows: Iterable[Mapping[str, str]],
+    output: BinaryIO | str,
+    *,
+    on_badge: Callable[[int], None] | None = None,
+) -> RenderResult:
+    """Write every badge into one PDF; fonts and images are embedded once for the whole file."""
+    sheet = plan.sheet
+    surface = cairocffi.PDFSurface(output, sheet.page_width, sheet.page_height)
+    surface.set_metadata(cairocffi.PDF_METADATA_CREATOR, "Badge service")
+    ctx = cairocffi.Context(surface)
+    stamper = BadgeStamper(ctx, plan)
+    slots = sheet.slots()
+    result = RenderResult()
+    for index, row in enumerate(rows):
+        slot = index % len(slots)
+        if slot == 0 and index:
+            _finish_page(ctx, sheet)
+            result.pages += 1
+        placed = stamper.stamp(row, *slots[slot])
+        result.reports.append(BadgeReport(index, placed))
+        result.badges += 1
+        if on_badge is not None:
+            on_badge(index)
+    if result.badges:
+        _finish_page(ctx, sheet)
+        result.pages += 1
+    surface.finish()
+    return result
+
+
+def _finish_page(ctx: cairocffi.Context, sheet: SheetLayout) -> None:
+    if sheet.crop_marks:
+        draw_crop_marks(ctx, sheet)
+    ctx.show_page()
+
+
+def render_png(plan: BadgePlan, row: Mapping[str, str], *, dpi: float = 150) -> bytes:
+    """One badge as a PNG at `dpi`, white behind transparent parts, for previews."""
+    template = plan.template
+    scale = dpi / 72
+    width, height = max(1, round(template.width * scale)), max(1, round(template.height * scale))
+    surface = cairocffi.ImageSurface(cairocffi.FORMAT_RGB24, width, height)
+    ctx = cairocffi.Context(surface)
+    ctx.set_source_rgb(1, 1, 1)
+    ctx.paint()
+    ctx.scale(scale, scale)
+    BadgeStamper(ctx, plan).stamp(row, 0, 0)
+    png: bytes = surface.write_to_png()
+    return png

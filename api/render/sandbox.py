@@ -1,0 +1,225 @@
+"""Render in a child process with CPU, memory, output-size and wall-clock limits.
+
+An uploaded SVG can still be a bomb after svgcheck's counting: nested patterns with tiny tiles,
+filters over huge areas, pathological paths. The child process gets hard limits from the kernel
+(setrlimit), so such a template fails with a clear reason within seconds and the service process
+never notices. Splitting one job across processes was measured and rejected: on this project's
+2-core machines, joining chunk PDFs costs more than rendering them (see the README).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import signal
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from api.render.errors import LimitExceededError, RenderInputError
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    cpu_seconds: int = 120
+    memory_bytes: int = 2 * 1024**3  # address space: fonts are mapped, so leave room
+    output_bytes: int = 1024**3
+    wall_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
+class RenderTask:
+    """Everything a child needs, picklable: the template source, not a compiled template."""
+
+    template_svg: bytes | None
+    template_id: str | None
+    options: Mapping[str, Any]
+    rows: list[dict[str, str]]
+    columns: list[str]
+    output_path: str
+    background: bytes | None = None
+
+
+@dataclass
+class RenderSummary:
+    badges: int = 0
+    pages: int = 0
+    warnings: list[tuple[int, str, str]] = field(default_factory=list)  # (index, field, message)
+
+
+def run_render(
+    task: RenderTask,
+    limits: SandboxLimits | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> RenderSummary:
+    """Render `task` in a fresh child process under `limits`; raise RenderInputError on any refusal."""
+    result: RenderSummary = run_limited(
+        _render_task, task, limits=limits or SandboxLimits(), on_progress=on_progress
+    )
+    return result
+
+
+def run_limited(
+    function: Callable[..., Any],
+    *args: Any,
+    limits: SandboxLimits,
+    on_progress: Callable[[int], None] | None = None,
+) -> Any:
+    """Call `function(report, *args)` in a spawned child under `limits` and return its result.
+
+    `report(n)` in the child sends progress to `on_progress` in the parent.
+    """
+    context = multiprocessing.get_context("spawn")
+    parent_end, child_end = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(child_end, limits, function, args), daemon=True)
+    process.start()
+    child_end.close()
+    try:
+        return _collect(process, parent_end, limits, on_progress)
+    finally:
+        parent_end.close()
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+
+
+def _collect(
+    process: Any, messages: Connection, limits: SandboxLimits, on_progress: Callable[[int], None] | None
+) -> Any:
+    deadline = time.monotonic() + limits.wall_seconds
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            process.kill()
+            raise LimitExceededError(
+                f"rendering took longer than {limits.wall_seconds:g} seconds", location="render"
+            )
+        if messages.poll(min(remaining, 0.5)):
+            try:
+                kind, payload = messages.recv()
+            except EOFError:
+                break
+            if kind == "progress" and on_progress is not None:
+                on_progress(payload)
+            elif kind == "done":
+                return payload
+            elif kind == "refused":
+                raise RenderInputError(payload[0], location=payload[1])
+            elif kind == "limit":
+                raise LimitExceededError(payload[0], location=payload[1])
+            elif kind == "failed":
+                raise RuntimeError(f"rendering failed in the child process:\n{payload}")
+        elif not process.is_alive():
+            break
+    process.join(5)
+    raise _death_reason(process.exitcode, limits)
+
+
+def _death_reason(exitcode: int | None, limits: SandboxLimits) -> RenderInputError:
+    if exitcode == -signal.SIGXCPU or exitcode == -signal.SIGKILL:
+        return LimitExceededError(
+            f"rendering needed more than {limits.cpu_seconds} s of CPU", location="render"
+        )
+    if exitcode == -signal.SIGXFSZ:
+        return LimitExceededError(f"the output grew past {limits.output_bytes} bytes", location="render")
+    return LimitExceededError(f"the rendering process stopped (exit code {exitcode})", location="render")
+
+
+def _child(
+    messages: Connection, limits: SandboxLimits, function: Callable[..., Any], args: tuple[Any, ...]
+) -> None:
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 2))
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    def report(count: int) -> None:
+        messages.send(("progress", count))
+
+    try:
+        messages.send(("done", function(report, *args)))
+    except LimitExceededError as error:
+        messages.send(("limit", (error.message, error.location)))
+    except RenderInputError as error:
+        messages.send(("refused", (error.message, error.location)))
+    except MemoryError:
+        messages.send(
+            ("limit", (f"rendering needed more than {limits.memory_bytes} bytes of memory", "render"))
+        )
+    except OSError as error:
+        # Python ignores SIGXFSZ, so the file-size limit arrives as a failed write (EFBIG),
+        # which cairo reports as a write error.
+        if "WRITE_ERROR" not in str(error):
+            messages.send(("failed", traceback.format_exc()))
+        else:
+            messages.send(("limit", (f"the output grew past {limits.output_bytes} bytes", "render")))
+    except Exception:
+        messages.send(("failed", traceback.format_exc()))
+    finally:
+        messages.close()
+
+
+def _render_task(report: Callable[[int], None], task: RenderTask) -> RenderSummary:
+    from api.render.builtin import built_in_template, make_plan
+    from api.render.document import render_pdf
+    from api.render.template import compile_template
+
+    template = (
+        compile_template(task.template_svg)
+        if task.template_svg
+        else built_in_template(task.template_id or "")
+    )
+    plan = make_plan(template, task.options, columns_available=task.columns, background=task.background)
+
+    def on_badge(index: int) -> None:
+        if (index + 1) % 100 == 0:
+            report(index + 1)
+
+    result = render_pdf(plan, task.rows, task.output_path, on_badge=on_badge)
+    report(result.badges)
+    summary = RenderSummary(result.badges, result.pages)
+    for badge in result.reports:
+        for name, placed in badge.placed:
+            if placed.unknown_glyphs:
+                summary.warnings.append(
+                    (badge.index, name, f"{placed.unknown_glyphs} character(s) have no glyph")
+                )
+            if placed.ellipsized:
+                summary.warnings.append((badge.index, name, "too long for its box; shortened"))
+    return summary
+
+
+def check_template(svg: bytes, limits: SandboxLimits | None = None) -> dict[str, Any]:
+    """Compile an uploaded template in a limited child; return its size and fields."""
+    summary: dict[str, Any] = run_limited(
+        _compile_task, svg, limits=limits or SandboxLimits(cpu_seconds=20, wall_seconds=40)
+    )
+    return summary
+
+
+def _compile_task(report: Callable[[int], None], svg: bytes) -> dict[str, Any]:
+    import cairocffi
+
+    from api.render.template import compile_template
+
+    template = compile_template(svg)
+    # Recording keeps patterns and filters as descriptions; rasterising once, as a preview will,
+    # makes their real cost happen here, under the limits.
+    scale = 96 / 72
+    surface = cairocffi.ImageSurface(
+        cairocffi.FORMAT_ARGB32, round(template.width * scale) or 1, round(template.height * scale) or 1
+    )
+    context = cairocffi.Context(surface)
+    context.scale(scale, scale)
+    context.set_source_surface(template.static)
+    context.paint()
+    surface.flush()
+    return {
+        "width": template.width,
+        "height": template.height,
+        "fields": template.placeholders,
+        "has_qr": template.qr is not None,
+    }

@@ -1,0 +1,363 @@
+"""Badge sizes and the sheets they are printed on, in PostScript points (y grows downwards, as in cairo).
+
+A sheet is one badge per page (the page is the badge: badge printers) or a grid of badges centred
+on A4, Letter or A3 paper, with margins, gaps and crop marks. The `sheet` job option picks one by
+preset name or describes one as an object; `resolve_sheet` turns either into a `SheetLayout`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import cairocffi
+
+from api.render.errors import RenderInputError
+
+MM = 72 / 25.4
+INCH = 72.0
+
+DEFAULT_MARGIN = 10 * MM
+DEFAULT_GAP = 5 * MM
+MAX_GRID_SIDE = 20
+
+CROP_MARK_LENGTH = 4 * MM
+CROP_MARK_MIN_LENGTH = 2 * MM
+CROP_MARK_OFFSET = 1 * MM
+CROP_MARK_LINE_WIDTH = 0.25
+
+# Two A6 badges are exactly as wide as A4; rounding in points must not make them "not fit".
+_TOLERANCE = 1e-6
+
+_Segment = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class BadgeSize:
+    """A badge's trimmed size."""
+
+    name: str
+    width: float
+    height: float
+
+
+BADGE_SIZES: dict[str, BadgeSize] = {
+    "a6": BadgeSize("a6", 105 * MM, 148 * MM),
+    "4x3in": BadgeSize("4x3in", 4 * INCH, 3 * INCH),
+    "cr80": BadgeSize("cr80", 85.6 * MM, 54 * MM),
+}
+
+PAGE_SIZES: dict[str, tuple[float, float]] = {
+    "a4": (210 * MM, 297 * MM),
+    "letter": (8.5 * INCH, 11 * INCH),
+    "a3": (297 * MM, 420 * MM),
+}
+_PAGE_LABELS = {"a4": "A4", "letter": "Letter", "a3": "A3"}
+
+GRID_PRESETS: dict[str, tuple[str, int, int]] = {
+    "a4-2x2": ("a4", 2, 2),
+    "a4-2x4": ("a4", 2, 4),
+    "a4-3x3": ("a4", 3, 3),
+    "letter-2x3": ("letter", 2, 3),
+    "letter-2x4": ("letter", 2, 4),
+    "a3-3x3": ("a3", 3, 3),
+}
+AUTO_PRESETS: dict[str, str] = {"auto-a4": "a4", "auto-letter": "letter", "auto-a3": "a3"}
+SHEET_PRESETS: tuple[str, ...] = ("one-per-page", *GRID_PRESETS, *AUTO_PRESETS)
+
+_OBJECT_KEYS = ("page", "landscape", "columns", "rows", "margin_mm", "gap_mm", "crop_marks")
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    """Where badges go on a page: a grid of equal badges with `gap` between them, centred on the page."""
+
+    page_width: float
+    page_height: float
+    columns: int
+    rows: int
+    margin: float
+    gap: float
+    crop_marks: bool
+    badge_width: float
+    badge_height: float
+
+    @property
+    def badges_per_page(self) -> int:
+        """How many badges one page holds."""
+        return self.columns * self.rows
+
+    @property
+    def grid_width(self) -> float:
+        """Width of the badges and the gaps between them."""
+        return self.columns * self.badge_width + (self.columns - 1) * self.gap
+
+    @property
+    def grid_height(self) -> float:
+        """Height of the badges and the gaps between them."""
+        return self.rows * self.badge_height + (self.rows - 1) * self.gap
+
+    def slots(self) -> list[tuple[float, float]]:
+        """Top-left corner of each badge, row by row."""
+        left = (self.page_width - self.grid_width) / 2
+        top = (self.page_height - self.grid_height) / 2
+        return [
+            (left + column * (self.badge_width + self.gap), top + row * (self.badge_height + self.gap))
+            for row in range(self.rows)
+            for column in range(self.columns)
+        ]
+
+
+def resolve_badge_size(name: str) -> BadgeSize:
+    """The badge size preset called `name` ("a6", "4x3in", "cr80")."""
+    try:
+        return BADGE_SIZES[name]
+    except (KeyError, TypeError):
+        known = ", ".join(BADGE_SIZES)
+        raise RenderInputError(f"unknown badge size {name!r}; use one of {known}", location="badge") from None
+
+
+def resolve_sheet(spec: str | dict[str, Any], badge: BadgeSize) -> SheetLayout:
+    """The layout for the `sheet` option: a preset name or an object, checked against the badge size.
+
+    Grid presets ("a4-2x2", ...) use the page in portrait, or in landscape when that leaves more
+    room, with 10 mm margins and 5 mm gaps, shrunk evenly (down to none, as on pre-perforated card)
+    when the grid needs the room. "auto-*" presets keep those margins and gaps and put as many
+    badges on the page as fit, in portrait or landscape. The object form is taken literally: its
+    orientation, margins and gaps.
+    """
+    if isinstance(spec, dict):
+        return _sheet_from_object(spec, badge)
+    if spec == "one-per-page":
+        # No margins, so no room for crop marks: the page edges are the cuts.
+        return SheetLayout(badge.width, badge.height, 1, 1, 0.0, 0.0, False, badge.width, badge.height)
+    if isinstance(spec, str) and spec in GRID_PRESETS:
+        return _grid_preset(spec, badge)
+    if isinstance(spec, str) and spec in AUTO_PRESETS:
+        return _auto_preset(AUTO_PRESETS[spec], badge)
+    raise RenderInputError(
+        f"unknown sheet {spec!r}; use one of {', '.join(SHEET_PRESETS)} "
+        f"or an object with {', '.join(_OBJECT_KEYS)}",
+        location="sheet",
+    )
+
+
+def _page_size(page: str, landscape: bool) -> tuple[float, float]:
+    width, height = PAGE_SIZES[page]
+    return (height, width) if landscape else (width, height)
+
+
+def _fit_count(length: float, badge: float, margin: float, gap: float) -> int:
+    """How many badges fit side by side along `length` of paper."""
+    count = math.floor((length - 2 * margin + gap + _TOLERANCE) / (badge + gap))
+    return max(0, min(MAX_GRID_SIDE, count))
+
+
+def _spacing_scale(page: tuple[float, float], columns: int, rows: int, badge: BadgeSize) -> float:
+    """The share of the default margins and gaps the grid leaves room for (negative: no fit)."""
+    scales = []
+    for length, count, size in ((page[0], columns, badge.width), (page[1], rows, badge.height)):
+        spare = length - count * size
+        spare = 0.0 if -_TOLERANCE < spare < 0 else spare
+        scales.append(spare / (2 * DEFAULT_MARGIN + (count - 1) * DEFAULT_GAP))
+    return min(1.0, *scales)
+
+
+def _grid_preset(name: str, badge: BadgeSize) -> SheetLayout:
+    page, columns, rows = GRID_PRESETS[name]
+    # max() keeps the first of equals, so the page stays portrait unless landscape leaves more room.
+    scale, landscape = max(
+        (
+            (_spacing_scale(_page_size(page, is_landscape), columns, rows, badge), is_landscape)
+            for is_landscape in (False, True)
+        ),
+        key=lambda option: option[0],
+    )
+    if scale < 0:
+        raise _preset_does_not_fit(name, badge)
+    width, height = _page_size(page, landscape)
+    margin, gap = DEFAULT_MARGIN * scale, DEFAULT_GAP * scale
+    return SheetLayout(width, height, columns, rows, margin, gap, True, badge.width, badge.height)
+
+
+def _auto_preset(page: str, badge: BadgeSize) -> SheetLayout:
+    options = []
+    for landscape in (False, True):
+        width, height = _page_size(page, landscape)
+        columns = _fit_count(width, badge.width, DEFAULT_MARGIN, DEFAULT_GAP)
+        rows = _fit_count(height, badge.height, DEFAULT_MARGIN, DEFAULT_GAP)
+        options.append((columns * rows, width, height, columns, rows))
+    count, width, height, columns, rows = max(options, key=lambda option: option[0])
+    if count == 0:
+        raise RenderInputError(
+            f"a {_mm(badge.width)} x {_mm(badge.height)} mm badge does not fit on {_PAGE_LABELS[page]} "
+            f"with {_mm(DEFAULT_MARGIN)} mm margins, portrait or landscape",
+            location="sheet",
+        )
+    margin, gap = DEFAULT_MARGIN, DEFAULT_GAP
+    return SheetLayout(width, height, columns, rows, margin, gap, True, badge.width, badge.height)
+
+
+def _preset_does_not_fit(name: str, badge: BadgeSize) -> RenderInputError:
+    page, columns, rows = GRID_PRESETS[name]
+    width, height = PAGE_SIZES[page]
+    fits = [
+        (_fit_count(w, badge.width, 0, 0), _fit_count(h, badge.height, 0, 0), orientation)
+        for w, h, orientation in ((width, height, "portrait"), (height, width, "landscape"))
+    ]
+    most_columns, most_rows, orientation = max(fits, key=lambda fit: fit[0] * fit[1])
+    return RenderInputError(
+        f"a {_mm(badge.width)} x {_mm(badge.height)} mm badge does not fit the {name} sheet: "
+        f"a {columns} x {rows} grid on {_PAGE_LABELS[page]} has cells of at most "
+        f"{_mm(width / columns)} x {_mm(height / rows)} mm "
+        f"({_mm(height / columns)} x {_mm(width / rows)} mm landscape), even with no margins or gaps; "
+        f"at most {most_columns} x {most_rows} fits ({orientation})",
+        location="sheet",
+    )
+
+
+def _sheet_from_object(spec: dict[str, Any], badge: BadgeSize) -> SheetLayout:
+    unknown = [key for key in spec if key not in _OBJECT_KEYS]
+    if unknown:
+        raise RenderInputError(
+            f"unknown key {unknown[0]!r}; a sheet object takes {', '.join(_OBJECT_KEYS)}",
+            location=f"sheet.{unknown[0]}",
+        )
+    page = spec.get("page", "a4")
+    if not isinstance(page, str) or page not in PAGE_SIZES:
+        raise RenderInputError(f"page must be one of {', '.join(PAGE_SIZES)}", location="sheet.page")
+    landscape = _flag(spec, "landscape", default=False)
+    width, height = _page_size(page, landscape)
+    limit = min(width, height) / 4
+    margin = _length(spec, "margin_mm", default=DEFAULT_MARGIN, limit=limit)
+    gap = _length(spec, "gap_mm", default=DEFAULT_GAP, limit=limit)
+    most_columns = _fit_count(width, badge.width, margin, gap)
+    most_rows = _fit_count(height, badge.height, margin, gap)
+    columns = _grid_side(spec, "columns") or max(most_columns, 1)
+    rows = _grid_side(spec, "rows") or max(most_rows, 1)
+    crop_marks = _flag(spec, "crop_marks", default=True)
+    layout = SheetLayout(width, height, columns, rows, margin, gap, crop_marks, badge.width, badge.height)
+    if columns > most_columns or rows > most_rows:
+        label = _PAGE_LABELS[page] + (" landscape" if landscape else "")
+        raise _grid_does_not_fit(layout, label, most_columns, most_rows)
+    return layout
+
+
+def _grid_does_not_fit(layout: SheetLayout, page: str, most_columns: int, most_rows: int) -> RenderInputError:
+    cell_width = (layout.page_width - 2 * layout.margin - (layout.columns - 1) * layout.gap) / layout.columns
+    cell_height = (layout.page_height - 2 * layout.margin - (layout.rows - 1) * layout.gap) / layout.rows
+    cell = f"{_mm(max(cell_width, 0))} x {_mm(max(cell_height, 0))} mm"
+    fits = f"at most {most_columns} x {most_rows} fits" if most_columns and most_rows else "not even one fits"
+    return RenderInputError(
+        f"a {_mm(layout.badge_width)} x {_mm(layout.badge_height)} mm badge does not fit a "
+        f"{layout.columns} x {layout.rows} grid on {page} with {_mm(layout.margin)} mm margins and "
+        f"{_mm(layout.gap)} mm gaps (each cell is {cell}): "
+        f"{fits}",
+        location="sheet",
+    )
+
+
+def _flag(spec: dict[str, Any], key: str, *, default: bool) -> bool:
+    value = spec.get(key, default)
+    if not isinstance(value, bool):
+        raise RenderInputError(f"{key} must be true or false", location=f"sheet.{key}")
+    return value
+
+
+def _length(spec: dict[str, Any], key: str, *, default: float, limit: float) -> float:
+    """A length given in millimetres, returned in points."""
+    if key not in spec:
+        return default
+    value = spec[key]
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not is_number or not math.isfinite(value) or not 0 <= value * MM <= limit + _TOLERANCE:
+        raise RenderInputError(
+            f"{key} must be a number of millimetres from 0 to {_mm(limit)} (a quarter of the page)",
+            location=f"sheet.{key}",
+        )
+    return float(value) * MM
+
+
+def _grid_side(spec: dict[str, Any], key: str) -> int | None:
+    if key not in spec:
+        return None
+    value = spec[key]
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_GRID_SIDE:
+        raise RenderInputError(
+            f"{key} must be a whole number from 1 to {MAX_GRID_SIDE}", location=f"sheet.{key}"
+        )
+    return value
+
+
+def _mm(points: float) -> str:
+    """Points as millimetres for messages: "105", "85.6"."""
+    return f"{points / MM:.1f}".removesuffix(".0")
+
+
+def draw_crop_marks(ctx: cairocffi.Context, layout: SheetLayout) -> None:
+    """Stroke thin black marks at every badge corner, in the margins and gaps, as one path.
+
+    Each mark carries a badge edge outwards, starting 1 mm from the corner, 4 mm long or shorter
+    so that it stays 1 mm clear of the next badge; marks under 2 mm are left out. A sheet without
+    margins or gaps (one-per-page, A6 four-up on A4) therefore gets none: the paper edges are the cuts.
+    """
+    if not layout.crop_marks:
+        return
+    segments = sorted(_crop_mark_segments(layout))
+    if not segments:
+        return
+    ctx.save()
+    ctx.new_path()
+    for x0, y0, x1, y1 in segments:
+        ctx.move_to(x0, y0)
+        ctx.line_to(x1, y1)
+    ctx.set_source_rgb(0, 0, 0)
+    ctx.set_line_width(CROP_MARK_LINE_WIDTH)
+    ctx.set_line_cap(cairocffi.LINE_CAP_BUTT)
+    ctx.stroke()
+    ctx.restore()
+
+
+def _crop_mark_segments(layout: SheetLayout) -> set[_Segment]:
+    """Every badge's marks; neighbours share their marks in a gap, so the set keeps one of each."""
+    segments: set[_Segment] = set()
+    last_column, last_row = layout.columns - 1, layout.rows - 1
+    for index, (x, y) in enumerate(layout.slots()):
+        row, column = divmod(index, layout.columns)
+        right, bottom = x + layout.badge_width, y + layout.badge_height
+        lengths = (
+            _mark_length(x if column == 0 else layout.gap),
+            _mark_length(y if row == 0 else layout.gap),
+            _mark_length(layout.page_width - right if column == last_column else layout.gap),
+            _mark_length(layout.page_height - bottom if row == last_row else layout.gap),
+        )
+        segments.update(_badge_marks(x, y, right, bottom, lengths))
+    return segments
+
+
+def _mark_length(room: float) -> float:
+    """How long a mark can be in `room` points of paper beside a badge, keeping 1 mm clear at both ends."""
+    length = min(CROP_MARK_LENGTH, room - 2 * CROP_MARK_OFFSET)
+    return length if length >= CROP_MARK_MIN_LENGTH else 0.0
+
+
+def _badge_marks(
+    left: float, top: float, right: float, bottom: float, lengths: tuple[float, float, float, float]
+) -> list[_Segment]:
+    """The eight marks around one badge; `lengths` are for the left, top, right and bottom sides."""
+    to_left, to_top, to_right, to_bottom = lengths
+    near = CROP_MARK_OFFSET
+    marks: list[_Segment] = []
+    for y in (top, bottom):
+        if to_left:
+            marks.append((left - near - to_left, y, left - near, y))
+        if to_right:
+            marks.append((right + near, y, right + near + to_right, y))
+    for x in (left, right):
+        if to_top:
+            marks.append((x, top - near - to_top, x, top - near))
+        if to_bottom:
+            marks.append((x, bottom + near, x, bottom + near + to_bottom))
+    # Rounded to a thousandth of a point so the two copies of a shared mark compare equal.
+    return [(round(x0, 3), round(y0, 3), round(x1, 3), round(y1, 3)) for x0, y0, x1, y1 in marks]

@@ -1,0 +1,228 @@
+"""Compile an SVG badge template once: a recorded static layer plus the boxes that vary per attendee.
+
+CairoSVG draws the template into a cairo RecordingSurface (vector operations kept, replayed per
+badge for almost nothing). While it draws, a hook takes every <text>: one holding a `{{column}}`
+placeholder becomes a Field that remembers the exact transformation CairoSVG had built for it
+(viewBox, ancestors' and its own transforms), and static text is drawn right away with Pango, so
+fixed labels in any script are shaped too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import cairocffi
+from cairosvg.colors import color as parse_color
+from cairosvg.helpers import size as svg_size
+from cairosvg.helpers import transform as apply_transform
+from cairosvg.parser import Tree
+from cairosvg.surface import PDFSurface as CairoSvgPdfSurface
+from cairosvg.url import fetch as fetch_data_url
+
+from api.render.errors import RenderInputError
+from api.render.svgcheck import SvgLimits, check_svg, placeholders_in
+from api.render.text import Anchor, FitRule, TextPainter, TextStyle
+
+CSS_PIXELS_PER_INCH = 96
+MAX_SIDE = 500 * 72 / 25.4  # points; A3 is 420 mm, nothing worn or printed as a badge is bigger
+_WEIGHT_NAMES = {"normal": 400, "bold": 700, "bolder": 700, "lighter": 300}
+
+
+@dataclass(frozen=True)
+class Field:
+    """A <text> with placeholders: drawn per attendee with `matrix` set, at (x, y) in its own units."""
+
+    template: str
+    placeholders: tuple[str, ...]
+    matrix: tuple[float, float, float, float, float, float]
+    x: float
+    y: float
+    style: TextStyle
+    fit: FitRule
+
+
+@dataclass(frozen=True)
+class QrBox:
+    """A rectangle marked `data-qr`: where the QR code goes, in its own units."""
+
+    matrix: tuple[float, float, float, float, float, float]
+    x: float
+    y: float
+    size: float
+
+
+@dataclass
+class CompiledTemplate:
+    width: float  # points
+    height: float
+    static: cairocffi.RecordingSurface
+    fields: list[Field] = field(default_factory=list)
+    qr: QrBox | None = None
+    # The SVG again, kept only when it has elements marked data-background: a job that brings a
+    # background image needs the static layer without them (the template's own base colour would
+    # hide the image), recorded on first use so text-only jobs do not pay for it.
+    source_with_background: bytes | None = None
+    _static_over_image: cairocffi.RecordingSurface | None = None
+
+    def static_layer(self, over_image: bool) -> cairocffi.RecordingSurface:
+        if not over_image or self.source_with_background is None:
+            return self.static
+        if self._static_over_image is None:
+            recording = _draw(self.source_with_background, _RecordingSvgSurfaceOverImage).cairo
+            assert isinstance(recording, cairocffi.RecordingSurface)
+            self._static_over_image = recording
+        return self._static_over_image
+
+    @property
+    def placeholders(self) -> list[str]:
+        """Every field name the template uses, in order of first use."""
+        seen: dict[str, None] = {}
+        for text_field in self.fields:
+            seen.update(dict.fromkeys(text_field.placeholders))
+        return list(seen)
+
+
+def only_data_urls(url: str, resource_type: str) -> Any:
+    """CairoSVG's url_fetcher: embedded data only; svgcheck has already refused anything else."""
+    if not url.lower().startswith("data:"):
+        raise RenderInputError(f"external reference {url[:60]!r} is not allowed", location="template")
+    return fetch_data_url(url, resource_type)
+
+
+def compile_template(data: bytes, limits: SvgLimits | None = None) -> CompiledTemplate:
+    """Validate an SVG template and record its static layer; raise RenderInputError when it is refused."""
+    check_svg(data, limits)
+    surface = _draw(data, _RecordingSvgSurface)
+    recording = surface.cairo
+    assert isinstance(recording, cairocffi.RecordingSurface)
+    template = CompiledTemplate(surface.width, surface.height, recording, surface.fields, surface.qr)
+    if surface.has_background_elements:
+        template.source_with_background = data
+    return template
+
+
+def _draw(data: bytes, surface_class: type[_RecordingSvgSurface]) -> _RecordingSvgSurface:
+    try:
+        tree = Tree(bytestring=data, url_fetcher=only_data_urls, unsafe=False)
+        return surface_class(tree, None, CSS_PIXELS_PER_INCH)
+    except RenderInputError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError, ZeroDivisionError) as error:
+        # CairoSVG reports malformed geometry and units with plain Python errors.
+        raise RenderInputError(f"the SVG cannot be drawn: {error}", location="template") from None
+
+
+class _RecordingSvgSurface(CairoSvgPdfSurface):
+    """CairoSVG drawing into a RecordingSurface (in points, as for PDF) and handing text to Pango."""
+
+    def _create_surface(self, width: float, height: float) -> tuple[cairocffi.RecordingSurface, float, float]:
+        if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
+            raise RenderInputError("each side must be more than 0 and at most 500 mm", location="template")
+        self.fields: list[Field] = []
+        self.qr: QrBox | None = None
+        self.has_background_elements = False
+        recording = cairocffi.RecordingSurface(cairocffi.CONTENT_COLOR_ALPHA, (0, 0, width, height))
+        return recording, width, height
+
+    skip_background = False
+
+    def draw(self, node: Any) -> None:
+        if node.get("data-background") is not None:
+            self.has_background_elements = True
+            if self.skip_background:
+                return
+        if node.tag == "text":
+            self._text(node)
+        elif node.get("data-qr") is not None:
+            self._qr_box(node)
+        else:
+            super().draw(node)
+
+    def _text(self, node: Any) -> None:
+        content = " ".join("".join(node.element.etree_element.itertext()).split())
+        self.context.save()
+        apply_transform(self, node.get("transform"), transform_origin=node.get("transform-origin"))
+        x, y = _position(self, node)
+        style, fit = _text_style(self, node)
+        names = tuple(placeholders_in(content))
+        if names:
+            self.fields.append(Field(content, names, tuple(self.context.get_matrix()), x, y, style, fit))
+        elif content and node.get("visibility") != "hidden" and node.get("display") != "none":
+            TextPainter(self.context).draw(content, style, fit, x, y)
+        self.context.restore()
+
+    def _qr_box(self, node: Any) -> None:
+        self.context.save()
+        apply_transform(self, node.get("transform"), transform_origin=node.get("transform-origin"))
+        width, height = svg_size(self, node.get("width"), "x"), svg_size(self, node.get("height"), "y")
+        x, y = svg_size(self, node.get("x"), "x"), svg_size(self, node.get("y"), "y")
+        side = min(width, height)
+        # Centred in the marked rectangle, square.
+        self.qr = QrBox(
+            tuple(self.context.get_matrix()), x + (width - side) / 2, y + (height - side) / 2, side
+        )
+        self.context.restore()
+
+
+def _position(surface: Any, node: Any) -> tuple[float, float]:
+    """The text's x and y, taken from its first <tspan> when the <text> itself has none."""
+    x, y = node.get("x"), node.get("y")
+    for child in node.element.etree_element:
+        x = x if x is not None else child.get("x")
+        y = y if y is not None else child.get("y")
+    first = lambda value: (value or "0").replace(",", " ").split()[0]  # noqa: E731
+    return svg_size(surface, first(x), "x"), svg_size(surface, first(y), "y")
+
+
+def _text_style(surface: Any, node: Any) -> tuple[TextStyle, FitRule]:
+    font_size = svg_size(surface, node.get("font-size", "16px"))
+    anchor: Anchor = (
+        node.get("text-anchor", "start") if node.get("text-anchor") in ("start", "middle", "end") else "start"
+    )
+    red, green, blue, alpha = parse_color(node.get("fill", "black"), float(node.get("fill-opacity", 1)))
+    alpha *= float(node.get("opacity", 1))
+    style = TextStyle(
+        family=node.get("font-family", "Noto Sans").replace("'", "").replace('"', ""),
+        size=font_size,
+        weight=_weight(node.get("font-weight", "normal")),
+        italic=node.get("font-style") in ("italic", "oblique"),
+        color=(red, green, blue, alpha),
+        anchor=anchor,
+    )
+    return style, _fit_rule(surface, node, font_size)
+
+
+def _fit_rule(surface: Any, node: Any, font_size: float) -> FitRule:
+    max_width = node.get("data-max-width")
+    min_size = node.get("data-min-size")
+    try:
+        max_lines = int(node.get("data-max-lines", 2))
+    except ValueError:
+        raise RenderInputError("data-max-lines must be a whole number", location="template") from None
+    if not 1 <= max_lines <= 6:
+        raise RenderInputError("data-max-lines must be between 1 and 6", location="template")
+    wrap = node.get("data-wrap", "up")
+    if wrap not in ("up", "center", "down"):
+        raise RenderInputError("data-wrap must be up, center or down", location="template")
+    return FitRule(
+        max_width=svg_size(surface, max_width) if max_width else None,
+        max_lines=max_lines,
+        min_size=svg_size(surface, min_size) if min_size else None,
+        wrap=wrap,
+    )
+
+
+def _weight(value: str) -> int:
+    if value in _WEIGHT_NAMES:
+        return _WEIGHT_NAMES[value]
+    try:
+        return min(900, max(100, round(int(value) / 100) * 100))
+    except ValueError:
+        return 400
+
+
+class _RecordingSvgSurfaceOverImage(_RecordingSvgSurface):
+    """The same drawing, leaving out the template's own background for a job's background image."""
+
+    skip_background = True

@@ -1,0 +1,298 @@
+"""Attendee text laid out with Pango: shaping, bidi, font fallback, and fitting a box.
+
+CairoSVG draws text a glyph at a time with cairo's toy API, which cannot join Arabic, reorder
+right-to-left runs or fall back to another font for a missing glyph. Pango does all three, on the
+same cairo context, so variable text goes through here.
+
+Fitting: a name that is too wide first shrinks; when shrinking would take it below the minimum
+size it wraps (up to `max_lines`) at the largest size that fits; at the minimum size and still too
+long, the last line is ellipsized. Text never leaves its box.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import cairocffi
+import pangocairocffi
+import pangocffi
+from pangocffi import Alignment, EllipsizeMode, WrapMode
+
+# Pango's C API, called directly: pangocffi's wrapper objects cost more than the layout itself
+# when a job lays out tens of thousands of names.
+_pango = pangocffi.pango
+_ffi = pangocffi.ffi
+_SCALE = 1024  # PANGO_SCALE: Pango units per user-space unit
+
+Anchor = Literal["start", "middle", "end"]
+
+_SPACES = re.compile(" {2,}")
+_SIZE_STEPS = 24
+_PREPARED_MAX = 2048
+_WEIGHTS = {100, 200, 300, 350, 380, 400, 500, 600, 700, 800, 900, 1000}
+
+
+# After the requested family, the Noto family for each script, so that a name in any script is set
+# in a matching design (fontconfig alone falls back to DejaVu for Arabic and Hebrew). Emoji are left
+# to fontconfig: listing the emoji font here makes Pango take digits and spaces from it.
+SCRIPT_FALLBACKS = (
+    "Noto Sans",
+    "Noto Sans Arabic",
+    "Noto Sans Hebrew",
+    "Noto Sans Devanagari",
+    "Noto Sans Thai",
+    "Noto Sans CJK JP",
+)
+
+
+def with_fallbacks(family: str) -> str:
+    """A Pango family list: the requested families first, then the script fallbacks."""
+    requested = [name.strip() for name in family.split(",") if name.strip()]
+    extra = [name for name in SCRIPT_FALLBACKS if name not in requested]
+    return ", ".join(requested + extra)
+
+
+def _needs_script_fallbacks(text: str) -> bool:
+    """False when every character is Latin, Greek, Cyrillic or common punctuation: the families a
+    template names cover those, and a list of fallbacks makes each layout almost twice as slow."""
+    return any(
+        ord(character) >= 0x0590
+        and not (0x1E00 <= ord(character) <= 0x1EFF or 0x2000 <= ord(character) <= 0x20CF)
+        for character in text
+    )
+
+
+def clean_text(value: str) -> str:
+    """NFC-normalise and drop control characters; line breaks and tabs become spaces.
+
+    Format characters (zero-width joiners, bidi marks) stay: emoji sequences and Indic and
+    Arabic shaping need them. Case is never changed.
+    """
+    text = unicodedata.normalize("NFC", value)
+    if text.isprintable() and "  " not in text and text == text.strip():
+        return text  # the common case, without a pass per character
+    kept = (
+        " " if ch in "\t\r\n" else ch for ch in text if ch in "\t\r\n" or unicodedata.category(ch) != "Cc"
+    )
+    # Runs of spaces collapse; other spaces (a no-break space keeping "Dr. X" together) stay.
+    return _SPACES.sub(" ", "".join(kept)).strip()
+
+
+@dataclass(frozen=True)
+class TextStyle:
+    family: str = "Noto Sans"
+    size: float = 24.0
+    weight: int = 400
+    italic: bool = False
+    color: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 1.0)
+    anchor: Anchor = "middle"
+
+
+@dataclass(frozen=True)
+class FitRule:
+    """The box a text must stay inside; `max_width` None means no fitting at all."""
+
+    max_width: float | None = None
+    max_lines: int = 2
+    min_size: float | None = None
+    # Which way extra lines go from the single line's baseline: "up" keeps the last line where
+    # the one line would have been (names above a rule), "down" keeps the first, "center" splits.
+    wrap: Literal["up", "center", "down"] = "up"
+
+    def minimum(self, size: float) -> float:
+        return self.min_size if self.min_size is not None else max(6.0, size * 0.5)
+
+
+@dataclass(frozen=True)
+class PlacedText:
+    """What was drawn: for logs (unknown glyphs means a font is missing) and for tests."""
+
+    text: str
+    size: float
+    lines: int
+    width: float
+    unknown_glyphs: int
+    ellipsized: bool = field(default=False)
+
+
+class Layout:
+    """A PangoLayout and what we ask of it, through the C API."""
+
+    __slots__ = ("_size", "pointer")
+
+    def __init__(self, pointer: Any, size_buffer: Any) -> None:
+        self.pointer = pointer
+        self._size = size_buffer
+
+    def extent(self) -> tuple[float, float]:
+        """Logical width and height, in user-space units."""
+        _pango.pango_layout_get_size(self.pointer, self._size, self._size + 1)
+        return self._size[0] / _SCALE, self._size[1] / _SCALE
+
+    @property
+    def width(self) -> float:
+        return self.extent()[0]
+
+    def constrain(self, max_width: float, lines: int, wrap: WrapMode) -> None:
+        _pango.pango_layout_set_width(self.pointer, round(max_width * _SCALE))
+        _pango.pango_layout_set_wrap(self.pointer, wrap.value)
+        _pango.pango_layout_set_ellipsize(self.pointer, EllipsizeMode.END.value)
+        # A negative height is a line count for Pango: past it the last line is ellipsized.
+        _pango.pango_layout_set_height(self.pointer, -lines)
+
+    def line_count(self) -> int:
+        return int(_pango.pango_layout_get_line_count(self.pointer))
+
+    def box_width(self) -> float | None:
+        width = _pango.pango_layout_get_width(self.pointer)
+        return None if width < 0 else width / _SCALE
+
+
+class TextPainter:
+    """Lays out and draws text on one cairo context; reuses one Pango context for every badge."""
+
+    def __init__(self, ctx: cairocffi.Context) -> None:
+        self.ctx = ctx
+        self.cairo_pointer = pangocairocffi.ffi.cast("cairo_t *", ctx._pointer)
+        self.pango = pangocairocffi.create_context(ctx)
+        options = cairocffi.FontOptions()
+        # Unhinted metrics: the same text gets the same width in the PDF and the PNG preview.
+        options.set_hint_metrics(cairocffi.HINT_METRICS_OFF)
+        options.set_hint_style(cairocffi.HINT_STYLE_NONE)
+        pangocairocffi.set_font_options(self.pango, pangocairocffi.ffi.cast("void *", options._pointer))
+        self.size_buffer = _ffi.new("int[2]")
+        self.descriptions: dict[tuple[str, int, bool, bool], Any] = {}
+        # Texts that repeat (the event name on every badge, organisations, roles) are laid out once.
+        self.prepared: dict[
+            tuple[str, TextStyle, FitRule], tuple[Layout | None, PlacedText, float, float]
+        ] = {}
+
+    def _description(self, style: TextStyle, needs_fallbacks: bool) -> Any:
+        key = (style.family, style.weight if style.weight in _WEIGHTS else 400, style.italic, needs_fallbacks)
+        description = self.descriptions.get(key)
+        if description is None:
+            description = _ffi.gc(_pango.pango_font_description_new(), _pango.pango_font_description_free)
+            family = with_fallbacks(key[0]) if needs_fallbacks else key[0]
+            _pango.pango_font_description_set_family(description, family.encode())
+            _pango.pango_font_description_set_weight(description, key[1])
+            style_value = pangocffi.Style.ITALIC if key[2] else pangocffi.Style.NORMAL
+            _pango.pango_font_description_set_style(description, style_value.value)
+            self.descriptions[key] = description
+        return description
+
+    def layout(self, text: str, style: TextStyle, size: float) -> Layout:
+        pointer = _ffi.gc(_pango.pango_layout_new(self.pango.pointer), pangocffi.gobject.g_object_unref)
+        description = self._description(style, _needs_script_fallbacks(text))
+        # Absolute size: user-space units (points in a PDF), whatever resolution Pango assumes.
+        # The layout copies the description, so the shared one can be resized for the next.
+        _pango.pango_font_description_set_absolute_size(description, round(size * _SCALE))
+        _pango.pango_layout_set_font_description(pointer, description)
+        # set_text, never markup: "<b>" in a name is printed as typed.
+        encoded = text.encode("utf-8")
+        _pango.pango_layout_set_text(pointer, encoded, len(encoded))
+        return Layout(pointer, self.size_buffer)
+
+    def measure(self, text: str, style: TextStyle, fit: FitRule) -> tuple[Layout, PlacedText]:
+        """Choose the size and line breaks for `text` in `fit`; draw nothing."""
+        layout = self.layout(text, style, style.size)
+        width = layout.width
+        if fit.max_width is None or width <= fit.max_width:
+            return layout, self._placed(layout, text, style.size, width, lines=1)
+        minimum = min(fit.minimum(style.size), style.size)
+        single_line_size = style.size * fit.max_width / width
+        if single_line_size >= minimum or fit.max_lines <= 1:
+            # Unhinted widths scale almost linearly: aim just under, so one check usually suffices.
+            start = max(single_line_size * 0.997, minimum)
+            layout, size = self._shrink_to_width(text, style, fit.max_width, start, minimum)
+            layout.constrain(fit.max_width, 1, WrapMode.WORD_CHAR)
+            return layout, self._placed(layout, text, size, min(layout.width, fit.max_width), lines=1)
+        size = self._largest_wrapped_size(text, style, fit, minimum)
+        layout = self.layout(text, style, size)
+        layout.constrain(fit.max_width, fit.max_lines, WrapMode.WORD_CHAR)
+        return layout, self._placed(layout, text, size, layout.width, lines=layout.line_count())
+
+    def _shrink_to_width(
+        self, text: str, style: TextStyle, max_width: float, size: float, minimum: float
+    ) -> tuple[Layout, float]:
+        # Width is not exactly proportional to size (kerning, rounding): check, and nudge down.
+        layout = self.layout(text, style, size)
+        for _ in range(4):
+            width = layout.width
+            if width <= max_width or size <= minimum:
+                break
+            size = max(minimum, size * max_width / width * 0.998)
+            layout = self.layout(text, style, size)
+        return layout, size
+
+    def _largest_wrapped_size(self, text: str, style: TextStyle, fit: FitRule, minimum: float) -> float:
+        low, high = minimum, style.size
+        if not self._fits_wrapped(text, style, fit, low):
+            return low
+        for _ in range(_SIZE_STEPS):
+            middle = (low + high) / 2
+            if self._fits_wrapped(text, style, fit, middle):
+                low = middle
+            else:
+                high = middle
+            if high - low < 0.05:
+                break
+        return low
+
+    def _fits_wrapped(self, text: str, style: TextStyle, fit: FitRule, size: float) -> bool:
+        assert fit.max_width is not None
+        layout = self.layout(text, style, size)
+        _pango.pango_layout_set_width(layout.pointer, round(fit.max_width * _SCALE))
+        _pango.pango_layout_set_wrap(layout.pointer, WrapMode.WORD.value)
+        # A single word wider than the box would be broken mid-word: that is not a fit.
+        return layout.line_count() <= fit.max_lines and layout.width <= fit.max_width + 0.01
+
+    def _placed(self, layout: Layout, text: str, size: float, width: float, lines: int) -> PlacedText:
+        unknown = int(_pango.pango_layout_get_unknown_glyphs_count(layout.pointer))
+        ellipsized = bool(_pango.pango_layout_is_ellipsized(layout.pointer))
+        return PlacedText(text, size, lines, width, unknown, ellipsized)
+
+    def draw(self, text: str, style: TextStyle, fit: FitRule, x: float, y: float) -> PlacedText:
+        """Draw `text` on the baseline `y`, anchored at `x`; extra lines go as `fit.wrap` says."""
+        key = (text, style, fit)
+        prepared = self.prepared.get(key)
+        if prepared is None:
+            prepared = self._prepare(text, style, fit)
+            if len(self.prepared) >= _PREPARED_MAX:
+                # Drop the oldest: memory stays flat however many different names a job has.
+                del self.prepared[next(iter(self.prepared))]
+            self.prepared[key] = prepared
+        layout, placed, offset_x, offset_y = prepared
+        if layout is not None:
+            # Sets the colour and the current point; callers set their own before drawing again.
+            self.ctx.set_source_rgba(*style.color)
+            self.ctx.move_to(x + offset_x, y + offset_y)
+            pangocairocffi.pangocairo.pango_cairo_show_layout(self.cairo_pointer, layout.pointer)
+        return placed
+
+    def _prepare(
+        self, text: str, style: TextStyle, fit: FitRule
+    ) -> tuple[Layout | None, PlacedText, float, float]:
+        """Lay out once: the layout, what was placed, and where its top-left goes from (x, y)."""
+        text = clean_text(text)
+        layout, placed = self.measure(text, style, fit)
+        if not text:
+            return None, placed, 0.0, 0.0
+        box = layout.box_width()
+        if box is not None:
+            _pango.pango_layout_set_alignment(layout.pointer, _ALIGNMENT[style.anchor].value)
+        else:
+            box = placed.width
+        offset_x = {"start": 0.0, "middle": -box / 2, "end": -box}[style.anchor]
+        baseline = _pango.pango_layout_get_baseline(layout.pointer) / _SCALE
+        shift = 0.0
+        if placed.lines > 1:
+            line_height = layout.extent()[1] / placed.lines
+            shift = (placed.lines - 1) * line_height * _WRAP_SHIFT[fit.wrap]
+        return layout, placed, offset_x, -baseline - shift
+
+
+_ALIGNMENT = {"start": Alignment.LEFT, "middle": Alignment.CENTER, "end": Alignment.RIGHT}
+_WRAP_SHIFT = {"up": 1.0, "center": 0.5, "down": 0.0}

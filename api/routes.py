@@ -1,0 +1,15 @@
+"""The one list of mounted namespaces: importing a resources module registers its namespace."""
+
+from flask import Flask
+
+from api.http import blueprint
+
+
+def register_routes(app: Flask) -> None:
+    from api.auth import resources as auth_resources  # noqa: F401
+    from api.events import resources as events_resources  # noqa: F401
+    from api.service import resources as service_resources  # noqa: F401
+    from api.tickets import resources as tickets_resources  # noqa: F401
+    from api.users import resources as users_resources  # noqa: F401
+
+    app.register_blueprint(blueprint)

@@ -1,0 +1,94 @@
+"""Service endpoints: health, the OpenAPI contract, and Swagger UI."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flask import Response, current_app, url_for
+from sqlalchemy import text
+
+from api.extensions import db
+from api.http import Resource, api, respond
+
+ns = api.namespace("service", path="/", description="Health and the API contract")
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
+
+
+def load_spec() -> dict[str, Any]:
+    spec = current_app.extensions.get("openapi_spec")
+    if spec is None:
+        spec = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+        current_app.extensions["openapi_spec"] = spec
+    return spec
+
+
+def check_database() -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as error:  # any failure means "down"; the reason helps an operator
+        db.session.rollback()
+        return {"status": "down", "error": type(error).__name__}
+    return {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+
+@ns.route("/health")
+class Health(Resource):
+    def get(self) -> Response:
+        """Report whether the service and the database answer."""
+        checks = {
+            "database": check_database(),
+            "jobs": {"status": "ok", "runner": current_app.config["JOBS_RUNNER"]},
+        }
+        healthy = all(check["status"] == "ok" for check in checks.values())
+        return respond(
+            {"status": "ok" if healthy else "unavailable", "checks": checks}, 200 if healthy else 503
+        )
+
+
+@ns.route("/openapi.yaml")
+class OpenApiYaml(Resource):
+    def get(self) -> Response:
+        """The API contract as YAML."""
+        return Response(SPEC_PATH.read_bytes(), mimetype="application/yaml")
+
+
+@ns.route("/openapi.json")
+class OpenApiJson(Resource):
+    def get(self) -> Response:
+        """The API contract as JSON."""
+        return Response(json.dumps(load_spec()), mimetype="application/json")
+
+
+@ns.route("/docs")
+class Docs(Resource):
+    def get(self) -> Response:
+        """Swagger UI for the contract."""
+        # Swagger UI's files ship with flask-restx, which serves them at /swaggerui: no CDN needed.
+        assets = url_for("restx_doc.static", filename="").rstrip("/")
+        spec_url = url_for("api.service_open_api_json")
+        page = SWAGGER_PAGE.replace("{assets}", assets).replace("{spec_url}", spec_url)
+        return Response(page, mimetype="text/html")
+
+
+SWAGGER_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Badge service API</title>
+  <link rel="stylesheet" href="{assets}/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="{assets}/swagger-ui-bundle.js"></script>
+  <script>
+    window.ui = SwaggerUIBundle({url: "{spec_url}", dom_id: "#swagger-ui", deepLinking: true});
+  </script>
+</body>
+</html>
+"""

@@ -1,0 +1,55 @@
+"""Small HTTP details: headers that belong on some answers and not on others, proxies."""
+
+from __future__ import annotations
+
+from tests.conftest import bearer, make_test_app
+from tests.factories import DEFAULT_PASSWORD
+
+
+def test_retry_after_is_only_sent_with_a_429(client, user):
+    response = client.post("/api/v1/auth/login", json={"email": user.email, "password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 200
+    assert "Retry-After" not in response.headers
+
+
+def test_no_content_answers_carry_no_content_type(client, tokens):
+    response = client.post("/api/v1/auth/logout", headers=bearer(tokens["access_token"]))
+
+    assert response.status_code == 204
+    assert "Content-Type" not in response.headers
+    assert response.get_data() == b""
+
+
+def test_behind_a_proxy_limits_count_per_forwarded_client(database_url, monkeypatch):
+    app = make_test_app(database_url, PROXY_COUNT=1, RATELIMIT_LOGIN="1/minute")
+    client = app.test_client()
+    body = {"email": "nobody@example.org", "password": "wrong password"}
+
+    def attempt(address: str) -> int:
+        return client.post("/api/v1/auth/login", json=body, headers={"X-Forwarded-For": address}).status_code
+
+    # Two clients behind the same proxy each get their own budget.
+    assert [attempt("203.0.113.7"), attempt("203.0.113.7"), attempt("198.51.100.9")] == [401, 429, 401]
+
+
+def test_behind_a_proxy_links_use_the_public_host(database_url, transaction):
+    from api.core.db import Database
+    from tests.factories import UserFactory
+
+    app = make_test_app(database_url, PROXY_COUNT=1)
+    # Share the test's transaction, so this second app sees the admin the factory flushed.
+    Database.state(app).bind = transaction
+    Database.state(app).join_transaction_mode = "create_savepoint"
+    admin = UserFactory(admin=True)
+    client = app.test_client()
+    token = client.post("/api/v1/auth/login", json={"email": admin.email, "password": DEFAULT_PASSWORD})
+    headers = {
+        **bearer(token.get_json()["access_token"]),
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "badges.example.org",
+    }
+
+    response = client.get("/api/v1/users", headers=headers)
+
+    assert response.headers["Link"].startswith("<https://badges.example.org/api/v1/users?")

@@ -1,0 +1,225 @@
+"""vCard text, and QR codes drawn into a PDF: vectors only, and they scan back to their data."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections import Counter
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import cairocffi
+import pypdf
+import pytest
+import segno
+from PIL import Image
+
+from api.render.errors import RenderInputError
+from api.render.qr import Color, draw_qr, vcard
+
+PAGE = 200.0
+QR_LEFT, QR_TOP, QR_SIZE = 20.0, 20.0, 160.0
+
+
+@pytest.fixture(scope="module")
+def zbarimg() -> str:
+    path = shutil.which("zbarimg")
+    if path is None:
+        pytest.fail("zbarimg is missing: apt-get install zbar-tools")
+    return path
+
+
+def draw_into_pdf(tmp_path: Path, data: str, *, background: Color | None = None, **options: Any) -> Path:
+    """One 200 pt page with the QR code in a 160 pt square, on an optional background colour."""
+    pdf = tmp_path / "qr.pdf"
+    surface = cairocffi.PDFSurface(str(pdf), PAGE, PAGE)
+    ctx = cairocffi.Context(surface)
+    if background:
+        ctx.set_source_rgb(*background)
+        ctx.paint()
+    draw_qr(ctx, data, QR_LEFT, QR_TOP, QR_SIZE, **options)
+    surface.finish()
+    return pdf
+
+
+def rasterise(pdf: Path, dpi: int) -> Path:
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-singlefile", pdf, pdf.with_suffix("")], check=True)
+    return pdf.with_suffix(".png")
+
+
+def scan(zbarimg: str, png: Path) -> str:
+    """What a scanner reads; --raw prints the data and a newline."""
+    result = subprocess.run([zbarimg, "--quiet", "--raw", png], capture_output=True, check=True)
+    return result.stdout.decode("utf-8").removesuffix("\n")
+
+
+def test_a_vcard_has_crlf_lines_and_the_name_exactly_as_written():
+    card = vcard("Ada Lovelace", "Analytical Engines Ltd", "ada@example.org")
+
+    assert card == (
+        "BEGIN:VCARD\r\n"
+        "VERSION:3.0\r\n"
+        "N:Lovelace;Ada;;;\r\n"
+        "FN:Ada Lovelace\r\n"
+        "ORG:Analytical Engines Ltd\r\n"
+        "EMAIL:ada@example.org\r\n"
+        "END:VCARD\r\n"
+    )
+
+
+def test_a_vcard_leaves_out_an_empty_organisation_and_email():
+    card = vcard("Ada Lovelace")
+
+    assert "ORG" not in card
+    assert "EMAIL" not in card
+    assert card.endswith("FN:Ada Lovelace\r\nEND:VCARD\r\n")
+
+
+def test_a_vcard_escapes_backslashes_commas_semicolons_and_line_breaks():
+    card = vcard("King, Jr.; Martin", "R&D; Tools\\Labs,\r\nBerlin\nMitte\rOst", "a;b@example.org")
+
+    lines = card.split("\r\n")
+    assert "FN:King\\, Jr.\\; Martin" in lines
+    assert "N:Martin;King\\, Jr.\\;;;;" in lines
+    assert "ORG:R&D\\; Tools\\\\Labs\\,\\nBerlin\\nMitte\\nOst" in lines
+    assert "EMAIL:a\\;b@example.org" in lines
+    assert "\n" not in card.replace("\r\n", "")
+    assert "\r" not in card.replace("\r\n", "")
+
+
+@pytest.mark.parametrize(
+    ("name", "structured"),
+    [
+        ("Ada Lovelace", "Lovelace;Ada"),
+        ("Nguyễn Thị Minh Khai", "Khai;Nguyễn Thị Minh"),
+        ("  Ada   Lovelace ", "Lovelace;Ada"),
+        ("محمد", "محمد;"),
+        ("张伟", "张伟;"),
+        ("王 小明", "王 小明;"),
+        ("김 민준", "김 민준;"),
+    ],
+)
+def test_a_vcard_takes_the_last_word_as_family_name_except_in_east_asian_names(name, structured):
+    lines = vcard(name).split("\r\n")
+
+    assert f"N:{structured};;;" in lines
+    assert f"FN:{name}" in lines
+
+
+def test_a_vcard_needs_a_name():
+    with pytest.raises(RenderInputError) as caught:
+        vcard("  ", "FOSSASIA")
+
+    assert caught.value.location == "qr"
+
+
+def test_a_drawn_qr_code_has_no_raster_image(tmp_path):
+    pdf = draw_into_pdf(tmp_path, "https://eventyay.com/e/abc123")
+
+    listing = subprocess.run(["pdfimages", "-list", pdf], capture_output=True, text=True, check=True)
+
+    header, _rule, *rows = listing.stdout.splitlines()
+    assert header.startswith("page")
+    assert rows == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "https://eventyay.com/e/abc123?ticket=42",
+        "12345678901234567890",
+        "Nguyễn Thị Minh Khai",
+        "محمد",
+        "张伟",
+        "Søren Łukasz",
+        "🎉 Ana",
+    ],
+)
+def test_a_drawn_qr_code_scans_back_to_its_data(tmp_path, zbarimg, data):
+    png = rasterise(draw_into_pdf(tmp_path, data), 300)
+
+    assert scan(zbarimg, png) == data
+
+
+def test_a_vcard_survives_the_round_trip_through_a_qr_code(tmp_path, zbarimg):
+    card = vcard("Nguyễn Thị Minh Khai", "FOSSASIA; Hà Nội", "khai@example.org")
+
+    png = rasterise(draw_into_pdf(tmp_path, card, error="q"), 300)
+
+    assert scan(zbarimg, png) == card
+
+
+def test_the_quiet_zone_is_painted_white_so_a_dark_badge_still_scans(tmp_path, zbarimg):
+    png = rasterise(draw_into_pdf(tmp_path, "Søren", background=(0.1, 0.1, 0.3)), 300)
+
+    assert scan(zbarimg, png) == "Søren"
+
+
+def sample_modules(png: Path, count: int, origin: float, module: float, dpi: int) -> list[list[int]]:
+    """Read a count x count grid of modules back from the picture: 1 where the module's centre is dark."""
+    centres = [int((origin + (index + 0.5) * module) * dpi / 72) for index in range(count)]
+    with Image.open(png) as image:
+        grey = image.convert("L")
+        return [[int(grey.getpixel((x, y)) < 128) for x in centres] for y in centres]
+
+
+@pytest.mark.parametrize("has_quiet_zone", [True, False], ids=["quiet-zone", "no-quiet-zone"])
+def test_the_symbol_fills_its_square_module_for_module(tmp_path, has_quiet_zone):
+    data = "https://eventyay.com/e/abc123"
+    expected = [list(row) for row in segno.make(data, error="m", micro=False).matrix]
+    border = 4 if has_quiet_zone else 0
+    count = len(expected) + 2 * border
+    if has_quiet_zone:
+        blank = [0] * count
+        expected = [blank] * 4 + [[0] * 4 + row + [0] * 4 for row in expected] + [blank] * 4
+
+    background = (0.2, 0.2, 0.2) if has_quiet_zone else None
+    pdf = draw_into_pdf(tmp_path, data, background=background, quiet_zone=has_quiet_zone)
+
+    assert sample_modules(rasterise(pdf, 144), count, QR_LEFT, QR_SIZE / count, 144) == expected
+
+
+def test_the_modules_take_the_given_colour(tmp_path):
+    pdf = draw_into_pdf(tmp_path, "colour", color=(0.0, 0.2, 0.6))
+
+    with Image.open(rasterise(pdf, 72)) as image:
+        # The top-left finder pattern's outer ring starts 4 modules in; its corner module is dark.
+        module = QR_SIZE / (21 + 8)
+        corner = int(QR_LEFT + 4.5 * module)
+        assert image.convert("RGB").getpixel((corner, corner)) == pytest.approx((0, 51, 153), abs=2)
+
+
+def test_the_modules_are_one_path_of_horizontal_runs_filled_once(tmp_path):
+    data = "https://eventyay.com/e/abc123"
+    matrix = segno.make(data, error="m", micro=False).matrix
+    runs = sum(1 for row in matrix for is_dark, _ in groupby(row) if is_dark)
+    dark_modules = sum(sum(row) for row in matrix)
+
+    reader = pypdf.PdfReader(draw_into_pdf(tmp_path, data))
+    content = pypdf.generic.ContentStream(reader.pages[0].get_contents(), reader)
+    operators = Counter(operator for _, operator in content.operations)
+
+    # One closed rectangle per run; two fills: the white square, then all the modules.
+    assert operators[b"h"] == runs < dark_modules
+    assert operators[b"f"] == 2
+
+
+def test_data_too_long_for_any_qr_code_is_refused_with_its_length():
+    surface = cairocffi.PDFSurface(None, PAGE, PAGE)
+
+    with pytest.raises(RenderInputError, match="1000 characters \\(3000 bytes") as caught:
+        draw_qr(cairocffi.Context(surface), "张" * 1000, 0, 0, PAGE)
+
+    assert caught.value.location == "qr"
+    assert "QR code" in caught.value.message
+
+
+@pytest.mark.parametrize(("data", "error"), [("", "m"), ("data", "x")], ids=["no-data", "unknown-level"])
+def test_empty_data_and_unknown_error_levels_are_refused(data, error):
+    surface = cairocffi.PDFSurface(None, PAGE, PAGE)
+
+    with pytest.raises(RenderInputError) as caught:
+        draw_qr(cairocffi.Context(surface), data, 0, 0, PAGE, error=error)
+
+    assert caught.value.location == "qr"
