@@ -3,7 +3,7 @@
     .venv/bin/python tests/benchmarks/bench_render.py [--sizes 1000,10000] [--repeat N]
     .venv/bin/python tests/benchmarks/bench_render.py --profile photo   # cProfile, 1,000 badges
 
-The built-in "classic" template (A6, one badge per page) on /work/shared/data/attendees-10k.csv,
+The built-in "classic" template (A6, one badge per page) on tests/data/attendees-10k.csv,
 text only and over a generated ~1 MB JPEG photo. Every measurement runs in a fresh child process
 and its peak RSS is that child's alone (GNU time's "%M"). What the clock covers:
 - ours: compile the template, make the plan (decodes the photo), render_pdf; not the CSV reading;
@@ -50,7 +50,7 @@ from api.render.builtin import built_in_template, make_plan  # noqa: E402
 from api.render.document import render_pdf  # noqa: E402
 
 TIME = "/usr/bin/time"  # GNU time, for "%M": the maximum resident set size in KiB
-ATTENDEES = Path("/work/shared/data/attendees-10k.csv")
+ATTENDEES = Path(__file__).resolve().parents[1] / "data" / "attendees-10k.csv"
 TEMPLATE_SVG = REPO / "api" / "render" / "templates" / "classic.svg"
 EVENT = "FOSSASIA Summit 2026"
 PHOTO_SIZE = (2000, 2800)

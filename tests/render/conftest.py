@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+# The sample attendee lists (copied from the design folder, so a clone is self-contained).
+SHARED_DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def pdftotext(pdf: Path) -> str:

@@ -11,8 +11,7 @@ import pytest
 from api.render.attendees import AttendeeTable, attendees_from_records, read_attendees
 from api.render.errors import LimitExceededError, RenderInputError
 
-# parents[2] is the repository (/work/main); the shared folder sits beside it.
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"  # the sample attendee lists
 COLUMNS = ("name", "organization", "role", "email", "ticket")
 
 
