@@ -11,6 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import CONFIGS, check_config
+from api.core.storage import init_storage
 from api.errors import register_error_handlers, register_jwt_loaders
 from api.extensions import compress, cors, db, jobs, jwt, limiter, mail
 
@@ -78,4 +79,6 @@ def init_extensions(app: Flask) -> None:
     compress.init_app(app)
     limiter.init_app(app)
     jobs.init_app(app)
+    init_storage(app)
+    import api.badges.tasks
     import api.mail.service  # noqa: F401  (registers the mail tasks)

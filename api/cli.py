@@ -1,4 +1,4 @@
-"""CLI commands mounted on the app (manage.py runs them): db, users, mail."""
+"""CLI commands mounted on the app (manage.py runs them): db, users, mail, worker."""
 
 from __future__ import annotations
 
@@ -98,6 +98,51 @@ def mail_sweep() -> None:
     click.echo(f"Sent {sweep_outbox()} message(s).")
 
 
+@click.command("worker")
+@click.option(
+    "-c",
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Jobs run at once, one worker process each (default: JOBS_CONCURRENCY).",
+)
+@click.option(
+    "--beat/--no-beat",
+    default=True,
+    show_default=True,
+    help="Also run the periodic jobs (Celery beat, embedded). Keep it on exactly one worker: "
+    "start any extra workers with --no-beat so the periodic jobs are not queued once per worker.",
+)
+@click.option(
+    "-l",
+    "--loglevel",
+    type=click.Choice(["debug", "info", "warning", "error", "critical"], case_sensitive=False),
+    default="info",
+    show_default=True,
+)
+def worker(concurrency: int | None, beat: bool, loglevel: str) -> None:
+    """Run background jobs from the Celery broker (CELERY_BROKER_URL) until stopped.
+
+    Jobs that `enqueue` publishes run here; so do the periodic ones (such as the mail outbox sweep,
+    every OUTBOX_SWEEP_INTERVAL seconds) through the beat embedded in this worker, unless --no-beat.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["JOBS_RUNNER"] != "celery":
+        raise click.ClickException(
+            "The worker needs the Celery runner: set CELERY_BROKER_URL (redis://... or amqp://...) "
+            f"and leave JOBS_RUNNER unset or 'celery' (it is {app.config['JOBS_RUNNER']!r})."
+        )
+    from api.jobs.celery_runner import run_worker
+
+    exit_code = run_worker(
+        app,
+        concurrency=concurrency or app.config["JOBS_CONCURRENCY"],
+        beat=beat,
+        loglevel=loglevel,
+    )
+    raise SystemExit(exit_code)
+
+
 def register_cli(app: Flask) -> None:
     from api.render.cli import badges_group
 
@@ -105,3 +150,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(users_group)
     app.cli.add_command(mail_group)
+    app.cli.add_command(worker)

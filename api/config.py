@@ -78,6 +78,8 @@ class Config:
     RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "10/hour;3/minute")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "20/hour;5/minute")
     RATELIMIT_MAIL = os.environ.get("RATELIMIT_MAIL", "10/hour;3/minute")
+    # Previews render synchronously while the user types: generous, but bounded per client.
+    RATELIMIT_PREVIEW = os.environ.get("RATELIMIT_PREVIEW", "240/minute")
 
     # Flask-Mail's own names. No MAIL_SERVER: messages are written to the log.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
@@ -99,12 +101,58 @@ class Config:
     EMAIL_VERIFY_MAX_AGE = _env_int("EMAIL_VERIFY_MAX_AGE", 3 * 86400)
     PASSWORD_RESET_MAX_AGE = _env_int("PASSWORD_RESET_MAX_AGE", 3600)
     PASSWORD_MIN_LENGTH = 10
+
+    # Badge jobs. Job inputs and PDFs live under STORAGE_DIR (default: instance/storage).
+    STORAGE_DIR = os.environ.get("STORAGE_DIR") or None
+    # Public address of this API, for links in mails sent by workers (no request to take it from).
+    PUBLIC_API_URL = os.environ.get("PUBLIC_API_URL", "http://127.0.0.1:5000").rstrip("/")
+    BADGE_JOB_MAX_ROWS = _env_int("BADGE_JOB_MAX_ROWS", 10_000)
+    BADGE_JOB_JSON_MAX_BYTES = _env_int("BADGE_JOB_JSON_MAX_BYTES", 8 * 1024 * 1024)
+    BADGE_BACKGROUND_MAX_BYTES = _env_int("BADGE_BACKGROUND_MAX_BYTES", 10 * 1024 * 1024)
+    BADGE_JOBS_MAX_QUEUED_PER_USER = _env_int("BADGE_JOBS_MAX_QUEUED_PER_USER", 5)
+    BADGE_JOBS_MAX_RUNNING_PER_USER = _env_int("BADGE_JOBS_MAX_RUNNING_PER_USER", 2)
+    BADGE_JOB_MAX_ATTEMPTS = _env_int("BADGE_JOB_MAX_ATTEMPTS", 3)
+    # A running job's worker touches its row every JOB_HEARTBEAT_SECONDS; silence for
+    # JOB_HEARTBEAT_TIMEOUT means the worker died, and the sweep re-queues or fails the job.
+    JOB_HEARTBEAT_SECONDS = float(os.environ.get("JOB_HEARTBEAT_SECONDS", "5"))
+    JOB_HEARTBEAT_TIMEOUT = float(os.environ.get("JOB_HEARTBEAT_TIMEOUT", "60"))
+    # A queued job untouched this long is queued again (a lost message, or deferred for the
+    # per-user running limit); a duplicate message is harmless, the claim is conditional.
+    JOB_REQUEUE_AFTER = float(os.environ.get("JOB_REQUEUE_AFTER", "30"))
+    JOBS_SWEEP_INTERVAL = float(os.environ.get("JOBS_SWEEP_INTERVAL", "15"))
+    BADGE_RENDER_CPU_SECONDS = _env_int("BADGE_RENDER_CPU_SECONDS", 300)
+    BADGE_RENDER_MEMORY_BYTES = _env_int("BADGE_RENDER_MEMORY_BYTES", 2 * 1024**3)
+    BADGE_RENDER_WALL_SECONDS = float(os.environ.get("BADGE_RENDER_WALL_SECONDS", "600"))
+    # Generated files are kept this long after the job finishes, then the sweep deletes them.
+    BADGE_FILE_RETENTION_SECONDS = _env_int("BADGE_FILE_RETENTION_SECONDS", 7 * 86400)
+    DOWNLOAD_LINK_MAX_AGE = _env_int("DOWNLOAD_LINK_MAX_AGE", 7 * 86400)
+    MAIL_ATTACHMENT_MAX_BYTES = _env_int("MAIL_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
     # Argon2id cost; tests lower it, production keeps the library's recommended defaults.
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)
     ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 65536)
 
-    JOBS_RUNNER = os.environ.get("JOBS_RUNNER", "thread")
+    # "celery", "thread" or "manual". Unset: "celery" when CELERY_BROKER_URL is set, else "thread"
+    # (in-process, so `make run` needs no broker). Resolved by api.jobs.runner_kind at start-up.
+    JOBS_RUNNER = os.environ.get("JOBS_RUNNER") or None
     JOBS_THREADS = _env_int("JOBS_THREADS", 2)
+    # The Celery broker: redis://127.0.0.1:6379/0 or amqp://guest:guest@127.0.0.1:5672// .
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or None
+    # The queue the web processes publish to and `manage.py worker` consumes; give deployments (or
+    # test runs) that share one broker different names so they never take each other's jobs.
+    CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "badges")
+    # Per-job limits enforced by the worker: the soft one raises in the job so it can clean up,
+    # the hard one kills the worker process a minute later if the job ignores it.
+    JOBS_SOFT_TIME_LIMIT = _env_int("JOBS_SOFT_TIME_LIMIT", 900)
+    JOBS_TIME_LIMIT = _env_int("JOBS_TIME_LIMIT", 960)
+    # Worker processes `manage.py worker` starts when --concurrency is not given.
+    JOBS_CONCURRENCY = _env_int("JOBS_CONCURRENCY", 2)
+    # Retries of a job that hit a transient database error (OperationalError), with backoff.
+    JOBS_DB_RETRIES = _env_int("JOBS_DB_RETRIES", 3)
+    # Seconds one attempt to reach the broker may take (connect and socket timeout); `enqueue` and
+    # health() make at most JOBS_PUBLISH_RETRIES more attempts before giving up, so a request never
+    # waits long on a dead broker.
+    JOBS_BROKER_TIMEOUT = float(os.environ.get("JOBS_BROKER_TIMEOUT", "2"))
+    JOBS_PUBLISH_RETRIES = _env_int("JOBS_PUBLISH_RETRIES", 2)
 
 
 class DevelopmentConfig(Config):
@@ -118,7 +166,7 @@ class TestingConfig(Config):
     JWT_SECRET_KEY = SECRET_KEY
     # Limits stay on, high enough not to interfere; the rate-limit tests lower them per test.
     RATELIMIT_STORAGE_URI = "memory://"
-    RATELIMIT_REGISTER = RATELIMIT_LOGIN = RATELIMIT_MAIL = "10000/minute"
+    RATELIMIT_REGISTER = RATELIMIT_LOGIN = RATELIMIT_MAIL = RATELIMIT_PREVIEW = "10000/minute"
     MAIL_SERVER = None
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

@@ -77,6 +77,11 @@ class ConflictError(AppError):
     code = "conflict"
 
 
+class GoneError(AppError):
+    status = 410
+    code = "gone"
+
+
 class PayloadTooLargeError(AppError):
     status = 413
     code = "payload_too_large"
@@ -85,6 +90,16 @@ class PayloadTooLargeError(AppError):
 class UnsupportedMediaTypeError(AppError):
     status = 415
     code = "unsupported_media_type"
+
+
+class TooManyRequestsError(AppError):
+    status = 429
+    code = "rate_limited"
+
+
+class ServiceUnavailableError(AppError):
+    status = 503
+    code = "service_unavailable"
 
 
 class ValidationError(AppError):

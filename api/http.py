@@ -81,22 +81,21 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
-def json_body() -> Any:
-    """The request body parsed as JSON: 415 for another type, 413 past the limit, 400 if malformed."""
+def json_body(limit_key: str = "JSON_BODY_MAX_BYTES") -> Any:
+    """The request body parsed as JSON: 415 for another type, 413 past the limit, 400 if malformed.
+
+    `limit_key` names the config key of the size limit (badge jobs carry attendee lists).
+    """
     if not request.is_json:
         raise UnsupportedMediaTypeError(
             "The request body must be JSON: send Content-Type: application/json.",
         )
-    limit = current_app.config["JSON_BODY_MAX_BYTES"]
+    limit = current_app.config[limit_key]
     if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLargeError(
-            f"The JSON body is larger than the limit of {limit} bytes (JSON_BODY_MAX_BYTES)."
-        )
+        raise PayloadTooLargeError(f"The JSON body is larger than the limit of {limit} bytes ({limit_key}).")
     raw = request.get_data(cache=True)
     if len(raw) > limit:
-        raise PayloadTooLargeError(
-            f"The JSON body is larger than the limit of {limit} bytes (JSON_BODY_MAX_BYTES)."
-        )
+        raise PayloadTooLargeError(f"The JSON body is larger than the limit of {limit} bytes ({limit_key}).")
     if not raw.strip():
         raise BadRequestError(
             "The request body is empty; a JSON document was expected.", code="malformed_json"

@@ -1,9 +1,20 @@
 """Imports every model so that the metadata is complete (Alembic and tests rely on it)."""
 
 from api.auth.models import AuthSession
+from api.badge_templates.models import BadgeTemplate
+from api.badges.models import BadgeJob, BadgeJobLog
 from api.events.models import Event
 from api.mail.models import OutboundEmail
 from api.tickets.models import Ticket
 from api.users.models import User
 
-__all__ = ["AuthSession", "Event", "OutboundEmail", "Ticket", "User"]
+__all__ = [
+    "AuthSession",
+    "BadgeJob",
+    "BadgeJobLog",
+    "BadgeTemplate",
+    "Event",
+    "OutboundEmail",
+    "Ticket",
+    "User",
+]

@@ -7,6 +7,8 @@ from api.http import blueprint
 
 def register_routes(app: Flask) -> None:
     from api.auth import resources as auth_resources  # noqa: F401
+    from api.badge_templates import resources as badge_templates_resources  # noqa: F401
+    from api.badges import resources as badges_resources  # noqa: F401
     from api.events import resources as events_resources  # noqa: F401
     from api.service import resources as service_resources  # noqa: F401
     from api.tickets import resources as tickets_resources  # noqa: F401

@@ -8,7 +8,10 @@ rolled back at the end; requests commit to savepoints inside it.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -97,8 +100,14 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtu
     return url
 
 
+# Job inputs and PDFs of the whole test run: one folder, removed when the run ends.
+TEST_STORAGE = tempfile.mkdtemp(prefix="badges-test-storage-")
+atexit.register(shutil.rmtree, TEST_STORAGE, True)
+
+
 def make_test_app(database_url: str, **overrides: Any) -> Flask:
-    app = create_app({"ENV_NAME": "testing", "DATABASE_URL": database_url, **overrides})
+    settings = {"ENV_NAME": "testing", "DATABASE_URL": database_url, "STORAGE_DIR": TEST_STORAGE}
+    app = create_app({**settings, **overrides})
     app.test_client_class = ContractClient
     return app
 

@@ -29,6 +29,9 @@ def as_json_schema(node: Any) -> Any:
     converted = {key: as_json_schema(value) for key, value in node.items() if key != "nullable"}
     if node.get("nullable") is True and isinstance(node.get("type"), str):
         converted["type"] = [node["type"], "null"]
+    elif node.get("nullable") is True and "allOf" in node:
+        # A nullable reference is spelled `allOf: [$ref]` with `nullable` in OpenAPI 3.0.
+        return {"anyOf": [converted, {"type": "null"}]}
     return converted
 
 

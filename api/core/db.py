@@ -174,3 +174,8 @@ def _run_on_commit_callbacks(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_on_commit_callbacks(session: Session) -> None:
     session.info.pop("on_commit", None)
+
+
+def rows_changed(result: Any) -> int:
+    """How many rows an UPDATE or DELETE changed (typed Result objects do not declare rowcount)."""
+    return int(result.rowcount)

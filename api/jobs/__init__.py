@@ -1,21 +1,26 @@
 """The one seam for background work: `jobs.enqueue(name, **kwargs)`.
 
-Runners (JOBS_RUNNER):
+Runners (JOBS_RUNNER; unset means "celery" when CELERY_BROKER_URL is set, else "thread"):
+- "celery": publish to a broker (Redis or RabbitMQ); `python manage.py worker` runs the jobs and,
+  with its embedded beat, the periodic ones. See celery_runner.py; Celery is imported only then.
 - "thread": a small in-process pool, so `make run` needs no broker. Periodic sweeps run on a timer.
 - "manual": jobs wait in a list until `run_pending()` runs them in the caller's app context; the
   deterministic runner for tests (like Celery's eager mode, but at a point the test chooses).
 The same task functions serve every runner; job state that matters lives in the database.
+Every runner has `health()`: {"runner": kind, "ok": bool, ...} for a health endpoint.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from flask import Flask, current_app
+
+from api.errors import AppError
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +28,21 @@ TaskFunction = Callable[..., object]
 T = TypeVar("T", bound=TaskFunction)
 _TASKS: dict[str, TaskFunction] = {}
 _PERIODIC: dict[str, str] = {}
+
+
+class JobsUnavailableError(AppError):
+    """The job could not be handed to the broker (it is down or unreachable); nothing was queued.
+
+    An AppError, so a request that lets it through answers 503 with a problem document; callers
+    whose work is safe to leave for a later sweep (the mail outbox) may catch it instead.
+    """
+
+    status = 503
+    code = "jobs_unavailable"
+
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"Retry-After": "30"})
+        super().__init__(detail or "The job queue is unavailable; try again shortly.", **kwargs)
 
 
 def task(name: str, *, every: str | None = None) -> Callable[[T], T]:
@@ -45,7 +65,19 @@ def run_task(name: str, kwargs: dict[str, Any]) -> None:
         log.exception("Task %s failed", name)
 
 
+class Runner(Protocol):
+    kind: str
+
+    def enqueue(self, name: str, kwargs: dict[str, Any]) -> None: ...
+    def start_periodic(self) -> None: ...
+    def wait_idle(self, timeout: float = 30.0) -> None: ...
+    def shutdown(self) -> None: ...
+    def health(self) -> dict[str, Any]: ...
+
+
 class ThreadRunner:
+    kind = "thread"
+
     def __init__(self, app: Flask) -> None:
         self.app = app
         self.executor = ThreadPoolExecutor(max_workers=app.config["JOBS_THREADS"], thread_name_prefix="jobs")
@@ -96,8 +128,16 @@ class ThreadRunner:
         self.stopped.set()
         self.executor.shutdown(wait=True)
 
+    def health(self) -> dict[str, Any]:
+        with self.lock:
+            pending = len(self.futures)
+        # Queued and running jobs both count: a number that only grows means the pool is stuck.
+        return {"runner": self.kind, "ok": not self.stopped.is_set(), "pending": pending}
+
 
 class ManualRunner:
+    kind = "manual"
+
     def __init__(self, app: Flask) -> None:
         self.pending: list[tuple[str, dict[str, Any]]] = []
 
@@ -122,30 +162,54 @@ class ManualRunner:
     def shutdown(self) -> None:
         self.pending.clear()
 
+    def health(self) -> dict[str, Any]:
+        return {"runner": self.kind, "ok": True, "pending": len(self.pending)}
 
-RUNNERS: dict[str, type[ThreadRunner] | type[ManualRunner]] = {
+
+def _celery_runner(app: Flask) -> Runner:
+    # Imported here so the thread and manual modes never load Celery (start-up time, no broker).
+    from api.jobs.celery_runner import CeleryRunner
+
+    return CeleryRunner(app)
+
+
+RUNNERS: dict[str, Callable[[Flask], Runner]] = {
+    "celery": _celery_runner,
     "thread": ThreadRunner,
     "manual": ManualRunner,
 }
+
+
+def runner_kind(config: Mapping[str, Any]) -> str:
+    """The runner an app uses: JOBS_RUNNER when set, else "celery" if a broker is configured."""
+    kind = config.get("JOBS_RUNNER") or ("celery" if config.get("CELERY_BROKER_URL") else "thread")
+    if kind not in RUNNERS:
+        raise RuntimeError(f"JOBS_RUNNER must be one of {sorted(RUNNERS)}, not {kind!r}")
+    if kind == "celery" and not config.get("CELERY_BROKER_URL"):
+        raise RuntimeError("JOBS_RUNNER=celery needs CELERY_BROKER_URL (redis://... or amqp://...)")
+    return kind
 
 
 class JobRunner:
     """The unbound extension; the app's runner lives in app.extensions["jobs"]."""
 
     def init_app(self, app: Flask) -> None:
-        kind = app.config["JOBS_RUNNER"]
-        if kind not in RUNNERS:
-            raise RuntimeError(f"JOBS_RUNNER must be one of {sorted(RUNNERS)}, not {kind!r}")
+        kind = runner_kind(app.config)
+        app.config["JOBS_RUNNER"] = kind
         runner = RUNNERS[kind](app)
         app.extensions["jobs"] = runner
         # Timers start with the first request, not at import or in CLI commands like `db upgrade`.
         app.before_request(runner.start_periodic)
 
     @property
-    def runner(self) -> ThreadRunner | ManualRunner:
+    def runner(self) -> Runner:
         return current_app.extensions["jobs"]
 
     def enqueue(self, name: str, **kwargs: Any) -> None:
+        """Run task `name` in the background; raises JobsUnavailableError if the broker cannot take it."""
         if name not in _TASKS:
             raise KeyError(f"no task named {name!r}")
         self.runner.enqueue(name, kwargs)
+
+    def health(self) -> dict[str, Any]:
+        return self.runner.health()

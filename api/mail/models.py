@@ -31,3 +31,6 @@ class OutboundEmail(UUIDPrimaryKey, Timestamps, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # A stored file (api.core.storage key) attached when the message is sent, not copied here.
+    attachment_key: Mapped[str | None] = mapped_column(String(255))
+    attachment_name: Mapped[str | None] = mapped_column(String(255))

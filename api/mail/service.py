@@ -23,8 +23,9 @@ from sqlalchemy.engine import Connection as DbConnection
 from sqlalchemy.orm import Session
 
 from api.core.db import on_commit, utcnow
+from api.core.storage import StorageError, storage
 from api.extensions import db, jobs
-from api.jobs import task
+from api.jobs import JobsUnavailableError, task
 from api.mail.models import OutboundEmail
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,13 @@ def queue_email(
     template: str,
     context: dict[str, Any],
     connection: DbConnection | None = None,
+    attachment_key: str | None = None,
+    attachment_name: str | None = None,
 ) -> uuid.UUID:
     """Write an outbox row in the current transaction and deliver it once that transaction commits.
 
     `connection` is for ORM event hooks, which run inside a flush and must write on its connection.
+    `attachment_key` names a stored file (a PDF) read when the message is sent.
     """
     subject, text, html = render_email(template, context)
     email_id = uuid.uuid4()
@@ -81,10 +85,20 @@ def queue_email(
             next_attempt_at=now,
             created_at=now,
             updated_at=now,
+            attachment_key=attachment_key,
+            attachment_name=attachment_name,
         )
     )
-    on_commit(session, lambda: jobs.enqueue("mail.deliver", email_id=str(email_id)))
+    on_commit(session, lambda: _enqueue_delivery(email_id))
     return email_id
+
+
+def _enqueue_delivery(email_id: uuid.UUID) -> None:
+    try:
+        jobs.enqueue("mail.deliver", email_id=str(email_id))
+    except JobsUnavailableError:
+        # The row is stored as pending: the outbox sweep delivers it once the broker answers.
+        log.warning("Mail %s is queued but the broker is unreachable; the sweep will send it", email_id)
 
 
 class TimeoutConnection(Connection):
@@ -115,6 +129,16 @@ def _send(email: OutboundEmail) -> None:
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
     )
     message.msgId = email.message_id
+    if email.attachment_key:
+        try:
+            data = storage().read_bytes(email.attachment_key)
+        except StorageError:
+            # Deleted since (cancelled, or past retention): the message still carries its link.
+            log.warning(
+                "Attachment %s of mail %s is gone; sending without it", email.attachment_key, email.id
+            )
+        else:
+            message.attach(email.attachment_name or "attachment.pdf", "application/pdf", data)
     if not current_app.config.get("MAIL_SERVER"):
         log.info(
             "Mail not sent (MAIL_SERVER is not set); it would have been:\n"

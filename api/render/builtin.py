@@ -16,6 +16,7 @@ from cairosvg.colors import color as parse_color
 from api.render.document import BadgePlan, FieldOverride, QrSpec
 from api.render.errors import RenderInputError
 from api.render.images import load_image
+from api.render.ordering import ticket_key
 from api.render.sheets import BadgeSize, resolve_sheet
 from api.render.template import CompiledTemplate, compile_template
 
@@ -56,8 +57,14 @@ def make_plan(
     *,
     columns_available: list[str],
     background: bytes | None = None,
+    ticket_colors: Mapping[str, str | None] | None = None,
 ) -> BadgePlan:
-    """Check job options against the template and the attendee columns; raise RenderInputError."""
+    """Check job options against the template and the attendee columns; raise RenderInputError.
+
+    `ticket_colors` maps ticket type names to "#rrggbb" (None: no colour of its own); elements
+    marked data-ticket-color take the colour of the attendee's ticket, read from the `ticket`
+    column or the column options.columns maps "ticket" to (the template needs no {{ticket}}).
+    """
     unknown = set(options) - OPTION_KEYS
     if unknown:
         raise RenderInputError(f"unknown option {sorted(unknown)[0]!r}", location="options")
@@ -71,7 +78,10 @@ def make_plan(
         for name in template.placeholders
         if columns.get(name, name) not in columns_available and name not in constants
     ]
-    if missing:
+    # A list with only a `name` column must still make good badges: a field without a column is
+    # left empty (and reported). When no field at all has a column, the list cannot be meant for
+    # this template.
+    if missing and len(missing) == len([name for name in template.placeholders if name not in constants]):
         raise RenderInputError(
             f"the template uses {{{{{missing[0]}}}}} but the attendee list has no {missing[0]!r} column;"
             f" map one with options.columns",
@@ -90,12 +100,16 @@ def make_plan(
         overrides=_overrides(options.get("fields", {})),
         background=load_image(background, fit) if background else None,
         qr=_qr(options.get("qr"), columns_available, columns),
+        ticket_colors=_ticket_colors(ticket_colors or {}),
+        missing_fields=tuple(missing),
     )
 
 
 def _columns(mapping: Any, available: list[str]) -> dict[str, str]:
     if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
         raise RenderInputError("must map template fields to column names", location="options.columns")
+    # Any field name may be mapped, not only the template's placeholders: "ticket" picks the
+    # column for ticket colours and sorting, and "qr" fields are looked up through it too.
     for field_name, column in mapping.items():
         if column not in available:
             raise RenderInputError(
@@ -153,6 +167,21 @@ def _color(value: Any, name: str) -> tuple[float, float, float, float] | None:
         ) from None
     red, green, blue, alpha = parse_color(value)
     return (red, green, blue, alpha)
+
+
+def _ticket_colors(colors: Mapping[str, str | None]) -> dict[str, tuple[float, float, float, float] | None]:
+    resolved: dict[str, tuple[float, float, float, float] | None] = {}
+    for name, value in colors.items():
+        if value is not None and not (
+            isinstance(value, str) and len(value) == 7 and value.startswith("#") and _is_hex(value[1:])
+        ):
+            raise RenderInputError(f"{value!r} is not a colour like #112233", location=f"ticket {name!r}")
+        resolved[ticket_key(name)] = parse_color(value) if value is not None else None
+    return resolved
+
+
+def _is_hex(digits: str) -> bool:
+    return all(digit in "0123456789abcdefABCDEF" for digit in digits)
 
 
 def _weight(value: Any, name: str) -> int | None:

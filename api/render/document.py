@@ -1,5 +1,6 @@
 """Stamp attendees onto pages: one cairo PDF surface per output, the template's recorded static
-layer replayed per badge, text and QR codes drawn per attendee, N-up placement by translation."""
+layer replayed per badge, then its tint layer (elements marked data-ticket-color) in the colour of
+the attendee's ticket type, then text and QR codes per attendee; N-up placement by translation."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import BinaryIO
 import cairocffi
 
 from api.render.images import PlacedImage, paint_image
+from api.render.ordering import ticket_key
 from api.render.qr import draw_qr, vcard
 from api.render.sheets import SheetLayout, draw_crop_marks
 from api.render.svgcheck import substitute
@@ -45,6 +47,17 @@ class BadgePlan:
     overrides: Mapping[str, FieldOverride] = field(default_factory=dict)
     background: PlacedImage | None = None
     qr: QrSpec | None = None
+    # ticket_key(ticket name) -> RGBA; None, or a ticket not listed, keeps the template's colours.
+    ticket_colors: Mapping[str, tuple[float, float, float, float] | None] = field(default_factory=dict)
+    # Template fields the attendee list has no column for: printed empty, and reported.
+    missing_fields: tuple[str, ...] = ()
+
+    def ticket(self, row: Mapping[str, str]) -> str:
+        """The attendee's ticket type: the `ticket` column, or the column options.columns maps to it."""
+        return row.get(self.columns.get("ticket", "ticket"), "")
+
+    def ticket_color(self, ticket: str) -> tuple[float, float, float, float] | None:
+        return self.ticket_colors.get(ticket_key(ticket))
 
     def values(self, row: Mapping[str, str]) -> dict[str, str]:
         """The attendee's value for every template field, by the column mapping."""
@@ -85,6 +98,12 @@ class BadgeStamper:
             for spec in plan.template.fields
         ]
         self.slot_matrices: dict[tuple[float, float], tuple[cairocffi.Matrix, list[cairocffi.Matrix]]] = {}
+        over_image = plan.background is not None
+        self.static = plan.template.static_layer(over_image)
+        self.tint = plan.template.tint_layer(over_image)
+        # Attendees share a handful of ticket types: look each spelling up once per job.
+        self.ticket_layers: dict[str, cairocffi.RecordingSurface] = {}
+        self.colored_tints: dict[tuple[float, float, float, float], cairocffi.RecordingSurface] = {}
 
     def _matrices(self, x: float, y: float) -> tuple[cairocffi.Matrix, list[cairocffi.Matrix]]:
         """The badge's matrix at (x, y) and each field's on top of it, computed once per slot."""
@@ -105,8 +124,10 @@ class BadgeStamper:
         ctx.clip()
         if self.plan.background is not None:
             paint_image(ctx, self.plan.background, 0, 0, template.width, template.height)
-        ctx.set_source_surface(template.static_layer(over_image=self.plan.background is not None), 0, 0)
+        ctx.set_source_surface(self.static, 0, 0)
         ctx.paint()
+        if self.tint is not None:
+            self._paint_tint(row)
         base, field_matrices = self._matrices(x, y)
         placed = []
         for (spec, style), matrix, whole in zip(self.fields, field_matrices, self.whole_field, strict=True):
@@ -117,6 +138,35 @@ class BadgeStamper:
         self._draw_qr(values, row)
         ctx.restore()
         return tuple(placed)
+
+    def _paint_tint(self, row: Mapping[str, str]) -> None:
+        assert self.tint is not None
+        ticket = self.plan.ticket(row)
+        if ticket not in self.ticket_layers:
+            color = self.plan.ticket_color(ticket)
+            self.ticket_layers[ticket] = self.tint if color is None else self._tinted(color)
+        self.ctx.set_source_surface(self.ticket_layers[ticket], 0, 0)
+        self.ctx.paint()
+
+    def _tinted(self, color: tuple[float, float, float, float]) -> cairocffi.RecordingSurface:
+        """The tint layer in one colour, recorded once per colour and job.
+
+        Masking on the page itself would write a soft mask and two forms into the PDF for every
+        badge (about 1 KB each); a recording used as a source is written once and referenced.
+        """
+        layer = self.colored_tints.get(color)
+        if layer is None:
+            assert self.tint is not None
+            template = self.plan.template
+            layer = cairocffi.RecordingSurface(
+                cairocffi.CONTENT_COLOR_ALPHA, (0, 0, template.width, template.height)
+            )
+            ctx = cairocffi.Context(layer)
+            # The marked shapes' coverage (antialiasing, opacity) as a mask, filled with one colour.
+            ctx.set_source_rgba(*color)
+            ctx.mask_surface(self.tint, 0, 0)
+            self.colored_tints[color] = layer
+        return layer
 
     def _draw_qr(self, values: Mapping[str, str], row: Mapping[str, str]) -> None:
         box, spec = self.plan.template.qr, self.plan.qr

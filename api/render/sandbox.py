@@ -5,13 +5,19 @@ filters over huge areas, pathological paths. The child process gets hard limits 
 (setrlimit), so such a template fails with a clear reason within seconds and the service process
 never notices. Splitting one job across processes was measured and rejected: on this project's
 2-core machines, joining chunk PDFs costs more than rendering them (see the README).
+
+The child dies with its parent: a daemon process is only ended by a parent that exits normally,
+so on Linux the child also asks the kernel for SIGKILL when the parent dies (PR_SET_PDEATHSIG).
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import resource
 import signal
+import sys
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -41,6 +47,7 @@ class RenderTask:
     columns: list[str]
     output_path: str
     background: bytes | None = None
+    ticket_colors: Mapping[str, str | None] | None = None  # ticket type name -> "#rrggbb"
 
 
 @dataclass
@@ -74,7 +81,9 @@ def run_limited(
     """
     context = multiprocessing.get_context("spawn")
     parent_end, child_end = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(child_end, limits, function, args), daemon=True)
+    process = context.Process(
+        target=_child, args=(child_end, os.getpid(), limits, function, args), daemon=True
+    )
     process.start()
     child_end.close()
     try:
@@ -128,9 +137,31 @@ def _death_reason(exitcode: int | None, limits: SandboxLimits) -> RenderInputErr
     return LimitExceededError(f"the rendering process stopped (exit code {exitcode})", location="render")
 
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Have the kernel SIGKILL this process when its parent dies, even by SIGKILL, on Linux."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    # The parent may have died before prctl took effect; then this process already has another
+    # parent and no signal will come. Nobody waits for the result, so stop at once.
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
 def _child(
-    messages: Connection, limits: SandboxLimits, function: Callable[..., Any], args: tuple[Any, ...]
+    messages: Connection,
+    parent_pid: int,
+    limits: SandboxLimits,
+    function: Callable[..., Any],
+    args: tuple[Any, ...],
 ) -> None:
+    # The signal comes when the thread that started this process ends; run_limited waits in
+    # that thread until the child has finished, so that is the parent's death.
+    _die_with_parent(parent_pid)
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 2))
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_bytes, limits.output_bytes))
@@ -172,7 +203,13 @@ def _render_task(report: Callable[[int], None], task: RenderTask) -> RenderSumma
         if task.template_svg
         else built_in_template(task.template_id or "")
     )
-    plan = make_plan(template, task.options, columns_available=task.columns, background=task.background)
+    plan = make_plan(
+        template,
+        task.options,
+        columns_available=task.columns,
+        background=task.background,
+        ticket_colors=task.ticket_colors,
+    )
 
     def on_badge(index: int) -> None:
         if (index + 1) % 100 == 0:
@@ -216,6 +253,9 @@ def _compile_task(report: Callable[[int], None], svg: bytes) -> dict[str, Any]:
     context.scale(scale, scale)
     context.set_source_surface(template.static)
     context.paint()
+    if template.tint is not None:
+        context.set_source_surface(template.tint)
+        context.paint()
     surface.flush()
     return {
         "width": template.width,

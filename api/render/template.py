@@ -5,6 +5,13 @@ badge for almost nothing). While it draws, a hook takes every <text>: one holdin
 placeholder becomes a Field that remembers the exact transformation CairoSVG had built for it
 (viewBox, ancestors' and its own transforms), and static text is drawn right away with Pango, so
 fixed labels in any script are shaped too.
+
+Elements marked `data-ticket-color` (and their children) go to a recording of their own, the tint
+layer, drawn with the exact transformation they had. Per badge it is painted in the colour of the
+attendee's ticket type, keeping the shapes' own coverage and opacity, or replayed as drawn when the
+attendee has no ticket colour. Either way marked elements are painted above the rest of the fixed
+design and below the attendee's text and QR code, whatever their place in the SVG. An ancestor's
+clip-path, mask, filter or group opacity does not reach them: put those on the marked element.
 """
 
 from __future__ import annotations
@@ -63,16 +70,27 @@ class CompiledTemplate:
     # background image needs the static layer without them (the template's own base colour would
     # hide the image), recorded on first use so text-only jobs do not pay for it.
     source_with_background: bytes | None = None
-    _static_over_image: cairocffi.RecordingSurface | None = None
+    # Elements marked data-ticket-color, drawn per badge after `static`; None when there are none.
+    tint: cairocffi.RecordingSurface | None = None
+    _over_image: tuple[cairocffi.RecordingSurface, cairocffi.RecordingSurface | None] | None = None
 
     def static_layer(self, over_image: bool) -> cairocffi.RecordingSurface:
+        return self._layers(over_image)[0]
+
+    def tint_layer(self, over_image: bool) -> cairocffi.RecordingSurface | None:
+        """The recording of the elements marked data-ticket-color, for the same variant as static_layer."""
+        return self._layers(over_image)[1]
+
+    def _layers(
+        self, over_image: bool
+    ) -> tuple[cairocffi.RecordingSurface, cairocffi.RecordingSurface | None]:
         if not over_image or self.source_with_background is None:
-            return self.static
-        if self._static_over_image is None:
-            recording = _draw(self.source_with_background, _RecordingSvgSurfaceOverImage).cairo
-            assert isinstance(recording, cairocffi.RecordingSurface)
-            self._static_over_image = recording
-        return self._static_over_image
+            return self.static, self.tint
+        if self._over_image is None:
+            surface = _draw(self.source_with_background, _RecordingSvgSurfaceOverImage)
+            assert isinstance(surface.cairo, cairocffi.RecordingSurface)
+            self._over_image = (surface.cairo, surface.tint)
+        return self._over_image
 
     @property
     def placeholders(self) -> list[str]:
@@ -96,7 +114,9 @@ def compile_template(data: bytes, limits: SvgLimits | None = None) -> CompiledTe
     surface = _draw(data, _RecordingSvgSurface)
     recording = surface.cairo
     assert isinstance(recording, cairocffi.RecordingSurface)
-    template = CompiledTemplate(surface.width, surface.height, recording, surface.fields, surface.qr)
+    template = CompiledTemplate(
+        surface.width, surface.height, recording, surface.fields, surface.qr, tint=surface.tint
+    )
     if surface.has_background_elements:
         template.source_with_background = data
     return template
@@ -116,12 +136,16 @@ def _draw(data: bytes, surface_class: type[_RecordingSvgSurface]) -> _RecordingS
 class _RecordingSvgSurface(CairoSvgPdfSurface):
     """CairoSVG drawing into a RecordingSurface (in points, as for PDF) and handing text to Pango."""
 
+    context: cairocffi.Context  # set by CairoSVG; swapped while a data-ticket-color element draws
+
     def _create_surface(self, width: float, height: float) -> tuple[cairocffi.RecordingSurface, float, float]:
         if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
             raise RenderInputError("each side must be more than 0 and at most 500 mm", location="template")
         self.fields: list[Field] = []
         self.qr: QrBox | None = None
         self.has_background_elements = False
+        self.tint: cairocffi.RecordingSurface | None = None
+        self.drawing_tint = False
         recording = cairocffi.RecordingSurface(cairocffi.CONTENT_COLOR_ALPHA, (0, 0, width, height))
         return recording, width, height
 
@@ -132,12 +156,33 @@ class _RecordingSvgSurface(CairoSvgPdfSurface):
             self.has_background_elements = True
             if self.skip_background:
                 return
-        if node.tag == "text":
+        # CairoSVG hands attributes down to children, so only the outermost marked element switches.
+        if node.get("data-ticket-color") is not None and not self.drawing_tint:
+            self._draw_tinted(node)
+        elif node.tag == "text":
             self._text(node)
         elif node.get("data-qr") is not None:
             self._qr_box(node)
         else:
             super().draw(node)
+
+    def _draw_tinted(self, node: Any) -> None:
+        """Draw a marked element into the tint recording, with the transformation it has here."""
+        if self.tint is None:
+            self.tint = cairocffi.RecordingSurface(
+                cairocffi.CONTENT_COLOR_ALPHA, (0, 0, self.width, self.height)
+            )
+        static_context = self.context
+        # A fresh context per element: cairo's save/restore keep no path, so nothing left over
+        # from one element can reach the next. CairoSVG balances save/restore within a node.
+        self.context = cairocffi.Context(self.tint)
+        self.context.set_matrix(static_context.get_matrix())
+        self.drawing_tint = True
+        try:
+            self.draw(node)
+        finally:
+            self.drawing_tint = False
+            self.context = static_context
 
     def _text(self, node: Any) -> None:
         content = " ".join("".join(node.element.etree_element.itertext()).split())

@@ -9,9 +9,11 @@ from typing import Any
 
 import yaml
 from flask import Response, current_app, url_for
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
-from api.extensions import db
+from api.badges.models import BadgeJob
+from api.core.storage import storage
+from api.extensions import db, jobs
 from api.http import Resource, api, respond
 
 ns = api.namespace("service", path="/", description="Health and the API contract")
@@ -37,14 +39,46 @@ def check_database() -> dict[str, Any]:
     return {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 2)}
 
 
+def check_jobs() -> dict[str, Any]:
+    """The runner (a broker ping under Celery) and how many badge jobs wait and run."""
+    report = jobs.health()
+    check: dict[str, Any] = {
+        "status": "ok" if report.get("ok") else "down",
+        "runner": report.get("runner", current_app.config["JOBS_RUNNER"]),
+    }
+    if report.get("reason"):
+        check["error"] = str(report["reason"])
+    try:
+        counts = dict(
+            db.session.execute(
+                select(BadgeJob.status, func.count())
+                .where(BadgeJob.status.in_(("queued", "running")))
+                .group_by(BadgeJob.status)
+            ).all()
+        )
+    except Exception:  # the database check reports the cause
+        db.session.rollback()
+        return check
+    check["queued"] = int(counts.get("queued", 0))
+    check["running"] = int(counts.get("running", 0))
+    return check
+
+
+def check_storage() -> dict[str, Any]:
+    report = storage().health()
+    check: dict[str, Any] = {"status": "ok" if report.get("ok") else "down"}
+    if "free_bytes" in report:
+        check["free_bytes"] = report["free_bytes"]
+    if report.get("reason"):
+        check["error"] = str(report["reason"])
+    return check
+
+
 @ns.route("/health")
 class Health(Resource):
     def get(self) -> Response:
-        """Report whether the service and the database answer."""
-        checks = {
-            "database": check_database(),
-            "jobs": {"status": "ok", "runner": current_app.config["JOBS_RUNNER"]},
-        }
+        """Report whether the database, the job runner (and its broker) and file storage work."""
+        checks = {"database": check_database(), "jobs": check_jobs(), "storage": check_storage()}
         healthy = all(check["status"] == "ok" for check in checks.values())
         return respond(
             {"status": "ok" if healthy else "unavailable", "checks": checks}, 200 if healthy else 503

@@ -21,8 +21,13 @@ def test_no_content_answers_carry_no_content_type(client, tokens):
     assert response.get_data() == b""
 
 
-def test_behind_a_proxy_limits_count_per_forwarded_client(database_url, monkeypatch):
+def test_behind_a_proxy_limits_count_per_forwarded_client(database_url, transaction):
+    from api.core.db import Database
+
     app = make_test_app(database_url, PROXY_COUNT=1, RATELIMIT_LOGIN="1/minute")
+    # Share the test's transaction: on SQLite it holds the write lock a second connection would wait for.
+    Database.state(app).bind = transaction
+    Database.state(app).join_transaction_mode = "create_savepoint"
     client = app.test_client()
     body = {"email": "nobody@example.org", "password": "wrong password"}
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import select
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -12,7 +16,8 @@ from api.render.attendees import read_attendees
 from api.render.errors import LimitExceededError, RenderInputError
 from api.render.sandbox import RenderTask, SandboxLimits, check_template, run_limited, run_render
 
-CLASSIC = Path(__file__).resolve().parents[2] / "api" / "render" / "templates" / "classic.svg"
+ROOT = Path(__file__).resolve().parents[2]
+CLASSIC = ROOT / "api" / "render" / "templates" / "classic.svg"
 
 TILE_BOMB = b"""<svg xmlns="http://www.w3.org/2000/svg" width="105mm" height="148mm" viewBox="0 0 105 148">
 <defs><pattern id="p" width="100000" height="100000" patternUnits="userSpaceOnUse">
@@ -29,6 +34,35 @@ def spin(report) -> None:
 def sleep_for(report, seconds: float) -> str:
     time.sleep(seconds)
     return "woke up"
+
+
+def tell_pid_and_sleep(report, seconds: float) -> None:
+    report(os.getpid())
+    time.sleep(seconds)
+
+
+# A service process that starts a render child and prints the child's pid once it runs.
+PARENT = """
+from api.render.sandbox import SandboxLimits, run_limited
+from tests.render.test_sandbox import tell_pid_and_sleep
+
+def tell(pid):
+    print(pid, flush=True)  # stdout is a pipe: block-buffered unless flushed
+
+
+run_limited(tell_pid_and_sleep, 600, limits=SandboxLimits(wall_seconds=900), on_progress=tell)
+"""
+
+
+def process_start(pid: int) -> str | None:
+    """The start time of a running process, from /proc; None once it has exited (or is a zombie)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    # Fields after the command name, which may hold spaces: state is field 3, starttime field 22.
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] in "ZX" else fields[19]
 
 
 def test_a_template_is_checked_in_a_child_and_its_fields_reported():
@@ -106,3 +140,52 @@ def test_bad_options_are_refused_with_their_location(tmp_path, shared_data):
         run_render(task)
 
     assert refused.value.location == "sheet"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
+def test_the_child_dies_when_its_parent_is_killed(tmp_path):
+    errors = tmp_path / "parent-stderr.txt"
+    with (
+        errors.open("w") as stderr,
+        subprocess.Popen(
+            [sys.executable, "-c", PARENT], cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True
+        ) as parent,
+    ):
+        assert parent.stdout is not None
+        child = started = None
+        try:
+            ready, _, _ = select.select([parent.stdout], [], [], 60)
+            assert ready, errors.read_text()
+            child = int(parent.stdout.readline())
+            started = process_start(child)
+            assert started is not None  # the child runs and has had time to arm its signal
+
+            # SIGKILL: no atexit, no multiprocessing clean-up; only the kernel can end the child.
+            parent.send_signal(signal.SIGKILL)
+            parent.wait()
+
+            deadline = time.monotonic() + 30
+            while process_start(child) == started and time.monotonic() < deadline:
+                time.sleep(0.1)
+            # Gone, a zombie, or the pid taken by another process: either way not our child.
+            assert process_start(child) != started
+        finally:
+            # Should this fail, do not leave a sleeper behind for ten minutes.
+            if child is not None and process_start(child) == started:
+                os.kill(child, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
+def test_a_child_whose_parent_died_before_it_armed_the_signal_stops_at_once():
+    # The parent passes its pid; a child that finds another parent was orphaned before prctl.
+    script = (
+        "import os; from api.render.sandbox import _die_with_parent;"
+        " _die_with_parent(os.getppid()); print('kept', flush=True);"
+        " _die_with_parent(os.getppid() + 1); print('kept again')"
+    )
+
+    finished = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert (finished.returncode, finished.stdout) == (1, "kept\n")

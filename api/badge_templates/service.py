@@ -1,0 +1,463 @@
+"""Badge templates: the built-in designs and the SVGs users upload. No HTTP here.
+
+An upload is compiled by the engine in a limited child process (sandbox.check_template) before
+anything is stored. A stored SVG has passed that check, so previews and jobs compile it in-process,
+through a small cache of compiled templates keyed by the SVG's sha256.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import threading
+import unicodedata
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, defer
+
+from api.badge_templates.models import BadgeTemplate
+from api.core.pagination import PageRequest
+from api.errors import NotFoundError, PayloadTooLargeError, PermissionDeniedError, ValidationError
+from api.render.builtin import BUILT_IN, built_in_template, make_plan
+from api.render.document import render_png
+from api.render.errors import LimitExceededError, RenderInputError
+from api.render.sandbox import check_template
+from api.render.svgcheck import SvgLimits
+from api.render.template import CompiledTemplate, compile_template
+from api.users.models import User
+
+log = logging.getLogger(__name__)
+
+MM_PER_POINT = 25.4 / 72
+# The engine's own limit: a bigger SVG would be refused by it anyway, so refuse it before the sandbox.
+MAX_SVG_BYTES = SvgLimits().max_bytes
+DEFAULT_MAX_PER_USER = 100
+MAX_NAME_LENGTH = 200
+
+# Part of every preview's ETag: bump it whenever the same SVG would render differently (engine,
+# sample values, resolution), so that browsers drop the copies they cached for a day.
+PREVIEW_RENDERER_VERSION = "1"
+PREVIEW_DPI = 150
+# The longest side of a preview in pixels: a large template renders at a lower dpi to stay under it.
+PREVIEW_MAX_SIDE_PX = 1200
+SAMPLE_VALUES = {
+    "name": "Ada Lovelace",
+    "organization": "FOSSASIA",
+    "role": "Speaker",
+    "email": "ada@example.org",
+    "event": "Sample Event 2026",
+}
+COMPILED_CACHE_SIZE = 32
+
+# Well-known binary formats, to tell someone who picked the wrong file what they picked.
+_BINARY_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"RIFF", "a WebP image (or another RIFF file)"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive or an Office document"),
+)
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """What the API shows of a template, built-in or uploaded alike."""
+
+    id: str
+    name: str
+    source: str  # "built-in" or "uploaded"
+    width: float  # points
+    height: float
+    fields: tuple[str, ...]
+    has_qr: bool
+    sha256: str
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TemplateChoice:
+    """The template a job or a badge preview names in `options.template`, ready to render.
+
+    `svg` and `sha256` are None for a built-in template: workers compile those from their own copy.
+    """
+
+    ref: str
+    svg: bytes | None
+    sha256: str | None
+    compiled: CompiledTemplate
+    name: str
+
+
+def template_not_found() -> NotFoundError:
+    return NotFoundError("No badge template with this id.", code="template_not_found")
+
+
+@lru_cache(maxsize=len(BUILT_IN))
+def built_in_info(template_id: str) -> TemplateInfo:
+    spec = BUILT_IN[template_id]
+    compiled = built_in_template(template_id)
+    return TemplateInfo(
+        id=template_id,
+        name=spec.title,
+        source="built-in",
+        width=compiled.width,
+        height=compiled.height,
+        fields=tuple(compiled.placeholders),
+        has_qr=compiled.qr is not None,
+        sha256=hashlib.sha256(spec.path.read_bytes()).hexdigest(),
+        created_at=None,
+    )
+
+
+def uploaded_info(template: BadgeTemplate) -> TemplateInfo:
+    return TemplateInfo(
+        id=str(template.id),
+        name=template.name,
+        source="uploaded",
+        width=template.width,
+        height=template.height,
+        fields=tuple(template.fields),
+        has_qr=template.has_qr,
+        sha256=template.sha256,
+        created_at=template.created_at,
+    )
+
+
+def _as_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def _find_uploaded(session: Session, template_id: str, owner: User | None = None) -> BadgeTemplate | None:
+    """An uploaded template by its id (of `owner` when given), without its SVG until it is read."""
+    template_uuid = _as_uuid(template_id)
+    if template_uuid is None:
+        return None
+    query = select(BadgeTemplate).where(BadgeTemplate.id == template_uuid).options(defer(BadgeTemplate.svg))
+    if owner is not None:
+        query = query.where(BadgeTemplate.owner_id == owner.id)
+    return session.scalar(query)
+
+
+def _owned(session: Session, actor: User, template_id: str) -> BadgeTemplate:
+    """The actor's uploaded template; another user's answers 404, as if it did not exist."""
+    template = _find_uploaded(session, template_id, owner=actor)
+    if template is None:
+        raise template_not_found()
+    return template
+
+
+def list_templates(session: Session, *, actor: User, page: PageRequest) -> tuple[list[TemplateInfo], int]:
+    """The built-in templates first, then the actor's uploads, newest first."""
+    built_ins = [built_in_info(template_id) for template_id in BUILT_IN]
+    own = BadgeTemplate.owner_id == actor.id
+    uploaded = session.scalar(select(func.count()).select_from(BadgeTemplate).where(own)) or 0
+    items = built_ins[page.offset : page.offset + page.per_page]
+    room = page.per_page - len(items)
+    if room > 0 and uploaded:
+        query = (
+            select(BadgeTemplate)
+            .where(own)
+            .options(defer(BadgeTemplate.svg))  # up to 2 MB each, and a list never needs it
+            .order_by(BadgeTemplate.created_at.desc(), BadgeTemplate.id.desc())
+            .limit(room)
+            .offset(max(0, page.offset - len(built_ins)))
+        )
+        items += [uploaded_info(template) for template in session.scalars(query)]
+    return items, len(built_ins) + uploaded
+
+
+def get_template(session: Session, *, actor: User, template_id: str) -> TemplateInfo:
+    if template_id in BUILT_IN:
+        return built_in_info(template_id)
+    return uploaded_info(_owned(session, actor, template_id))
+
+
+def max_templates_per_user() -> int:
+    return int(current_app.config.get("BADGE_TEMPLATES_MAX_PER_USER", DEFAULT_MAX_PER_USER))
+
+
+def name_from_filename(filename: str | None) -> str:
+    """The upload's file name without folders and extension, as a one-line name; else "Untitled"."""
+    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    # Control characters and unpaired surrogates can come in a file name but not go in a badge list.
+    cleaned = "".join(ch for ch in stem if unicodedata.category(ch) not in ("Cc", "Cs"))
+    name = " ".join(cleaned.split())[:MAX_NAME_LENGTH].strip()
+    return name or "Untitled"
+
+
+def create_template(session: Session, *, actor: User, svg: bytes, name: str) -> TemplateInfo:
+    """Check an uploaded SVG in the engine's sandbox, then store it; nothing is stored on a refusal."""
+    _check_bytes(svg)
+    limit = max_templates_per_user()
+    _check_room(session, actor, limit)
+    # The sandboxed check takes half a second and may take up to its wall-clock limit (40 s) for a
+    # hostile file; end the transaction first so that no pooled connection idles in it meanwhile.
+    session.commit()
+    summary = _check_in_sandbox(svg)
+    if not summary["fields"]:
+        raise ValidationError(
+            {
+                "file": [
+                    "The template has no {{field}} placeholder. A badge template needs at least one,"
+                    " such as {{name}} inside a <text> element."
+                ]
+            },
+            detail="The template has no {{field}} placeholder, so every badge would be the same.",
+            code="no_placeholders",
+        )
+    # Counted again under the owner's row lock: two uploads at once must not both take the last place.
+    session.execute(select(User.id).where(User.id == actor.id).with_for_update())
+    _check_room(session, actor, limit)
+    template = BadgeTemplate(
+        owner_id=actor.id,
+        name=name,
+        svg=svg,
+        sha256=hashlib.sha256(svg).hexdigest(),
+        width=float(summary["width"]),
+        height=float(summary["height"]),
+        fields=list(summary["fields"]),
+        has_qr=bool(summary["has_qr"]),
+    )
+    session.add(template)
+    session.flush()
+    return uploaded_info(template)
+
+
+def _check_bytes(svg: bytes) -> None:
+    if len(svg) > MAX_SVG_BYTES:
+        raise PayloadTooLargeError(
+            f"The SVG is larger than the limit of {MAX_SVG_BYTES} bytes for a badge template."
+        )
+    if not svg.strip():
+        raise ValidationError({"file": ["The file is empty."]})
+    for signature, kind in _BINARY_SIGNATURES:
+        if svg.startswith(signature):
+            raise ValidationError(
+                {"file": [f"This file is {kind}, not an SVG. Upload the template as an .svg file."]},
+                code="invalid_template",
+            )
+
+
+def _check_room(session: Session, actor: User, limit: int) -> None:
+    count = (
+        session.scalar(
+            select(func.count()).select_from(BadgeTemplate).where(BadgeTemplate.owner_id == actor.id)
+        )
+        or 0
+    )
+    if count >= limit:
+        message = (
+            f"You have {count} uploaded templates, the most allowed (BADGE_TEMPLATES_MAX_PER_USER is"
+            f" {limit}); delete one before uploading another."
+        )
+        raise ValidationError({"file": [message]}, detail=message, code="too_many_templates")
+
+
+def _sentence(message: str) -> str:
+    text = message[:1].upper() + message[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _check_in_sandbox(svg: bytes) -> dict[str, Any]:
+    try:
+        return check_template(svg)
+    except LimitExceededError as error:
+        raise ValidationError(
+            {"file": [_sentence(error.message)]},
+            detail=f"The SVG is over a limit of the badge renderer: {error.message}.",
+            code="template_too_complex",
+        ) from None
+    except RenderInputError as error:
+        raise ValidationError(
+            {"file": [_sentence(error.message)]},
+            detail=f"The SVG cannot be used as a badge template: {error.message}.",
+            code="invalid_template",
+        ) from None
+    except RuntimeError:
+        # The child failed in a way the engine did not foresee; the traceback is for the log only.
+        log.warning("The renderer failed on an uploaded template", exc_info=True)
+        raise ValidationError(
+            {"file": ["The badge renderer cannot draw this SVG."]}, code="invalid_template"
+        ) from None
+
+
+def delete_template(session: Session, *, actor: User, template_id: str) -> None:
+    """Delete an upload; jobs already queued keep their own copy of the SVG."""
+    if template_id in BUILT_IN:
+        raise PermissionDeniedError(
+            "Built-in templates belong to the service and cannot be deleted.", code="built_in_template"
+        )
+    session.delete(_owned(session, actor, template_id))
+    session.flush()
+
+
+# Previews
+
+
+def preview_signature(template_id: str, sha256: str) -> str:
+    """The `sig` of an uploaded template's preview URL: it lets an <img src> without a token load it.
+
+    Bound to the template's content, not to a time: the URL stays the same while the template does,
+    so browsers can cache the image, and it stops working if the content could ever change.
+    """
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"badge-template-preview\n{template_id}\n{sha256}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+@dataclass(frozen=True)
+class Preview:
+    info: TemplateInfo
+    stored: BadgeTemplate | None  # None for a built-in; its SVG is loaded only when rendering
+
+    @property
+    def etag(self) -> str:
+        return f"{self.info.sha256}-r{PREVIEW_RENDERER_VERSION}"
+
+    def render(self) -> bytes:
+        if self.stored is None:
+            compiled = built_in_template(self.info.id)
+        else:
+            compiled = _compile_stored(self.stored.svg, self.stored.sha256, location="template")
+        return render_sample_png(compiled)
+
+
+def readable_preview(
+    session: Session, *, template_id: str, signature: str | None, actor: Callable[[], User | None]
+) -> Preview:
+    """A built-in's preview for anybody; an upload's with a valid `signature` or for its owner.
+
+    `actor` is called only without a valid signature, so a signed URL never looks at a token.
+    """
+    if template_id in BUILT_IN:
+        return Preview(built_in_info(template_id), None)
+    template = _find_uploaded(session, template_id)
+    if template is None:
+        raise template_not_found()
+    expected = preview_signature(str(template.id), template.sha256)
+    if signature is not None and hmac.compare_digest(signature.encode(), expected.encode()):
+        return Preview(uploaded_info(template), template)
+    user = actor()
+    if user is None or user.id != template.owner_id:
+        raise template_not_found()
+    return Preview(uploaded_info(template), template)
+
+
+# Compiled templates are shared between request threads (the cache here, the engine's built-ins);
+# replaying one recording and its Pango state from two threads at once is not something cairo
+# promises to be safe, so in-process rendering takes turns. Jobs render in their own processes.
+RENDER_LOCK = threading.Lock()
+
+
+def render_sample_png(compiled: CompiledTemplate) -> bytes:
+    """The template filled with sample values (a field without a sample shows its own name)."""
+    fields = compiled.placeholders
+    row = {name: SAMPLE_VALUES.get(name, name) for name in fields}
+    options: dict[str, Any] = {"name": SAMPLE_VALUES["event"]}
+    if compiled.qr is not None:
+        row.setdefault("email", SAMPLE_VALUES["email"])
+        # A vCard needs a name; a template without {{name}} shows a QR code of the sample address.
+        options["qr"] = {"field": "email", "kind": "vcard" if "name" in fields else "plain"}
+    plan = make_plan(compiled, options, columns_available=list(row))
+    dpi = min(PREVIEW_DPI, PREVIEW_MAX_SIDE_PX * 72 / max(compiled.width, compiled.height))
+    with RENDER_LOCK:
+        return render_png(plan, row, dpi=dpi)
+
+
+# Compiled templates, shared by previews, badge previews and jobs
+
+
+class _CompiledTemplates:
+    """A bounded, thread-safe LRU cache of compiled templates keyed by the SVG's sha256."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, CompiledTemplate] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, svg: bytes, sha256: str) -> CompiledTemplate:
+        with self._lock:
+            compiled = self._items.get(sha256)
+            if compiled is not None:
+                self._items.move_to_end(sha256)
+                return compiled
+        # A wrong key would hand one template's drawing to every later caller of another.
+        if hashlib.sha256(svg).hexdigest() != sha256:
+            raise ValueError("sha256 is not the digest of svg")
+        # Compiled outside the lock, so a slow template does not hold up the others; two threads
+        # may compile the same new template at once, and the first one stored is kept.
+        compiled = compile_template(svg)
+        with self._lock:
+            compiled = self._items.setdefault(sha256, compiled)
+            self._items.move_to_end(sha256)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return compiled
+
+
+_compiled_templates = _CompiledTemplates(COMPILED_CACHE_SIZE)
+
+
+def compiled_template_for(svg: bytes, sha256: str) -> CompiledTemplate:
+    """A stored template compiled in-process (it passed the sandboxed check at upload), cached by sha256.
+
+    Raises RenderInputError if the engine now refuses it, ValueError if sha256 is not svg's digest.
+    """
+    return _compiled_templates.get(svg, sha256)
+
+
+def _compile_stored(svg: bytes, sha256: str, *, location: str) -> CompiledTemplate:
+    try:
+        return compiled_template_for(svg, sha256)
+    except RenderInputError as error:
+        # Only possible if the engine became stricter since the upload.
+        raise ValidationError(
+            {location: [f"The stored template can no longer be used: {error.message}."]},
+            code="invalid_template",
+        ) from None
+
+
+def resolve_template(session: Session, *, actor: User, ref: str) -> TemplateChoice:
+    """The template named by `options.template`: a built-in id, or the id of one of the actor's uploads.
+
+    Another user's id or an unknown UUID is a 404 `template_not_found`; anything else is a 422.
+    """
+    if isinstance(ref, str) and ref in BUILT_IN:
+        return TemplateChoice(
+            ref=ref, svg=None, sha256=None, compiled=built_in_template(ref), name=BUILT_IN[ref].title
+        )
+    if not isinstance(ref, str) or _as_uuid(ref) is None:
+        shown = ref[:57] + "..." if isinstance(ref, str) and len(ref) > 60 else ref
+        raise ValidationError(
+            {
+                "options.template": [
+                    f"Unknown template {shown!r}; built-in ones are {', '.join(BUILT_IN)},"
+                    " or use an uploaded template's id."
+                ]
+            }
+        )
+    template = _owned(session, actor, ref)
+    return TemplateChoice(
+        ref=str(template.id),
+        svg=template.svg,
+        sha256=template.sha256,
+        compiled=_compile_stored(template.svg, template.sha256, location="options.template"),
+        name=template.name,
+    )

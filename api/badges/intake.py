@@ -1,0 +1,253 @@
+"""Read and check a badge request (a job or a preview) before anything is queued or rendered.
+
+Both shapes arrive here: multipart (an `attendees` file, an `options` JSON field, an optional
+`background` image) and JSON (`{"attendees": [...], "options": {...}}`). Everything the engine can
+check without rendering is checked now, so a bad request is a 4xx naming the row, column or option,
+never a job that fails later: the attendee list is parsed, the template compiled, the options
+turned into a plan, the event's tickets matched and the rows sorted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.badge_templates.service import TemplateChoice, resolve_template
+from api.errors import PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
+from api.events.models import Event
+from api.events.service import owned_event
+from api.http import json_body
+from api.render.attendees import AttendeeTable, attendees_from_records, read_attendees
+from api.render.builtin import make_plan
+from api.render.document import BadgePlan
+from api.render.errors import LimitExceededError, RenderInputError
+from api.render.ordering import sort_rows, ticket_key
+from api.tickets.models import Ticket
+from api.users.models import User
+
+JSON_KEYS = {"attendees", "options"}
+PREVIEW_KEYS = JSON_KEYS | {"row", "dpi"}
+
+
+@dataclass
+class BadgeRequest:
+    """A checked request: what a worker needs to render it, and what the job record shows."""
+
+    table: AttendeeTable
+    rows: list[dict[str, str]]  # sorted as the options ask
+    options: dict[str, Any]
+    template: TemplateChoice
+    plan: BadgePlan
+    background: bytes | None
+    event: Event | None
+    ticket_colors: dict[str, str] | None
+    fingerprint: str  # the request's content, for Idempotency-Key comparisons
+    preview_row: int = 0
+    preview_dpi: float = 150.0
+
+    @property
+    def name(self) -> str:
+        """The job's name (it titles the mail and the file): options.name, else the event's."""
+        raw = str(self.options.get("name") or (self.event.name if self.event else "") or "Badges")
+        # One line of printable text: it ends up in a mail subject and a file name.
+        return " ".join("".join(ch if ch.isprintable() else " " for ch in raw).split())[:200] or "Badges"
+
+
+def refused(error: RenderInputError) -> ValidationError | PayloadTooLargeError:
+    """The engine's refusal as an HTTP problem: over a limit is 413, anything else 422."""
+    location = error.location or "body"
+    if isinstance(error, LimitExceededError):
+        return PayloadTooLargeError(
+            f"{location}: {error.message}", code="limit_exceeded", errors={location: [error.message]}
+        )
+    return ValidationError({location: [error.message]}, detail=f"{location}: {error.message}")
+
+
+def read_badge_request(session: Session, *, actor: User, preview: bool = False) -> BadgeRequest:
+    """Parse the current request's body into a checked BadgeRequest; raise a 4xx AppError."""
+    if request.mimetype == "multipart/form-data" and not preview:
+        table, options, background, extra = _from_multipart()
+    elif request.mimetype == "multipart/form-data":
+        raise UnsupportedMediaTypeError("A preview takes a JSON body: {attendees, options, row}.")
+    else:
+        table, options, extra = _from_json(preview)
+        background = None
+    try:
+        return _check(session, actor, table, options, background, extra)
+    except RenderInputError as error:
+        raise refused(error) from None
+
+
+def _max_rows() -> int:
+    return int(current_app.config["BADGE_JOB_MAX_ROWS"])
+
+
+def _from_multipart() -> tuple[AttendeeTable, dict[str, Any], bytes | None, dict[str, Any]]:
+    upload = request.files.get("attendees")
+    if upload is None:
+        raise ValidationError({"attendees": ["Send the attendee list as a file part named 'attendees'."]})
+    try:
+        table = read_attendees(upload.read(), max_rows=_max_rows())
+    except RenderInputError as error:
+        raise refused(error) from None
+    options = _options_field(request.form.get("options"))
+    background = None
+    image = request.files.get("background")
+    if image is not None:
+        limit = current_app.config["BADGE_BACKGROUND_MAX_BYTES"]
+        background = image.read(limit + 1)
+        if len(background) > limit:
+            raise PayloadTooLargeError(
+                f"The background image is over the limit of {limit} bytes (BADGE_BACKGROUND_MAX_BYTES).",
+                code="limit_exceeded",
+                errors={"background": [f"Over {limit} bytes."]},
+            )
+        if not background:
+            raise ValidationError({"background": ["The file is empty."]})
+    unknown = set(request.form) - {"options"} | set(request.files) - {"attendees", "background"}
+    if unknown:
+        raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+    return table, options, background, {}
+
+
+def _options_field(raw: str | None) -> dict[str, Any]:
+    if raw is None or not raw.strip():
+        return {}
+    try:
+        options = json.loads(raw)
+    except ValueError as error:
+        raise ValidationError({"options": [f"Not valid JSON: {error}."]}) from None
+    if not isinstance(options, dict):
+        raise ValidationError({"options": ["Must be a JSON object."]})
+    return options
+
+
+def _from_json(preview: bool) -> tuple[AttendeeTable, dict[str, Any], dict[str, Any]]:
+    body = json_body("BADGE_JOB_JSON_MAX_BYTES")
+    if not isinstance(body, dict):
+        raise ValidationError({"body": ["Must be a JSON object with 'attendees' and 'options'."]})
+    allowed = PREVIEW_KEYS if preview else JSON_KEYS
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise ValidationError({name: ["Unknown field."] for name in unknown})
+    if "attendees" not in body:
+        raise ValidationError({"attendees": ["Missing: an array of attendee objects."]})
+    try:
+        table = attendees_from_records(body["attendees"], max_rows=_max_rows())
+    except RenderInputError as error:
+        raise refused(error) from None
+    options = body.get("options", {})
+    if not isinstance(options, dict):
+        raise ValidationError({"options": ["Must be a JSON object."]})
+    extra = {key: body[key] for key in ("row", "dpi") if key in body}
+    return table, options, extra
+
+
+def _check(
+    session: Session,
+    actor: User,
+    table: AttendeeTable,
+    options: dict[str, Any],
+    background: bytes | None,
+    extra: dict[str, Any],
+) -> BadgeRequest:
+    template_ref = options.get("template", "classic")
+    if not isinstance(template_ref, str):
+        raise ValidationError({"options.template": ["Must be a template id (text)."]})
+    template = resolve_template(session, actor=actor, ref=template_ref)
+    event, tickets = _event_and_tickets(session, actor, options.get("event_id"))
+    columns = _column_map(options)
+    ticket_column = columns.get("ticket", "ticket")
+    ticket_colors = None
+    ticket_positions = None
+    if event is not None:
+        ticket_colors = {ticket.name: ticket.badge_color or "" for ticket in tickets}
+        ticket_colors = {name: color for name, color in ticket_colors.items() if color}
+        ticket_positions = {ticket.name: ticket.position for ticket in tickets}
+        if ticket_column in table.columns:
+            _check_ticket_names(table, ticket_column, tickets)
+    plan = make_plan(
+        template.compiled,
+        options,
+        columns_available=list(table.columns),
+        background=background,
+        ticket_colors=ticket_colors,
+    )
+    rows = [dict(row) for row in table.rows]
+    if options.get("sort") is not None:
+        rows = sort_rows(rows, options["sort"], columns=columns, ticket_positions=ticket_positions)
+    row_index, dpi = _preview_extras(extra, len(rows))
+    fingerprint = _fingerprint(table, options, background)
+    return BadgeRequest(
+        table=table,
+        rows=rows,
+        options=options,
+        template=template,
+        plan=plan,
+        background=background,
+        event=event,
+        ticket_colors=ticket_colors,
+        fingerprint=fingerprint,
+        preview_row=row_index,
+        preview_dpi=dpi,
+    )
+
+
+def _column_map(options: dict[str, Any]) -> dict[str, str]:
+    columns = options.get("columns", {})
+    if not isinstance(columns, dict):
+        return {}  # make_plan names the problem
+    return {str(name): str(column) for name, column in columns.items()}
+
+
+def _event_and_tickets(session: Session, actor: User, event_id: Any) -> tuple[Event | None, list[Ticket]]:
+    if event_id is None:
+        return None, []
+    try:
+        parsed = uuid.UUID(str(event_id))
+    except ValueError:
+        raise ValidationError({"options.event_id": ["Not a valid event id (a UUID)."]}) from None
+    event = owned_event(session, actor=actor, event_id=parsed)
+    tickets = list(
+        session.scalars(select(Ticket).where(Ticket.event_id == event.id).order_by(Ticket.position))
+    )
+    return event, tickets
+
+
+def _check_ticket_names(table: AttendeeTable, column: str, tickets: list[Ticket]) -> None:
+    """Every non-empty ticket cell must name one of the event's tickets: a typo is caught now."""
+    known = {ticket_key(ticket.name) for ticket in tickets}
+    names = ", ".join(ticket.name for ticket in tickets) or "none yet"
+    for index, row in enumerate(table.rows):
+        value = row.get(column, "")
+        if value.strip() and ticket_key(value) not in known:
+            where = f"attendee {index + 1}, column '{column}'"
+            raise ValidationError(
+                {where: [f"No ticket named {value!r} in this event; its tickets are: {names}."]},
+                detail=f"{where}: no ticket named {value!r} in this event.",
+            )
+
+
+def _preview_extras(extra: dict[str, Any], count: int) -> tuple[int, float]:
+    row = extra.get("row", 0)
+    if isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < count:
+        raise ValidationError({"row": [f"Must be a whole number from 0 to {count - 1}."]})
+    dpi = extra.get("dpi", 150)
+    if isinstance(dpi, bool) or not isinstance(dpi, int | float) or not 36 <= dpi <= 300:
+        raise ValidationError({"dpi": ["Must be a number from 36 to 300."]})
+    return row, float(dpi)
+
+
+def _fingerprint(table: AttendeeTable, options: dict[str, Any], background: bytes | None) -> str:
+    """The request's content, independent of multipart boundaries and JSON spacing."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([table.columns, table.rows, options], sort_keys=True, default=str).encode())
+    digest.update(hashlib.sha256(background or b"").digest())
+    return digest.hexdigest()

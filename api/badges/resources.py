@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import uuid
+
+from flask import Response, request, send_file, url_for
+from flask_jwt_extended import jwt_required
+
+from api.auth.tokens import current_user
+from api.badge_templates.service import RENDER_LOCK
+from api.badges import service
+from api.badges.intake import read_badge_request, refused
+from api.badges.schemas import BadgeJobLogSchema, BadgeJobSchema
+from api.core.pagination import link_header, page_body, page_request
+from api.core.storage import storage
+from api.errors import ValidationError
+from api.extensions import db
+from api.http import Resource, api, no_content, rate_limited, respond
+from api.render.document import render_png
+from api.render.errors import RenderInputError
+
+jobs_ns = api.namespace("badge-jobs", description="Badge jobs")
+previews_ns = api.namespace("badge-previews", description="Badge previews")
+downloads_ns = api.namespace("downloads", description="Downloads by signed link")
+job_schema = BadgeJobSchema()
+log_schema = BadgeJobLogSchema()
+MAX_LOG_LINES = 500
+
+
+@jobs_ns.route("")
+class BadgeJobs(Resource):
+    @jwt_required()
+    def get(self) -> Response:
+        """The current user's badge jobs, newest first."""
+        page = page_request()
+        found, total = service.list_jobs(db.session(), actor=current_user(), page=page)
+        body = page_body(job_schema.dump(found, many=True), total, page)
+        return respond(body, headers={"Link": link_header(page, total)})
+
+    @jwt_required()
+    def post(self) -> Response:
+        """Check the request now, queue the rendering; 202 with the job."""
+        session, actor = db.session(), current_user()
+        key = service.check_idempotency_key(request.headers.get("Idempotency-Key"))
+        checked = read_badge_request(session, actor=actor)
+        job, created = service.create_job(session, actor=actor, checked=checked, idempotency_key=key)
+        headers = {"Location": url_for("api.badge-jobs_badge_job", job_id=job.id)}
+        if not created:
+            headers["Idempotent-Replayed"] = "true"
+        return respond(job_schema.dump(job), 202, headers=headers)
+
+
+@jobs_ns.route("/<uuid:job_id>")
+class BadgeJob(Resource):
+    @jwt_required()
+    def get(self, job_id: uuid.UUID) -> Response:
+        """One job: status, progress, and when it succeeded, a signed download link."""
+        job = service.owned_job(db.session(), actor=current_user(), job_id=job_id)
+        return respond(job_schema.dump(job))
+
+    @jwt_required()
+    def delete(self, job_id: uuid.UUID) -> Response:
+        """Cancel the job if it has not finished and remove its files; its record and log stay."""
+        service.cancel_job(db.session(), actor=current_user(), job_id=job_id)
+        return no_content()
+
+
+@jobs_ns.route("/<uuid:job_id>/logs")
+class BadgeJobLogs(Resource):
+    @jwt_required()
+    def get(self, job_id: uuid.UUID) -> Response:
+        """Build log lines after `after` (a seq), oldest first: poll with the last seq seen."""
+        after = _int_arg("after", 0, minimum=0)
+        limit = _int_arg("limit", 100, minimum=1, maximum=MAX_LOG_LINES)
+        lines = service.job_logs(db.session(), actor=current_user(), job_id=job_id, after=after, limit=limit)
+        return respond({"items": log_schema.dump(lines, many=True)})
+
+
+def _int_arg(name: str, default: int, *, minimum: int, maximum: int = 2**31 - 1) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not minimum <= int(raw) <= maximum:
+        raise ValidationError({name: [f"Must be a whole number from {minimum} to {maximum}."]})
+    return int(raw)
+
+
+@previews_ns.route("")
+class BadgePreviews(Resource):
+    @jwt_required()
+    @rate_limited("RATELIMIT_PREVIEW")
+    def post(self) -> Response:
+        """One badge as PNG, rendered now: the same body as a JSON job, plus `row` and `dpi`."""
+        checked = read_badge_request(db.session(), actor=current_user(), preview=True)
+        row = checked.rows[checked.preview_row]
+        try:
+            with RENDER_LOCK:
+                png = render_png(checked.plan, row, dpi=checked.preview_dpi)
+        except RenderInputError as error:
+            raise refused(error) from None
+        response = Response(png, mimetype="image/png")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+@downloads_ns.route("/<string:token>")
+class Download(Resource):
+    def get(self, token: str) -> Response:
+        """The PDF behind a signed link: no Authorization header, so a plain link works."""
+        job = service.download_target(db.session(), token)
+        assert job.file_key is not None
+        response = send_file(
+            storage().path(job.file_key),
+            mimetype="application/pdf",
+            as_attachment=True,
+            download_name=service.download_name(job),
+            conditional=True,
+            etag=job.file_sha256 or True,
+            max_age=0,
+        )
+        response.headers["Cache-Control"] = "private, no-cache"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -1,0 +1,275 @@
+"""Badge jobs: create (idempotent, limited per user), read, log, cancel; download links. No HTTP here."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.badges.intake import BadgeRequest
+from api.badges.models import FINISHED_STATUSES, BadgeJob, BadgeJobLog
+from api.core.db import on_commit, rows_changed, utcnow
+from api.core.pagination import PageRequest, paginate
+from api.core.security import TokenError, make_signed_token, read_signed_token
+from api.core.storage import storage
+from api.errors import GoneError, NotFoundError, TooManyRequestsError, ValidationError
+from api.extensions import jobs
+from api.jobs import JobsUnavailableError
+from api.users.models import User
+
+log = logging.getLogger(__name__)
+
+DOWNLOAD_PURPOSE = "badge-download"
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def job_not_found() -> NotFoundError:
+    return NotFoundError("No badge job with this id.", code="job_not_found")
+
+
+def input_key(job_id: uuid.UUID) -> str:
+    return f"jobs/{job_id}/input.json"
+
+
+def folder(job_id: uuid.UUID) -> str:
+    return f"jobs/{job_id}"
+
+
+def check_idempotency_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not IDEMPOTENCY_KEY.match(value):
+        raise ValidationError(
+            {"Idempotency-Key": ["Must be 1 to 255 visible ASCII characters (a UUID is a good choice)."]}
+        )
+    return value
+
+
+def find_repeated_request(
+    session: Session, *, actor: User, idempotency_key: str | None, fingerprint: str
+) -> BadgeJob | None:
+    """The job an earlier request with this key made; the same key with another body is a 422."""
+    if idempotency_key is None:
+        return None
+    job = session.scalar(
+        select(BadgeJob).where(BadgeJob.owner_id == actor.id, BadgeJob.idempotency_key == idempotency_key)
+    )
+    if job is not None and job.request_sha256 != fingerprint:
+        raise ValidationError(
+            {"Idempotency-Key": ["This key was used for a different request; use a new key."]},
+            detail="The Idempotency-Key was already used with a different request body.",
+            code="idempotency_key_reused",
+        )
+    return job
+
+
+def create_job(
+    session: Session, *, actor: User, checked: BadgeRequest, idempotency_key: str | None
+) -> tuple[BadgeJob, bool]:
+    """Store the checked input and queue the job; return (job, created). A repeat returns the first."""
+    repeated = find_repeated_request(
+        session, actor=actor, idempotency_key=idempotency_key, fingerprint=checked.fingerprint
+    )
+    if repeated is not None:
+        return repeated, False
+    _check_queue_limit(session, actor)
+    job = BadgeJob(
+        id=uuid.uuid4(),
+        owner_id=actor.id,
+        event_id=checked.event.id if checked.event else None,
+        name=checked.name,
+        status="queued",
+        options=checked.options,
+        template_ref=checked.template.ref,
+        progress_total=len(checked.rows),
+        idempotency_key=idempotency_key,
+        request_sha256=checked.fingerprint,
+    )
+    try:
+        with session.begin_nested():
+            session.add(job)
+            session.flush()
+    except IntegrityError:
+        # Two requests with one key raced; the other one's job is the answer.
+        repeated = find_repeated_request(
+            session, actor=actor, idempotency_key=idempotency_key, fingerprint=checked.fingerprint
+        )
+        if repeated is None:
+            raise
+        return repeated, False
+    job.input_key = input_key(job.id)
+    _store_input(job, checked)
+    add_log(session, job, "INFO", f"Queued: {len(checked.rows)} attendees, template {checked.template.name}.")
+    for name in checked.plan.missing_fields:
+        add_log(
+            session, job, "WARNING", f"The attendee list has no column for {{{{{name}}}}}; it is left empty."
+        )
+    session.flush()
+    on_commit(session, lambda: _enqueue_render(job.id))
+    return job, True
+
+
+def _enqueue_render(job_id: uuid.UUID) -> None:
+    try:
+        jobs.enqueue("badges.render", job_id=str(job_id))
+    except JobsUnavailableError:
+        # The job is stored as queued: the sweep sends it again once the broker answers.
+        log.warning("Badge job %s is queued but the broker is unreachable; the sweep will resend it", job_id)
+
+
+def _check_queue_limit(session: Session, actor: User) -> None:
+    limit = current_app.config["BADGE_JOBS_MAX_QUEUED_PER_USER"]
+    queued = session.scalar(
+        select(func.count())
+        .select_from(BadgeJob)
+        .where(BadgeJob.owner_id == actor.id, BadgeJob.status == "queued")
+    )
+    if (queued or 0) >= limit:
+        raise TooManyRequestsError(
+            f"You have {queued} badge jobs waiting, the limit (BADGE_JOBS_MAX_QUEUED_PER_USER is {limit});"
+            " wait for one to start or cancel one.",
+            code="too_many_jobs",
+            headers={"Retry-After": "10"},
+        )
+
+
+def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
+    """What the worker needs, in storage: it may run in another process, on another machine."""
+    bundle = {
+        "columns": list(checked.table.columns),
+        "rows": checked.rows,
+        "options": checked.options,
+        "template_ref": checked.template.ref,
+        "template_svg": checked.template.svg.decode() if checked.template.svg else None,
+        "ticket_colors": checked.ticket_colors,
+        "background": bool(checked.background),
+    }
+    store = storage()
+    if checked.background:
+        store.put_bytes(f"{folder(job.id)}/background", checked.background)
+    store.put_bytes(input_key(job.id), json.dumps(bundle, ensure_ascii=False).encode())
+
+
+def owned_job(session: Session, *, actor: User, job_id: uuid.UUID) -> BadgeJob:
+    job = session.get(BadgeJob, job_id)
+    if job is None or job.owner_id != actor.id:
+        raise job_not_found()
+    return job
+
+
+def list_jobs(session: Session, *, actor: User, page: PageRequest) -> tuple[list[BadgeJob], int]:
+    query = (
+        select(BadgeJob)
+        .where(BadgeJob.owner_id == actor.id)
+        .order_by(BadgeJob.created_at.desc(), BadgeJob.id.desc())
+    )
+    return paginate(session, query, page)
+
+
+def job_logs(
+    session: Session, *, actor: User, job_id: uuid.UUID, after: int, limit: int
+) -> list[BadgeJobLog]:
+    owned_job(session, actor=actor, job_id=job_id)
+    return list(
+        session.scalars(
+            select(BadgeJobLog)
+            .where(BadgeJobLog.job_id == job_id, BadgeJobLog.seq > after)
+            .order_by(BadgeJobLog.seq)
+            .limit(limit)
+        )
+    )
+
+
+def add_log(session: Session, job: BadgeJob, kind: str, message: str, detail: str | None = None) -> None:
+    """Append a build log line; only the job's one worker (or its creator) writes, so seq is safe."""
+    job.log_count += 1
+    session.add(
+        BadgeJobLog(job_id=job.id, seq=job.log_count, type=kind, message=message[:500], detail=detail)
+    )
+
+
+def cancel_job(session: Session, *, actor: User, job_id: uuid.UUID) -> BadgeJob:
+    """Cancel a queued or running job and remove its files; a finished job keeps its record and log."""
+    job = owned_job(session, actor=actor, job_id=job_id)
+    now = utcnow()
+    if job.status not in FINISHED_STATUSES:
+        # Conditional, so a worker finishing at this very moment cannot be overwritten half-way.
+        changed = rows_changed(
+            session.execute(
+                update(BadgeJob)
+                .where(BadgeJob.id == job.id, BadgeJob.status.in_(("queued", "running")))
+                .values(status="cancelled", finished_at=now, error="Cancelled by its owner.", updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        session.refresh(job)
+        if changed:
+            add_log(session, job, "ERROR", "Cancelled by its owner.")
+    if job.file_deleted_at is None:
+        job.file_deleted_at = now
+        add_log(session, job, "INFO", "Files removed.")
+    session.flush()
+    job_folder = folder(job.id)
+    on_commit(session, lambda: storage().delete_folder(job_folder))
+    return job
+
+
+# Download links ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DownloadLink:
+    token: str
+    expires_at: datetime
+
+
+def download_link(job: BadgeJob) -> DownloadLink | None:
+    """A signed link to the job's PDF: bound to the job and the file's content, and expiring."""
+    if job.status != "succeeded" or job.file_sha256 is None or job.file_deleted_at is not None:
+        return None
+    max_age = current_app.config["DOWNLOAD_LINK_MAX_AGE"]
+    expires_at = utcnow() + timedelta(seconds=max_age)
+    if job.expires_at is not None:
+        expires_at = min(expires_at, job.expires_at)
+    payload = {"job": str(job.id), "sha": job.file_sha256[:32], "exp": int(expires_at.timestamp())}
+    return DownloadLink(make_signed_token(DOWNLOAD_PURPOSE, payload), expires_at)
+
+
+def download_target(session: Session, token: str) -> BadgeJob:
+    """The job a download token names; 404 for a forged token, 410 for an expired link or file."""
+    not_found = NotFoundError("No download with this link.", code="download_not_found")
+    try:
+        # The signature's own age check is a backstop; `exp` is the link's real deadline.
+        payload = read_signed_token(DOWNLOAD_PURPOSE, token, max_age=10 * 365 * 86400)
+        job_id = uuid.UUID(str(payload["job"]))
+        deadline, sha = int(payload["exp"]), str(payload["sha"])
+    except (TokenError, KeyError, ValueError, TypeError):
+        raise not_found from None
+    job = session.get(BadgeJob, job_id)
+    if job is not None and job.file_sha256 is not None and job.file_sha256[:32] != sha:
+        raise not_found  # a token for another file of this job (a re-render) never fits this one
+    if time.time() > deadline:
+        raise GoneError(
+            "This download link has expired; open the job again for a new link.", code="link_expired"
+        )
+    if job is None or job.file_key is None or job.file_deleted_at is not None:
+        raise GoneError("The file was deleted; generate the badges again.", code="file_deleted")
+    return job
+
+
+def download_name(job: BadgeJob) -> str:
+    """A file name from the job's (or event's) name: readable, safe on every OS."""
+    name = unicodedata.normalize("NFC", job.name)
+    name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', " ", name)
+    name = re.sub(r"\s+", " ", name).strip(" .")[:120] or "badges"
+    return f"{name} badges.pdf"

@@ -1,0 +1,423 @@
+"""The badge job as a background task, and the sweep that keeps jobs honest.
+
+A worker claims a queued job with one conditional UPDATE (so a duplicate message, or two workers,
+cannot both run it), renders it in a limited child process (api.render.sandbox), and reports
+progress with UPDATEs that also carry the heartbeat and notice cancellation: each one is
+conditional on the job still being this attempt's, so a job cancelled or taken over meanwhile stops
+here. The sweep re-queues or fails jobs whose worker went silent, queues again jobs whose message
+was lost, and deletes files past their retention.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from api.badges.models import FINISHED_STATUSES, BadgeJob
+from api.badges.service import add_log, download_link, download_name, folder
+from api.core.db import rows_changed, utcnow
+from api.core.storage import StorageError, storage
+from api.extensions import db, jobs
+from api.jobs import task
+from api.mail.service import queue_email
+from api.render.errors import LimitExceededError, RenderInputError
+from api.render.sandbox import RenderSummary, RenderTask, SandboxLimits, run_render
+from api.users.models import User
+
+log = logging.getLogger(__name__)
+
+PDF_NAME = "badges.pdf"
+MAX_WARNING_LINES = 50
+PROGRESS_EVERY_SECONDS = 0.25
+
+
+class JobStopped(Exception):
+    """The job was cancelled, or taken over after this worker was presumed dead."""
+
+
+@task("badges.render")
+def render_job(job_id: str) -> None:
+    job_uuid = uuid.UUID(job_id)
+    session = db.session()
+    attempt = _claim(session, job_uuid)
+    if attempt is None:
+        return
+    job = session.get(BadgeJob, job_uuid, populate_existing=True)
+    assert job is not None
+    output = storage().scratch_dir() / f"{job.id}-{attempt}.pdf"
+    try:
+        _run(session, job, attempt, output)
+    except JobStopped:
+        session.rollback()
+        log.info("Badge job %s stopped: cancelled or taken over", job_id)
+    except RenderInputError as error:
+        session.rollback()
+        kind = "over a limit" if isinstance(error, LimitExceededError) else "refused"
+        _fail(
+            session,
+            job_uuid,
+            attempt,
+            f"The badges could not be made ({kind}): {error.message}",
+            error.location,
+        )
+    except Exception as error:
+        session.rollback()
+        log.exception("Badge job %s failed", job_id)
+        _fail(session, job_uuid, attempt, "An internal error stopped the job.", type(error).__name__)
+    finally:
+        output.unlink(missing_ok=True)
+        _start_next_for_owner(session, job_uuid)
+
+
+def _claim(session: Session, job_id: uuid.UUID) -> int | None:
+    """queued -> running, if the owner is under the running limit; the attempt number, or None."""
+    owner_id = session.scalar(select(BadgeJob.owner_id).where(BadgeJob.id == job_id))
+    if owner_id is None:
+        return None
+    running = (
+        select(func.count())
+        .select_from(BadgeJob)
+        .where(BadgeJob.owner_id == owner_id, BadgeJob.status == "running")
+        .scalar_subquery()
+    )
+    now = utcnow()
+    claimed = rows_changed(
+        session.execute(
+            update(BadgeJob)
+            .where(
+                BadgeJob.id == job_id,
+                BadgeJob.status == "queued",
+                running < current_app.config["BADGE_JOBS_MAX_RUNNING_PER_USER"],
+            )
+            .values(
+                status="running",
+                attempts=BadgeJob.attempts + 1,
+                started_at=func.coalesce(BadgeJob.started_at, now),
+                heartbeat_at=now,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
+    session.commit()
+    if not claimed:
+        return None
+    return session.scalar(select(BadgeJob.attempts).where(BadgeJob.id == job_id))
+
+
+def _still_mine(job_id: uuid.UUID, attempt: int) -> Any:
+    return (BadgeJob.id == job_id) & (BadgeJob.status == "running") & (BadgeJob.attempts == attempt)
+
+
+def _run(session: Session, job: BadgeJob, attempt: int, output: Path) -> None:
+    started = time.monotonic()
+    store = storage()
+    try:
+        bundle = json.loads(store.read_bytes(job.input_key or ""))
+        background = store.read_bytes(f"{folder(job.id)}/background") if bundle["background"] else None
+    except (StorageError, ValueError, KeyError):
+        raise RenderInputError("the job's stored input is missing or damaged", location="storage") from None
+    rows, columns = bundle["rows"], bundle["columns"]
+    _log(session, job, "INFO", f"Intake: {len(rows):,} attendees, columns {', '.join(columns)}.")
+    _log(session, job, "INFO", _template_line(bundle))
+    limits = SandboxLimits(
+        cpu_seconds=current_app.config["BADGE_RENDER_CPU_SECONDS"],
+        memory_bytes=current_app.config["BADGE_RENDER_MEMORY_BYTES"],
+        wall_seconds=current_app.config["BADGE_RENDER_WALL_SECONDS"],
+    )
+    render_task = RenderTask(
+        template_svg=bundle["template_svg"].encode() if bundle["template_svg"] else None,
+        template_id=bundle["template_ref"],
+        options=bundle["options"],
+        rows=rows,
+        columns=columns,
+        output_path=str(output),
+        background=background,
+        ticket_colors=bundle.get("ticket_colors"),
+    )
+    progress = _Progress(session, job, attempt, len(rows))
+    summary = run_render(render_task, limits, on_progress=progress.report)
+    progress.report(summary.badges, final=True)
+    size = output.stat().st_size
+    _log(session, job, "INFO", f"Joining: one PDF of {summary.pages:,} pages, {size / 1e6:.1f} MB.")
+    _log_warnings(session, job, summary)
+    stored = store.put_file(f"{folder(job.id)}/{PDF_NAME}", output)
+    retention = timedelta(seconds=current_app.config["BADGE_FILE_RETENTION_SECONDS"])
+    now = utcnow()
+    finished = rows_changed(
+        session.execute(
+            update(BadgeJob)
+            .where(_still_mine(job.id, attempt))
+            .values(
+                status="succeeded",
+                finished_at=now,
+                updated_at=now,
+                heartbeat_at=None,
+                badges=summary.badges,
+                pages=summary.pages,
+                progress_done=summary.badges,
+                file_key=stored.key,
+                file_bytes=stored.size,
+                file_sha256=stored.sha256,
+                expires_at=now + retention,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if not finished:
+        session.rollback()
+        raise JobStopped
+    session.refresh(job)
+    add_log(session, job, "INFO", f"Storing: kept until {job.expires_at:%Y-%m-%d %H:%M} UTC.")
+    seconds = time.monotonic() - started
+    add_log(
+        session,
+        job,
+        "SUCCESS",
+        f"Done: {summary.badges:,} badges on {summary.pages:,} pages in {seconds:.1f} s.",
+    )
+    _mail_result(session, job)
+    session.commit()
+
+
+def _template_line(bundle: dict[str, Any]) -> str:
+    options = bundle["options"]
+    sheet = options.get("sheet", "one-per-page")
+    sheet_name = sheet if isinstance(sheet, str) else "custom layout"
+    return f"Template: {bundle['template_ref']}; sheet: {sheet_name}."
+
+
+class _Progress:
+    """Progress, heartbeat and cancellation in one conditional UPDATE, at most a few times a second."""
+
+    def __init__(self, session: Session, job: BadgeJob, attempt: int, total: int) -> None:
+        self.session, self.job, self.attempt, self.total = session, job, attempt, total
+        self.last_write = 0.0
+        self.chunk = max(100, int(round(total / 10, -2)))
+        self.next_log = self.chunk
+
+    def report(self, done: int, final: bool = False) -> None:
+        now = time.monotonic()
+        if not final and now - self.last_write < PROGRESS_EVERY_SECONDS and done < self.next_log:
+            return
+        self.last_write = now
+        changed = rows_changed(
+            self.session.execute(
+                update(BadgeJob)
+                .where(_still_mine(self.job.id, self.attempt))
+                .values(progress_done=done, heartbeat_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+        )
+        if not changed:
+            self.session.rollback()
+            raise JobStopped
+        while done >= self.next_log and self.next_log < self.total:
+            add_log(self.session, self.job, "INFO", f"Rendering: {self.next_log:,} of {self.total:,} badges.")
+            self.next_log += self.chunk
+        self.session.commit()
+
+
+def _log(session: Session, job: BadgeJob, kind: str, message: str) -> None:
+    add_log(session, job, kind, message)
+    session.commit()
+
+
+def _log_warnings(session: Session, job: BadgeJob, summary: RenderSummary) -> None:
+    for index, field_name, message in summary.warnings[:MAX_WARNING_LINES]:
+        add_log(session, job, "WARNING", f"Attendee {index + 1}, {field_name}: {message}.")
+    more = len(summary.warnings) - MAX_WARNING_LINES
+    if more > 0:
+        add_log(session, job, "WARNING", f"... and {more:,} more warnings like these.")
+    session.commit()
+
+
+def _fail(session: Session, job_id: uuid.UUID, attempt: int, message: str, detail: str | None) -> None:
+    now = utcnow()
+    retention = timedelta(seconds=current_app.config["BADGE_FILE_RETENTION_SECONDS"])
+    failed = rows_changed(
+        session.execute(
+            update(BadgeJob)
+            .where(_still_mine(job_id, attempt))
+            .values(
+                status="failed",
+                error=message,
+                finished_at=now,
+                updated_at=now,
+                heartbeat_at=None,
+                expires_at=now + retention,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if not failed:
+        session.rollback()
+        return
+    job = session.get(BadgeJob, job_id, populate_existing=True)
+    assert job is not None
+    add_log(session, job, "ERROR", message, detail)
+    _mail_result(session, job)
+    session.commit()
+
+
+def _mail_result(session: Session, job: BadgeJob) -> None:
+    """The completion mail, through the outbox: the link always, the PDF when it is small enough."""
+    owner = session.get(User, job.owner_id)
+    if owner is None:
+        return
+    base = current_app.config["PUBLIC_API_URL"]
+    context: dict[str, Any] = {"name": owner.name, "job_name": job.name, "job": job}
+    if job.status == "succeeded":
+        link = download_link(job)
+        assert link is not None
+        context["download_url"] = f"{base}/api/v1/downloads/{link.token}"
+        context["expires_at"] = link.expires_at
+        attach = (job.file_bytes or 0) <= current_app.config["MAIL_ATTACHMENT_MAX_BYTES"]
+        context["attached"] = attach
+        queue_email(
+            session,
+            to=owner.email,
+            template="badges_ready",
+            context=context,
+            attachment_key=job.file_key if attach else None,
+            attachment_name=download_name(job) if attach else None,
+        )
+    else:
+        context["error"] = job.error or "Unknown error."
+        queue_email(session, to=owner.email, template="badges_failed", context=context)
+
+
+def _start_next_for_owner(session: Session, finished_job_id: uuid.UUID) -> None:
+    """A job waiting for the per-user running limit starts as soon as one finishes."""
+    owner_id = session.scalar(select(BadgeJob.owner_id).where(BadgeJob.id == finished_job_id))
+    waiting = session.scalar(
+        select(BadgeJob.id)
+        .where(BadgeJob.owner_id == owner_id, BadgeJob.status == "queued")
+        .order_by(BadgeJob.created_at)
+        .limit(1)
+    )
+    session.commit()
+    if waiting is not None:
+        jobs.enqueue("badges.render", job_id=str(waiting))
+
+
+@task("badges.sweep", every="JOBS_SWEEP_INTERVAL")
+def sweep_jobs(limit: int = 100) -> dict[str, int]:
+    """Recover jobs of dead workers, re-send lost messages, delete expired files; return counts."""
+    session = db.session()
+    config = current_app.config
+    now = utcnow()
+    counts = {"requeued": 0, "failed": 0, "resent": 0, "expired": 0}
+    silent_since = now - timedelta(seconds=config["JOB_HEARTBEAT_TIMEOUT"])
+    stale = session.scalars(
+        select(BadgeJob)
+        .where(BadgeJob.status == "running", BadgeJob.heartbeat_at < silent_since)
+        .limit(limit)
+    ).all()
+    for job in stale:
+        counts["requeued" if _recover(session, job) else "failed"] += 1
+    quiet_since = now - timedelta(seconds=config["JOB_REQUEUE_AFTER"])
+    waiting = session.scalars(
+        select(BadgeJob.id)
+        .where(BadgeJob.status == "queued", BadgeJob.updated_at < quiet_since)
+        .order_by(BadgeJob.created_at)
+        .limit(limit)
+    ).all()
+    if waiting:
+        session.execute(
+            update(BadgeJob)
+            .where(BadgeJob.id.in_(waiting), BadgeJob.status == "queued")
+            .values(updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    session.commit()
+    for job_id in waiting:
+        jobs.enqueue("badges.render", job_id=str(job_id))
+        counts["resent"] += 1
+    counts["expired"] = _delete_expired_files(session, limit)
+    _clean_scratch()
+    return counts
+
+
+def _recover(session: Session, job: BadgeJob) -> bool:
+    """A running job whose worker went silent: queue it again, or fail it after the last attempt."""
+    timeout = current_app.config["JOB_HEARTBEAT_TIMEOUT"]
+    attempts_allowed = current_app.config["BADGE_JOB_MAX_ATTEMPTS"]
+    now = utcnow()
+    retry = job.attempts < attempts_allowed
+    values: dict[str, Any] = (
+        {"status": "queued", "progress_done": 0}
+        if retry
+        else {
+            "status": "failed",
+            "finished_at": now,
+            "error": f"The worker stopped {job.attempts} times while rendering this job.",
+            "expires_at": now + timedelta(seconds=current_app.config["BADGE_FILE_RETENTION_SECONDS"]),
+        }
+    )
+    changed = rows_changed(
+        session.execute(
+            update(BadgeJob)
+            .where(_still_mine(job.id, job.attempts), BadgeJob.heartbeat_at == job.heartbeat_at)
+            .values(heartbeat_at=None, updated_at=now, **values)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if not changed:
+        session.rollback()
+        return retry
+    session.refresh(job)
+    if retry:
+        add_log(
+            session,
+            job,
+            "WARNING",
+            f"The worker stopped (silent for over {timeout:g} s); queued again,"
+            f" attempt {job.attempts + 1} of {attempts_allowed}.",
+        )
+        session.commit()
+        jobs.enqueue("badges.render", job_id=str(job.id))
+    else:
+        add_log(session, job, "ERROR", job.error or "", "worker lost")
+        _mail_result(session, job)
+        session.commit()
+    return retry
+
+
+def _delete_expired_files(session: Session, limit: int) -> int:
+    now = utcnow()
+    expired = session.scalars(
+        select(BadgeJob)
+        .where(
+            BadgeJob.expires_at < now,
+            BadgeJob.file_deleted_at.is_(None),
+            BadgeJob.status.in_(FINISHED_STATUSES),
+        )
+        .limit(limit)
+    ).all()
+    for job in expired:
+        storage().delete_folder(folder(job.id))
+        job.file_deleted_at = now
+        add_log(session, job, "INFO", "Files deleted: the retention period ended.")
+    session.commit()
+    return len(expired)
+
+
+def _clean_scratch() -> None:
+    """Half-written PDFs of workers that died; anything older than the longest job can run."""
+    horizon = time.time() - 2 * current_app.config["BADGE_RENDER_WALL_SECONDS"]
+    for leftover in storage().scratch_dir().glob("*.pdf"):
+        try:
+            if leftover.stat().st_mtime < horizon:
+                leftover.unlink()
+        except FileNotFoundError:
+            pass

@@ -1,0 +1,110 @@
+"""The order badges are printed in: the job option `sort`, and how ticket names are matched.
+
+Text compares without regard to case or accents ("Élodie" sits with "elodie", before "Emma"), the
+same on every machine: Unicode decomposition and case folding, no locale. Rows that compare equal
+keep the order of the attendee list, and rows with an empty value go last in either direction.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from api.render.errors import RenderInputError
+
+MAX_SORT_KEYS = 10
+SortKey = Callable[[Mapping[str, str]], tuple[Any, ...]]
+
+
+def ticket_key(name: str) -> str:
+    """A ticket name as it is matched: composed (NFC), without surrounding spaces, case-folded."""
+    # Case folding can decompose (e.g. "ǰ"), so compose again: equal names give equal keys.
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).strip().casefold())
+
+
+def text_key(value: str) -> str:
+    """Text for comparing: compatibility-decomposed, combining marks dropped, case-folded."""
+    decomposed = unicodedata.normalize("NFKD", value.strip())
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def sort_rows(
+    rows: Iterable[dict[str, str]],
+    sort: Any,
+    *,
+    columns: Mapping[str, str],
+    ticket_positions: Mapping[str, int] | None = None,
+) -> list[dict[str, str]]:
+    """Rows ordered by `sort`: a field name or a list of them, each "-"-prefixed for descending.
+
+    `columns` maps template fields to attendee columns as options.columns does; a field not in it
+    is the column of the same name. With `ticket_positions` (ticket name -> position), the field
+    "ticket" follows those positions, tickets not listed after the listed ones; otherwise it sorts
+    as text. Raise RenderInputError (location "options.sort") for a malformed option or a field
+    that names no column of the rows.
+    """
+    ordered = list(rows)
+    keys = _parse(sort)
+    available = set().union(*(row.keys() for row in ordered)) if ordered else set()
+    positions = {ticket_key(name): position for name, position in (ticket_positions or {}).items()}
+    for name, _ in keys:
+        column = columns.get(name, name)
+        if ordered and column not in available:
+            raise RenderInputError(f"no column {column!r} to sort by {name!r}", location="options.sort")
+    # Python's sort is stable, also with reverse=True: sorting by the last key first leaves
+    # equal rows of each earlier key in the order the later keys gave them.
+    for name, descending in reversed(keys):
+        column = columns.get(name, name)
+        if name == "ticket" and ticket_positions is not None:
+            key = _ticket_position_key(column, positions, descending)
+        else:
+            key = _text_key(column, descending)
+        ordered.sort(key=key, reverse=descending)
+    return ordered
+
+
+def _parse(sort: Any) -> list[tuple[str, bool]]:
+    """The option as (field, descending) pairs; None or an empty list keeps the list's order."""
+    if sort is None:
+        return []
+    names = [sort] if isinstance(sort, str) else sort
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise RenderInputError(
+            'must be a field name or a list of them, e.g. ["ticket", "-name"]', location="options.sort"
+        )
+    if len(names) > MAX_SORT_KEYS:
+        raise RenderInputError(f"at most {MAX_SORT_KEYS} fields", location="options.sort")
+    keys = []
+    for name in names:
+        descending = name.strip().startswith("-")
+        field = name.strip().removeprefix("-").strip()
+        if not field:
+            raise RenderInputError(f"{name!r} names no field", location="options.sort")
+        keys.append((field, descending))
+    return keys
+
+
+def _text_key(column: str, descending: bool) -> SortKey:
+    # The first element puts empty values last whichever way the list is sorted.
+    def key(row: Mapping[str, str]) -> tuple[bool, str]:
+        text = text_key(row.get(column, ""))
+        return (not text) != descending, text
+
+    return key
+
+
+def _ticket_position_key(column: str, positions: Mapping[str, int], descending: bool) -> SortKey:
+    def key(row: Mapping[str, str]) -> tuple[int, int, str]:
+        ticket = row.get(column, "")
+        position = positions.get(ticket_key(ticket))
+        if position is not None:
+            rank = 0
+        elif ticket.strip():
+            rank = 1  # a ticket type the event does not list: after the listed ones, by name
+        else:
+            rank = 2
+        # Descending reverses positions and names but not the ranks: unlisted and empty stay last.
+        return (2 - rank if descending else rank), position or 0, text_key(ticket) if rank == 1 else ""
+
+    return key
