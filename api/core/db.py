@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from flask.globals import app_ctx
 from sqlalchemy import DateTime, MetaData, Uuid, create_engine, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, scoped_session
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column, scoped_session
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
@@ -161,19 +161,42 @@ def _sqlite_begin(connection: Connection) -> None:
 
 
 def on_commit(session: Session, callback: Callable[[], None]) -> None:
-    """Run `callback` once the session's transaction commits; drop it if it rolls back."""
-    session.info.setdefault("on_commit", []).append(callback)
+    """Run `callback` once the session's outermost transaction commits; drop it if the
+    transaction (or the SAVEPOINT it was registered in) rolls back."""
+    owner = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault("on_commit", []).append((owner, callback))
 
 
 @event.listens_for(Session, "after_commit")
 def _run_on_commit_callbacks(session: Session) -> None:
-    for callback in session.info.pop("on_commit", []):
+    # SQLAlchemy also fires after_commit when a SAVEPOINT (begin_nested) is released; the work is
+    # not durable until the outermost transaction commits, so callbacks wait for that one.
+    if session.get_nested_transaction() is not None:
+        return
+    for _, callback in session.info.pop("on_commit", []):
         callback()
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_on_commit_callbacks(session: Session) -> None:
-    session.info.pop("on_commit", None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_on_commit_callbacks(session: Session, rolled_back: SessionTransaction) -> None:
+    """Forget the callbacks of work that was undone: that of `rolled_back` and the SAVEPOINTs in it."""
+    pending = session.info.get("on_commit")
+    if not pending:
+        return
+    session.info["on_commit"] = [
+        (owner, callback) for owner, callback in pending if not _inside(owner, rolled_back)
+    ]
+
+
+def _inside(owner: SessionTransaction | None, rolled_back: SessionTransaction) -> bool:
+    if rolled_back.parent is None:
+        return True  # the whole transaction
+    transaction = owner
+    while transaction is not None:
+        if transaction is rolled_back:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def rows_changed(result: Any) -> int:

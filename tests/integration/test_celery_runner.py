@@ -280,10 +280,7 @@ def register_and_receive_the_mail(stack: CeleryStack, app: Flask, worker: Worker
     assert len(stack.smtp.inbox.messages) == 1
 
 
-# The registration tests run the worker's beat too. The delivery job is published when the
-# registration's savepoint is released, a moment before the request commits (api.core.db.on_commit
-# runs on SQLAlchemy's after_commit, which fires for savepoints too); a worker quick enough to claim
-# the row before that commit finds nothing, and the sweep is what sends the mail.
+# The registration tests run the worker with its beat, as the first worker of a deployment does.
 
 
 def test_a_registration_mail_is_delivered_by_the_worker_through_redis(celery_stack):
