@@ -157,7 +157,11 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock up front, waiting under busy_timeout. A deferred BEGIN that
+    # reads and then writes fails at once ("database is locked") when another connection - a job
+    # thread, the mail outbox - committed in between: SQLite cannot upgrade a stale read snapshot.
+    # So every transaction on SQLite is short, and none is held open while waiting on the network.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def on_commit(session: Session, callback: Callable[[], None]) -> None:

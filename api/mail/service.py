@@ -183,6 +183,9 @@ def deliver_email(email_id: str) -> bool:
         return False
     email = db.session.get(OutboundEmail, row_id, populate_existing=True)
     assert email is not None
+    # No transaction stays open while the SMTP server is talked to (on SQLite it would hold the
+    # database's write lock for as long as the server takes).
+    db.session.commit()
     try:
         _send(email)
     except (TimeoutError, smtplib.SMTPException, OSError) as error:
