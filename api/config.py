@@ -106,6 +106,7 @@ class Config:
     STORAGE_DIR = os.environ.get("STORAGE_DIR") or None
     # Public address of this API, for links in mails sent by workers (no request to take it from).
     PUBLIC_API_URL = os.environ.get("PUBLIC_API_URL", "http://127.0.0.1:5000").rstrip("/")
+    BADGE_TEMPLATES_MAX_PER_USER = _env_int("BADGE_TEMPLATES_MAX_PER_USER", 100)
     BADGE_JOB_MAX_ROWS = _env_int("BADGE_JOB_MAX_ROWS", 10_000)
     BADGE_JOB_JSON_MAX_BYTES = _env_int("BADGE_JOB_JSON_MAX_BYTES", 8 * 1024 * 1024)
     BADGE_BACKGROUND_MAX_BYTES = _env_int("BADGE_BACKGROUND_MAX_BYTES", 10 * 1024 * 1024)

@@ -41,7 +41,6 @@ log = logging.getLogger(__name__)
 MM_PER_POINT = 25.4 / 72
 # The engine's own limit: a bigger SVG would be refused by it anyway, so refuse it before the sandbox.
 MAX_SVG_BYTES = SvgLimits().max_bytes
-DEFAULT_MAX_PER_USER = 100
 MAX_NAME_LENGTH = 200
 
 # Part of every preview's ETag: bump it whenever the same SVG would render differently (engine,
@@ -188,7 +187,7 @@ def get_template(session: Session, *, actor: User, template_id: str) -> Template
 
 
 def max_templates_per_user() -> int:
-    return int(current_app.config.get("BADGE_TEMPLATES_MAX_PER_USER", DEFAULT_MAX_PER_USER))
+    return int(current_app.config["BADGE_TEMPLATES_MAX_PER_USER"])
 
 
 def name_from_filename(filename: str | None) -> str:

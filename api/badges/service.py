@@ -150,13 +150,16 @@ def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
         "rows": checked.rows,
         "options": checked.options,
         "template_ref": checked.template.ref,
-        "template_svg": checked.template.svg.decode() if checked.template.svg else None,
+        "template_svg": checked.template.svg is not None,
         "ticket_colors": checked.ticket_colors,
         "background": bool(checked.background),
     }
     store = storage()
     if checked.background:
         store.put_bytes(f"{folder(job.id)}/background", checked.background)
+    if checked.template.svg is not None:
+        # Its own file, as uploaded: an SVG need not be UTF-8, and the template may be deleted later.
+        store.put_bytes(f"{folder(job.id)}/template.svg", checked.template.svg)
     store.put_bytes(input_key(job.id), json.dumps(bundle, ensure_ascii=False).encode())
 
 
@@ -262,7 +265,12 @@ def download_target(session: Session, token: str) -> BadgeJob:
         raise GoneError(
             "This download link has expired; open the job again for a new link.", code="link_expired"
         )
-    if job is None or job.file_key is None or job.file_deleted_at is not None:
+    if (
+        job is None
+        or job.file_key is None
+        or job.file_deleted_at is not None
+        or not storage().exists(job.file_key)
+    ):
         raise GoneError("The file was deleted; generate the badges again.", code="file_deleted")
     return job
 

@@ -124,6 +124,7 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path) -> None:
     try:
         bundle = json.loads(store.read_bytes(job.input_key or ""))
         background = store.read_bytes(f"{folder(job.id)}/background") if bundle["background"] else None
+        template_svg = store.read_bytes(f"{folder(job.id)}/template.svg") if bundle["template_svg"] else None
     except (StorageError, ValueError, KeyError):
         raise RenderInputError("the job's stored input is missing or damaged", location="storage") from None
     rows, columns = bundle["rows"], bundle["columns"]
@@ -135,7 +136,7 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path) -> None:
         wall_seconds=current_app.config["BADGE_RENDER_WALL_SECONDS"],
     )
     render_task = RenderTask(
-        template_svg=bundle["template_svg"].encode() if bundle["template_svg"] else None,
+        template_svg=template_svg,
         template_id=bundle["template_ref"],
         options=bundle["options"],
         rows=rows,

@@ -581,3 +581,42 @@ def test_a_list_with_only_names_makes_badges_and_the_log_says_what_was_left_empt
         "The attendee list has no column for {{organization}}; it is left empty.",
         "The attendee list has no column for {{role}}; it is left empty.",
     ]
+
+
+UTF16_TEMPLATE = (
+    '<?xml version="1.0" encoding="UTF-16"?>\n'
+    '<svg xmlns="http://www.w3.org/2000/svg" width="90mm" height="55mm" viewBox="0 0 90 55">'
+    '<rect width="90" height="55" fill="#fff"/>'
+    '<text x="45" y="30" font-size="8" text-anchor="middle">{{name}} — Zürich</text></svg>'
+).encode("utf-16")
+
+
+def test_a_job_keeps_its_uploaded_template_even_if_it_is_deleted_before_running(client, auth_headers, jobs):
+    upload = client.post(
+        "/api/v1/badge-templates",
+        data={"file": (io.BytesIO(UTF16_TEMPLATE), "utf16.svg")},
+        headers=auth_headers,
+    )
+    assert upload.status_code == 201, upload.get_json()
+    template_id = upload.get_json()["id"]
+    job = queued(client, auth_headers, {"attendees": PEOPLE, "options": {"template": template_id}})
+    deleted = client.delete(f"/api/v1/badge-templates/{template_id}", headers=auth_headers)
+    assert deleted.status_code == 204
+
+    jobs.run_pending()
+
+    done = get_job(client, auth_headers, job["id"])
+    assert done["status"] == "succeeded", done
+    assert done["result"]["badges"] == 4
+
+
+def test_a_file_missing_from_storage_is_410_not_an_error(client, auth_headers, jobs):
+    job = queued(client, auth_headers)
+    jobs.run_pending()
+    url = get_job(client, auth_headers, job["id"])["result"]["download_url"]
+    storage().delete(f"jobs/{job['id']}/badges.pdf")
+
+    response = download(client, url)
+
+    assert response.status_code == 410
+    assert response.get_json()["code"] == "file_deleted"

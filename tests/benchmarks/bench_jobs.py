@@ -111,7 +111,8 @@ def start_worker(database_url: str, storage_dir: str, broker: str) -> subprocess
         "DATABASE_URL": database_url,
         "STORAGE_DIR": storage_dir,
         "CELERY_BROKER_URL": broker,
-        "APP_ENV": "testing",
+        "CELERY_QUEUE": "bench-jobs",
+        "JOBS_RUNNER": "celery",
     }
     return subprocess.Popen(
         [sys.executable, "manage.py", "worker", "--concurrency", "2", "--no-beat"],
