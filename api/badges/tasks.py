@@ -146,7 +146,7 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path) -> None:
         ticket_colors=bundle.get("ticket_colors"),
     )
     progress = _Progress(session, job, attempt, len(rows))
-    summary = run_render(render_task, limits, on_progress=progress.report)
+    summary = run_render(render_task, limits, on_progress=progress.report, on_wait=progress.beat)
     progress.report(summary.badges, final=True)
     size = output.stat().st_size
     _log(session, job, "INFO", f"Joining: one PDF of {summary.pages:,} pages, {size / 1e6:.1f} MB.")
@@ -203,14 +203,32 @@ class _Progress:
     def __init__(self, session: Session, job: BadgeJob, attempt: int, total: int) -> None:
         self.session, self.job, self.attempt, self.total = session, job, attempt, total
         self.last_write = 0.0
+        self.last_beat = time.monotonic()  # the claim has just written one
         self.chunk = max(100, int(round(total / 10, -2)))
         self.next_log = self.chunk
+
+    def beat(self) -> None:
+        """The heartbeat between progress reports (a child starting, a slow template)."""
+        if time.monotonic() - self.last_beat < current_app.config["JOB_HEARTBEAT_SECONDS"]:
+            return
+        self.last_beat = time.monotonic()
+        changed = rows_changed(
+            self.session.execute(
+                update(BadgeJob)
+                .where(_still_mine(self.job.id, self.attempt))
+                .values(heartbeat_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+        )
+        self.session.commit()
+        if not changed:
+            raise JobStopped
 
     def report(self, done: int, final: bool = False) -> None:
         now = time.monotonic()
         if not final and now - self.last_write < PROGRESS_EVERY_SECONDS and done < self.next_log:
             return
-        self.last_write = now
+        self.last_write = self.last_beat = now
         changed = rows_changed(
             self.session.execute(
                 update(BadgeJob)

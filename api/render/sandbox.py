@@ -61,10 +61,11 @@ def run_render(
     task: RenderTask,
     limits: SandboxLimits | None = None,
     on_progress: Callable[[int], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> RenderSummary:
     """Render `task` in a fresh child process under `limits`; raise RenderInputError on any refusal."""
     result: RenderSummary = run_limited(
-        _render_task, task, limits=limits or SandboxLimits(), on_progress=on_progress
+        _render_task, task, limits=limits or SandboxLimits(), on_progress=on_progress, on_wait=on_wait
     )
     return result
 
@@ -74,10 +75,13 @@ def run_limited(
     *args: Any,
     limits: SandboxLimits,
     on_progress: Callable[[int], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> Any:
     """Call `function(report, *args)` in a spawned child under `limits` and return its result.
 
-    `report(n)` in the child sends progress to `on_progress` in the parent.
+    `report(n)` in the child sends progress to `on_progress` in the parent. `on_wait()` is called
+    at least every half second while the child works, progress or not (a job's heartbeat); an
+    exception from either callback stops the child.
     """
     context = multiprocessing.get_context("spawn")
     parent_end, child_end = context.Pipe(duplex=False)
@@ -87,7 +91,7 @@ def run_limited(
     process.start()
     child_end.close()
     try:
-        return _collect(process, parent_end, limits, on_progress)
+        return _collect(process, parent_end, limits, on_progress, on_wait)
     finally:
         parent_end.close()
         if process.is_alive():
@@ -96,10 +100,16 @@ def run_limited(
 
 
 def _collect(
-    process: Any, messages: Connection, limits: SandboxLimits, on_progress: Callable[[int], None] | None
+    process: Any,
+    messages: Connection,
+    limits: SandboxLimits,
+    on_progress: Callable[[int], None] | None,
+    on_wait: Callable[[], None] | None,
 ) -> Any:
     deadline = time.monotonic() + limits.wall_seconds
     while True:
+        if on_wait is not None:
+            on_wait()
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             process.kill()

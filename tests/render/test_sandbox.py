@@ -189,3 +189,25 @@ def test_a_child_whose_parent_died_before_it_armed_the_signal_stops_at_once():
     )
 
     assert (finished.returncode, finished.stdout) == (1, "kept\n")
+
+
+def test_on_wait_is_called_while_the_child_works_without_reporting():
+    waits: list[float] = []
+
+    result = run_limited(
+        sleep_for, 1.6, limits=SandboxLimits(wall_seconds=30), on_wait=lambda: waits.append(1)
+    )
+
+    assert result == "woke up"
+    assert len(waits) >= 3  # at least every half second
+
+
+def test_an_exception_from_on_wait_stops_the_child():
+    def give_up() -> None:
+        raise KeyboardInterrupt
+
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        run_limited(sleep_for, 30, limits=SandboxLimits(wall_seconds=60), on_wait=give_up)
+
+    assert time.monotonic() - started < 20
