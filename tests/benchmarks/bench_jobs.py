@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -105,7 +106,7 @@ def previews(app, headers: dict[str, str], count: int = 50) -> list[float]:
     return timings
 
 
-def start_worker(database_url: str, storage_dir: str, broker: str) -> subprocess.Popen[bytes]:
+def start_worker(database_url: str, storage_dir: str, broker: str, log: Any) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -118,8 +119,8 @@ def start_worker(database_url: str, storage_dir: str, broker: str) -> subprocess
         [sys.executable, "manage.py", "worker", "--concurrency", "2", "--no-beat"],
         cwd=REPO,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -146,17 +147,24 @@ def main() -> None:
         f" p95 {statistics.quantiles(preview_times, n=20)[18] * 1000:.0f} ms over {len(preview_times)}"
     )
     if args.celery:
-        worker = start_worker(database_url, storage_dir, args.celery)
+        worker_log = open(f"{folder}/worker.log", "wb")  # noqa: SIM115 (closed in finally)
+        worker = start_worker(database_url, storage_dir, args.celery, worker_log)
+        print(f"worker log: {folder}/worker.log")
         try:
             time.sleep(5)  # the worker connects and imports the app
             celery_app = make_app(
-                database_url, storage_dir, JOBS_RUNNER="celery", CELERY_BROKER_URL=args.celery
+                database_url,
+                storage_dir,
+                JOBS_RUNNER="celery",
+                CELERY_BROKER_URL=args.celery,
+                CELERY_QUEUE="bench-jobs",
             )
             celery_times = [one_job(celery_app, headers) for _ in range(args.runs)]
             print(f"10,000 badges, Celery worker: median {statistics.median(celery_times):.2f} s")
         finally:
             worker.terminate()
             worker.wait(30)
+            worker_log.close()
 
 
 if __name__ == "__main__":
