@@ -10,9 +10,8 @@ from api.badge_templates.service import RENDER_LOCK
 from api.badges import service
 from api.badges.intake import read_badge_request, refused
 from api.badges.schemas import BadgeJobLogSchema, BadgeJobSchema
-from api.core.pagination import link_header, page_body, page_request
+from api.core.pagination import link_header, page_body, page_request, query_int
 from api.core.storage import storage
-from api.errors import ValidationError
 from api.extensions import db
 from api.http import Resource, api, no_content, rate_limited, respond
 from api.render.document import render_png
@@ -69,19 +68,10 @@ class BadgeJobLogs(Resource):
     @jwt_required()
     def get(self, job_id: uuid.UUID) -> Response:
         """Build log lines after `after` (a seq), oldest first: poll with the last seq seen."""
-        after = _int_arg("after", 0, minimum=0)
-        limit = _int_arg("limit", 100, minimum=1, maximum=MAX_LOG_LINES)
+        after = query_int("after", 0, 2**31 - 1, minimum=0)
+        limit = query_int("limit", 100, MAX_LOG_LINES)
         lines = service.job_logs(db.session(), actor=current_user(), job_id=job_id, after=after, limit=limit)
         return respond({"items": log_schema.dump(lines, many=True)})
-
-
-def _int_arg(name: str, default: int, *, minimum: int, maximum: int = 2**31 - 1) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isascii() or not raw.isdigit() or not minimum <= int(raw) <= maximum:
-        raise ValidationError({name: [f"Must be a whole number from {minimum} to {maximum}."]})
-    return int(raw)
 
 
 @previews_ns.route("")

@@ -27,13 +27,14 @@ class PageRequest:
 MAX_PAGE = 1_000_000
 
 
-def _positive_int(name: str, default: int, maximum: int) -> int:
+def query_int(name: str, default: int, maximum: int, *, minimum: int = 1) -> int:
+    """A whole number from the query string, `minimum` to `maximum`; anything else is a 422."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
     # isdigit() alone accepts "²" and other Unicode digits that int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) < 1:
-        raise ValidationError({name: ["Must be a whole number of at least 1."]})
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) < minimum:
+        raise ValidationError({name: [f"Must be a whole number of at least {minimum}."]})
     if int(raw) > maximum:
         raise ValidationError({name: [f"Must be at most {maximum}."]})
     return int(raw)
@@ -41,10 +42,10 @@ def _positive_int(name: str, default: int, maximum: int) -> int:
 
 def page_request() -> PageRequest:
     """Read `page` and `per_page` from the query string; per_page above the cap is a 422."""
-    per_page = _positive_int(
+    per_page = query_int(
         "per_page", current_app.config["PER_PAGE_DEFAULT"], current_app.config["PER_PAGE_MAX"]
     )
-    return PageRequest(page=_positive_int("page", 1, MAX_PAGE), per_page=per_page)
+    return PageRequest(page=query_int("page", 1, MAX_PAGE), per_page=per_page)
 
 
 def paginate(session: Session, query: Select[Any], page: PageRequest) -> tuple[list[Any], int]:

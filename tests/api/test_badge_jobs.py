@@ -620,3 +620,13 @@ def test_a_file_missing_from_storage_is_410_not_an_error(client, auth_headers, j
 
     assert response.status_code == 410
     assert response.get_json()["code"] == "file_deleted"
+
+
+@pytest.mark.parametrize("query", ["after=-1", "after=%C2%B2", "after=" + "9" * 5000, "limit=0", "limit=501"])
+def test_bad_log_queries_are_422(client, auth_headers, query):
+    job = queued(client, auth_headers)
+
+    response = client.get(f"/api/v1/badge-jobs/{job['id']}/logs?{query}", headers=auth_headers)
+
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) <= {"after", "limit"}
