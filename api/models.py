@@ -4,6 +4,7 @@ from api.auth.models import AuthSession
 from api.badge_templates.models import BadgeTemplate
 from api.badges.models import BadgeJob, BadgeJobLog
 from api.events.models import Event
+from api.fonts.models import Font
 from api.mail.models import OutboundEmail
 from api.tickets.models import Ticket
 from api.users.models import User
@@ -14,6 +15,7 @@ __all__ = [
     "BadgeJobLog",
     "BadgeTemplate",
     "Event",
+    "Font",
     "OutboundEmail",
     "Ticket",
     "User",

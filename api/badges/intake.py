@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, request
@@ -23,6 +23,8 @@ from api.badge_templates.service import TemplateChoice, resolve_template
 from api.errors import PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
 from api.events.models import Event
 from api.events.service import owned_event
+from api.fonts.coverage import missing_glyph_warnings
+from api.fonts.service import resolve_field_fonts
 from api.http import json_body
 from api.render.attendees import AttendeeTable, attendees_from_records, read_attendees
 from api.render.builtin import make_plan
@@ -33,6 +35,7 @@ from api.tickets.models import Ticket
 from api.users.models import User
 
 JSON_KEYS = {"attendees", "options"}
+MAX_FONT_WARNINGS = 50
 PREVIEW_KEYS = JSON_KEYS | {"row", "dpi"}
 
 
@@ -49,6 +52,11 @@ class BadgeRequest:
     event: Event | None
     ticket_colors: dict[str, str] | None
     fingerprint: str  # the request's content, for Idempotency-Key comparisons
+    # The options as the engine takes them (fonts as family names) and the uploaded fonts they use.
+    render_options: dict[str, Any] = field(default_factory=dict)
+    fonts: dict[str, bytes] = field(default_factory=dict)
+    # Texts with characters their field's chosen font lacks: (first warnings, how many in all).
+    font_warnings: tuple[list[str], int] = ([], 0)
     preview_row: int = 0
     preview_dpi: float = 150.0
 
@@ -173,9 +181,10 @@ def _check(
         ticket_positions = {ticket.name: ticket.position for ticket in tickets}
         if ticket_column in table.columns:
             _check_ticket_names(table, ticket_column, tickets)
+    field_fonts = resolve_field_fonts(session, actor=actor, options=options)
     plan = make_plan(
         template.compiled,
-        options,
+        field_fonts.options,
         columns_available=list(table.columns),
         background=background,
         ticket_colors=ticket_colors,
@@ -195,6 +204,16 @@ def _check(
         event=event,
         ticket_colors=ticket_colors,
         fingerprint=fingerprint,
+        render_options=field_fonts.options,
+        fonts=field_fonts.uploads,
+        font_warnings=missing_glyph_warnings(
+            rows,
+            {
+                name: (columns.get(name, name), family, cmap)
+                for name, (family, cmap) in field_fonts.chosen.items()
+            },
+            limit=MAX_FONT_WARNINGS,
+        ),
         preview_row=row_index,
         preview_dpi=dpi,
     )

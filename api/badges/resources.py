@@ -16,6 +16,7 @@ from api.extensions import db
 from api.http import Resource, api, no_content, rate_limited, respond
 from api.render.document import render_png
 from api.render.errors import RenderInputError
+from api.render.fonts import register_fonts
 
 jobs_ns = api.namespace("badge-jobs", description="Badge jobs")
 previews_ns = api.namespace("badge-previews", description="Badge previews")
@@ -84,6 +85,8 @@ class BadgePreviews(Resource):
         row = checked.rows[checked.preview_row]
         try:
             with RENDER_LOCK:
+                if checked.fonts:
+                    register_fonts(checked.fonts, storage().root / "registered-fonts")
                 png = render_png(checked.plan, row, dpi=checked.preview_dpi)
         except RenderInputError as error:
             raise refused(error) from None

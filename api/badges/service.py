@@ -110,6 +110,12 @@ def create_job(
     job.input_key = input_key(job.id)
     _store_input(job, checked)
     add_log(session, job, "INFO", f"Queued: {len(checked.rows)} attendees, template {checked.template.name}.")
+    warnings, total = checked.font_warnings
+    for warning in warnings:
+        add_log(session, job, "WARNING", warning)
+    if total > len(warnings):
+        more = total - len(warnings)
+        add_log(session, job, "WARNING", f"... and {more:,} more texts with characters not in their font.")
     for name in checked.plan.missing_fields:
         add_log(
             session, job, "WARNING", f"The attendee list has no column for {{{{{name}}}}}; it is left empty."
@@ -148,8 +154,9 @@ def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
     bundle = {
         "columns": list(checked.table.columns),
         "rows": checked.rows,
-        "options": checked.options,
+        "options": checked.render_options,
         "template_ref": checked.template.ref,
+        "fonts": sorted(checked.fonts),
         "template_svg": checked.template.svg is not None,
         "ticket_colors": checked.ticket_colors,
         "background": bool(checked.background),
@@ -157,6 +164,8 @@ def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
     store = storage()
     if checked.background:
         store.put_bytes(f"{folder(job.id)}/background", checked.background)
+    for family, data in checked.fonts.items():
+        store.put_bytes(f"{folder(job.id)}/fonts/{family}", data)
     if checked.template.svg is not None:
         # Its own file, as uploaded: an SVG need not be UTF-8, and the template may be deleted later.
         store.put_bytes(f"{folder(job.id)}/template.svg", checked.template.svg)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 import uuid
 from datetime import timedelta
@@ -75,6 +76,7 @@ def render_job(job_id: str) -> None:
         _fail(session, job_uuid, attempt, "An internal error stopped the job.", type(error).__name__)
     finally:
         output.unlink(missing_ok=True)
+        shutil.rmtree(f"{output}.fonts", ignore_errors=True)
         _start_next_for_owner(session, job_uuid)
 
 
@@ -125,6 +127,7 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path) -> None:
         bundle = json.loads(store.read_bytes(job.input_key or ""))
         background = store.read_bytes(f"{folder(job.id)}/background") if bundle["background"] else None
         template_svg = store.read_bytes(f"{folder(job.id)}/template.svg") if bundle["template_svg"] else None
+        fonts = {family: store.read_bytes(f"{folder(job.id)}/fonts/{family}") for family in bundle["fonts"]}
     except (StorageError, ValueError, KeyError):
         raise RenderInputError("the job's stored input is missing or damaged", location="storage") from None
     rows, columns = bundle["rows"], bundle["columns"]
@@ -144,6 +147,7 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path) -> None:
         output_path=str(output),
         background=background,
         ticket_colors=bundle.get("ticket_colors"),
+        fonts=fonts,
     )
     progress = _Progress(session, job, attempt, len(rows))
     summary = run_render(render_task, limits, on_progress=progress.report, on_wait=progress.beat)
@@ -434,9 +438,9 @@ def _delete_expired_files(session: Session, limit: int) -> int:
 def _clean_scratch() -> None:
     """Half-written PDFs of workers that died; anything older than the longest job can run."""
     horizon = time.time() - 2 * current_app.config["BADGE_RENDER_WALL_SECONDS"]
-    for leftover in storage().scratch_dir().glob("*.pdf"):
+    for leftover in storage().scratch_dir().glob("*.pdf*"):
         try:
             if leftover.stat().st_mtime < horizon:
-                leftover.unlink()
+                shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
         except FileNotFoundError:
             pass

@@ -48,6 +48,8 @@ class RenderTask:
     output_path: str
     background: bytes | None = None
     ticket_colors: Mapping[str, str | None] | None = None  # ticket type name -> "#rrggbb"
+    # Uploaded fonts the options name: internal family -> TrueType/OpenType bytes.
+    fonts: Mapping[str, bytes] | None = None
 
 
 @dataclass
@@ -208,6 +210,12 @@ def _render_task(report: Callable[[int], None], task: RenderTask) -> RenderSumma
     from api.render.document import render_pdf
     from api.render.template import compile_template
 
+    if task.fonts:
+        from api.render.fonts import register_fonts
+
+        # Before anything is laid out: Pango lists fonts when it first needs them.
+        # Beside the output, so whoever removes the output's leftovers removes these too.
+        register_fonts(task.fonts, task.output_path + ".fonts")
     template = (
         compile_template(task.template_svg)
         if task.template_svg

@@ -1,0 +1,72 @@
+"""Which characters of the attendees' texts a chosen font lacks, and which font draws them instead.
+
+The render engine asks Pango for the chosen family, then the Noto family of each script
+(api.render.text.SCRIPT_FALLBACKS), then whatever fontconfig finds; the job log says so, per
+attendee, before anything is printed with a font the organiser did not choose.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from functools import cache
+
+from fontTools.ttLib import TTFont
+
+from api.fonts.catalogue import font_id, system_font
+from api.render.text import SCRIPT_FALLBACKS
+
+EMOJI_FAMILY = "Noto Color Emoji"
+
+
+def cmap_of_bytes(data: bytes) -> frozenset[int]:
+    with TTFont(io.BytesIO(data), lazy=True) as font:
+        return frozenset(font.getBestCmap() or {})
+
+
+@cache
+def system_cmap(family: str) -> frozenset[int]:
+    """The regular face's character map of an installed curated family (empty when not installed)."""
+    font = system_font(font_id(family))
+    if font is None:
+        return frozenset()
+    face = font.faces[0]
+    with TTFont(face.file, fontNumber=face.index, lazy=True) as opened:
+        return frozenset(opened.getBestCmap() or {})
+
+
+def fallback_for(characters: Iterable[str], chosen: str) -> str:
+    """The font that draws `characters` instead of `chosen`, as the engine's fallback order has it."""
+    wanted = {ord(character) for character in characters}
+    for family in (*SCRIPT_FALLBACKS, EMOJI_FAMILY):
+        if family != chosen and wanted <= system_cmap(family):
+            return family
+    return "fontconfig's choice (a box where no installed font has them)"
+
+
+def missing_glyph_warnings(
+    rows: Iterable[Mapping[str, str]],
+    fields: Mapping[str, tuple[str, str, frozenset[int]]],
+    limit: int,
+) -> tuple[list[str], int]:
+    """Warnings for texts with characters their field's font lacks; (first `limit`, how many in all).
+
+    `fields` maps a template field to (the column it reads, the font's name, its character map).
+    """
+    warnings: list[str] = []
+    total = 0
+    for index, row in enumerate(rows):
+        for field, (column, family, cmap) in fields.items():
+            text = row.get(column, "")
+            # In the order they appear, once each: the way a person reads the name.
+            missing = list(dict.fromkeys(ch for ch in text if not ch.isspace() and ord(ch) not in cmap))
+            if not missing:
+                continue
+            total += 1
+            if len(warnings) < limit:
+                shown = "".join(missing[:12]) + ("…" if len(missing) > 12 else "")
+                warnings.append(
+                    f"Attendee {index + 1}, {field}: {shown} not in {family}; drawn with "
+                    f"{fallback_for(missing, family)}."
+                )
+    return warnings, total

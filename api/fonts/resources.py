@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import Response, request, url_for
+from flask_jwt_extended import jwt_required
+
+from api.auth.tokens import current_user
+from api.badge_templates.service import RENDER_LOCK
+from api.core.pagination import link_header, page_body, page_request, query_int
+from api.core.storage import storage
+from api.errors import PermissionDeniedError, UnsupportedMediaTypeError, ValidationError
+from api.extensions import db
+from api.fonts import service
+from api.fonts.catalogue import SystemFont, style_key, system_fonts
+from api.fonts.inspect import MAX_FONT_BYTES
+from api.fonts.models import Font
+from api.fonts.preview import DEFAULT_SIZE, MAX_SIZE, MAX_TEXT, MIN_SIZE, render_text_png, sample_text
+from api.http import Resource, api, no_content, respond
+from api.render.fonts import register_fonts
+
+ns = api.namespace("fonts", description="Fonts")
+PREVIEW_VERSION = "1"  # part of every preview's ETag: bump when the same request would draw differently
+
+
+def dump(font: SystemFont | Font) -> dict[str, Any]:
+    if isinstance(font, SystemFont):
+        return {
+            "id": font.id,
+            "family": font.family,
+            "styles": list(font.styles),
+            "source": "system",
+            "scripts": list(font.scripts),
+            "licence": font.licence,
+            "licence_url": font.licence_url,
+            "preview_url": url_for("api.fonts_font_preview", font_id=font.id),
+            "created_at": None,
+        }
+    return {
+        "id": str(font.id),
+        "family": font.family,
+        "styles": [style_key(font.weight, font.italic)],
+        "source": "uploaded",
+        "scripts": list(font.scripts),
+        "licence": font.licence,
+        "licence_url": font.licence_url,
+        "preview_url": url_for("api.fonts_font_preview", font_id=font.id),
+        "created_at": font.created_at.isoformat(),
+    }
+
+
+@ns.route("")
+class Fonts(Resource):
+    @jwt_required()
+    def get(self) -> Response:
+        """The curated system fonts, then the current user's uploads, newest first."""
+        page = page_request()
+        fonts: list[SystemFont | Font] = [
+            *system_fonts(),
+            *service.list_uploads(db.session(), actor=current_user()),
+        ]
+        items = fonts[page.offset : page.offset + page.per_page]
+        body = page_body([dump(font) for font in items], len(fonts), page)
+        return respond(body, headers={"Link": link_header(page, len(fonts))})
+
+    @jwt_required()
+    def post(self) -> Response:
+        """Upload a TrueType, OpenType, WOFF or WOFF2 font in a `file` part; the same file again
+        answers 200 with the font stored the first time."""
+        if request.mimetype != "multipart/form-data":
+            raise UnsupportedMediaTypeError("Send the font as multipart/form-data, in a part named `file`.")
+        files = request.files.getlist("file")
+        unknown = sorted(set(request.files) - {"file"} | set(request.form))
+        if len(files) != 1 or unknown:
+            errors = {name: ["Unknown field."] for name in unknown}
+            if len(files) != 1:
+                errors["file"] = ["Send exactly one font file in a part named `file`."]
+            raise ValidationError(errors)
+        data = files[0].stream.read(MAX_FONT_BYTES + 1)
+        font, created = service.upload_font(db.session(), actor=current_user(), data=data)
+        location = url_for("api.fonts_font_item", font_id=font.id)
+        return respond(dump(font), 201 if created else 200, headers={"Location": location})
+
+
+@ns.route("/<string:font_id>")
+class FontItem(Resource):
+    @jwt_required()
+    def get(self, font_id: str) -> Response:
+        """A curated font by its id (e.g. noto-sans) or one of the current user's uploads."""
+        return respond(dump(service.find_font(db.session(), actor=current_user(), font_id=font_id)))
+
+    @jwt_required()
+    def delete(self, font_id: str) -> Response:
+        """Delete an uploaded font; PDFs already made keep their embedded copy."""
+        if service.system_font(font_id) is not None:
+            raise PermissionDeniedError("System fonts cannot be deleted.", code="system_font")
+        service.delete_font(db.session(), actor=current_user(), font_id=font_id)
+        return no_content()
+
+
+@ns.route("/<string:font_id>/preview")
+class FontPreview(Resource):
+    @jwt_required()
+    def get(self, font_id: str) -> Response:
+        """`text` (default: samples of the scripts the font covers) at `size` pixels, as PNG."""
+        session, actor = db.session(), current_user()
+        found = service.find_font(session, actor=actor, font_id=font_id)
+        size = query_int("size", DEFAULT_SIZE, MAX_SIZE, minimum=MIN_SIZE)
+        text = request.args.get("text") or sample_text(list(found.scripts))
+        if len(text) > MAX_TEXT:
+            raise ValidationError({"text": [f"At most {MAX_TEXT} characters."]})
+        version = found.version if isinstance(found, SystemFont) else found.sha256
+        etag = hashlib.sha256(
+            f"{PREVIEW_VERSION}|{found.family}|{version}|{size}|{text}".encode()
+        ).hexdigest()
+        if request.if_none_match.contains(etag):
+            response = Response(status=304)
+            response.set_etag(etag)
+            return response
+        if isinstance(found, SystemFont):
+            face = found.faces[0]
+            family, weight, italic = found.family, face.weight, face.italic
+        else:
+            upload = service.owned_font(session, actor=actor, font_id=font_id, with_data=True)
+            family, weight, italic = upload.internal_family, upload.weight, upload.italic
+        with RENDER_LOCK:
+            if isinstance(found, Font):
+                register_fonts({family: upload.data}, storage().root / "registered-fonts")
+            png, _ = render_text_png(text, family=family, weight=weight, italic=italic, size=size)
+        response = Response(png, mimetype="image/png")
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = "private, max-age=86400"
+        return response
