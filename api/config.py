@@ -154,6 +154,9 @@ class Config:
     # waits long on a dead broker.
     JOBS_BROKER_TIMEOUT = float(os.environ.get("JOBS_BROKER_TIMEOUT", "2"))
     JOBS_PUBLISH_RETRIES = _env_int("JOBS_PUBLISH_RETRIES", 2)
+    # Seconds a transaction on SQLite waits for another's write lock before the request answers
+    # 503 with Retry-After; well under gunicorn's --timeout, so a busy database never kills workers.
+    SQLITE_BUSY_TIMEOUT_SECONDS = float(os.environ.get("SQLITE_BUSY_TIMEOUT_SECONDS", "5"))
 
 
 class DevelopmentConfig(Config):

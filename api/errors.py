@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import logging
 import math
+import sqlite3
 import time
 from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response
 from flask_jwt_extended import JWTManager
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -196,6 +199,53 @@ def handle_unexpected_error(error: Exception) -> Response:
     return problem(500, "The server hit an unexpected error. It has been logged.", "internal_error")
 
 
+# SQLite result codes (the low byte of the extended code): another connection holds a lock...
+_SQLITE_BUSY_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+# ... or the file cannot be used at all. Other SQLite errors (syntax, a missing table, a write in a
+# read-only transaction) are bugs, and answer 500 like any other.
+_SQLITE_UNAVAILABLE_CODES = {sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL}
+# PostgreSQL SQLSTATEs that clear up on their own: serialization failure, deadlock, lock timeout,
+# statement timeout. Any other OperationalError means the server is unreachable, gone or full.
+_POSTGRES_BUSY_CODES = {"40001", "40P01", "55P03", "57014"}
+
+# Seconds a client should wait before retrying: a lock is released within moments, a database
+# that is down takes longer to come back.
+_RETRY_AFTER = {"database_busy": 1, "database_unavailable": 5}
+
+
+def database_outage(error: SQLAlchemyError) -> str | None:
+    """The problem code when retrying later can succeed ("database_busy", "database_unavailable");
+    None when it cannot (a bug)."""
+    if isinstance(error, PoolTimeoutError):  # every pooled connection in use for pool_timeout
+        return "database_busy"
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return "database_unavailable"
+    if not isinstance(error, OperationalError):
+        return None
+    if isinstance(error.orig, sqlite3.Error):
+        code = (error.orig.sqlite_errorcode or 0) & 0xFF
+        if code in _SQLITE_BUSY_CODES:
+            return "database_busy"
+        return "database_unavailable" if code in _SQLITE_UNAVAILABLE_CODES else None
+    if getattr(error.orig, "pgcode", None) in _POSTGRES_BUSY_CODES:
+        return "database_busy"
+    return "database_unavailable"
+
+
+def handle_database_error(error: SQLAlchemyError) -> Response:
+    code = database_outage(error)
+    if code is None:
+        return handle_unexpected_error(error)
+    # The operator needs the driver's words; the client gets none of them (they can hold SQL).
+    log.warning("Database error answered 503 (%s): %s", code, getattr(error, "orig", None) or error)
+    detail = (
+        "The database is busy with other requests. Retry after the time in Retry-After."
+        if code == "database_busy"
+        else "The database is unavailable. Retry after the time in Retry-After."
+    )
+    return problem(503, detail, code, headers={"Retry-After": str(_RETRY_AFTER[code])})
+
+
 def _unauthorized(detail: str, code: str) -> Response:
     return problem(401, detail, code, headers={"WWW-Authenticate": f'Bearer error="{_bearer_error(code)}"'})
 
@@ -241,4 +291,5 @@ def register_jwt_loaders(jwt: JWTManager) -> None:
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, _make_http_exception_handler(app))
+    app.register_error_handler(SQLAlchemyError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected_error)

@@ -2,6 +2,10 @@
 
 Resources stay thin: `load(Schema)` the body, call one service function, `respond(...)`.
 Each request commits once, after the handler returns, and rolls back on any error.
+
+GET, HEAD and OPTIONS handlers only read, and so does a handler marked `@read_only` (a POST that
+computes an answer and stores nothing, like a badge preview). Their transactions are read-only:
+on SQLite they take no write lock, so they never wait for one, and a write in them fails.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from contextlib import nullcontext
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -18,6 +23,7 @@ from flask_restx import Resource as RestxResource
 from marshmallow import Schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
+from api.core.db import read_only_transactions
 from api.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
 from api.extensions import db, limiter
 
@@ -43,16 +49,35 @@ api = Api(blueprint, doc=False, add_specs=False, catch_all_404s=False)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def read_only(handler: F) -> F:
+    """Mark a handler that changes nothing although its method could (a POST that only reads).
+
+    Its transaction is read-only, like a GET's: on SQLite it reads beside a writer instead of
+    queueing for the write lock, and a write in it fails. Decorator order does not matter.
+    """
+    handler.read_only = True  # type: ignore[attr-defined]
+    return handler
+
+
+def is_read_only(handler: Callable[..., Any]) -> bool:
+    # functools.wraps copies a function's attributes, so the mark survives the decorators above it.
+    return request.method in READ_ONLY_METHODS or getattr(handler, "read_only", False)
+
+
 def commit_on_success(handler: F) -> F:
     @wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            result = handler(*args, **kwargs)
-            db.session.commit()
-            return result
-        except BaseException:
-            db.session.rollback()
-            raise
+        with read_only_transactions() if is_read_only(handler) else nullcontext():
+            try:
+                result = handler(*args, **kwargs)
+                db.session.commit()
+                return result
+            except BaseException:
+                db.session.rollback()
+                raise
 
     return wrapper  # type: ignore[return-value]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
+from sqlalchemy import and_, false, select
 from sqlalchemy.orm import Session
 
 from api.auth.models import AuthSession
@@ -74,13 +75,30 @@ def logout(session: Session, *, session_id: uuid.UUID) -> None:
         session.flush()
 
 
-def is_session_revoked(session: Session, session_id: Any) -> bool:
-    """True unless `session_id` names a live session (checked on every authenticated request)."""
+def check_login(session: Session, *, session_id: Any, user_id: Any) -> tuple[bool, User | None]:
+    """Whether `session_id` names a live login session, and its user when that is `user_id`.
+
+    Every authenticated request asks both, so they are one query, not the session then the user.
+    """
     try:
-        auth_session = session.get(AuthSession, uuid.UUID(str(session_id)))
+        login_id = uuid.UUID(str(session_id))
     except ValueError:
-        return True
-    return auth_session is None or auth_session.revoked_at is not None
+        return False, None
+    try:
+        owner_id = uuid.UUID(str(user_id))
+    except ValueError:
+        owner_id = None
+    is_owner = and_(User.id == AuthSession.user_id, User.id == owner_id) if owner_id else false()
+    query = (
+        select(AuthSession.revoked_at, User)
+        .select_from(AuthSession)
+        .outerjoin(User, is_owner)
+        .where(AuthSession.id == login_id)
+    )
+    row = session.execute(query).first()
+    if row is None:
+        return False, None
+    return row.revoked_at is None, row.User
 
 
 def request_password_reset(session: Session, *, email: str) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask import g
 from flask_jwt_extended import JWTManager, get_current_user, get_jwt, verify_jwt_in_request
 
-from api.auth.service import is_session_revoked
+from api.auth.service import check_login
 from api.errors import PermissionDeniedError
 from api.extensions import db
 from api.users.models import User
@@ -16,6 +17,11 @@ from api.users.models import User
 def register_token_callbacks(jwt: JWTManager) -> None:
     @jwt.user_lookup_loader
     def load_user(header: dict[str, Any], payload: dict[str, Any]) -> User | None:
+        # The revocation check runs first and has looked the user up in the same query.
+        checked = g.pop("token_user", None)
+        if checked is not None and checked[0] == payload.get("sub"):
+            user: User | None = checked[1]
+            return user
         try:
             return db.session.get(User, uuid.UUID(str(payload["sub"])))
         except (KeyError, ValueError):
@@ -32,7 +38,12 @@ def register_token_callbacks(jwt: JWTManager) -> None:
 
     @jwt.token_in_blocklist_loader
     def token_revoked(header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        return is_session_revoked(db.session(), payload.get("sid"))
+        sub = payload.get("sub")
+        is_live, user = check_login(db.session(), session_id=payload.get("sid"), user_id=sub)
+        # Kept for load_user: the session's identity map holds objects weakly, so without this
+        # reference the user could be gone by then and be looked up again.
+        g.token_user = (sub, user)
+        return not is_live
 
 
 def current_user() -> User:

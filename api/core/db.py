@@ -7,7 +7,9 @@ The session factory reads its bind from the current app, so one process can hold
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -96,7 +98,10 @@ class Database:
     def init_app(self, app: Flask) -> None:
         url = app.config["DATABASE_URL"]
         engine = make_engine(
-            url, echo=app.config.get("SQL_ECHO", False), pool_size=app.config["DATABASE_POOL_SIZE"]
+            url,
+            echo=app.config.get("SQL_ECHO", False),
+            pool_size=app.config["DATABASE_POOL_SIZE"],
+            busy_timeout=app.config["SQLITE_BUSY_TIMEOUT_SECONDS"],
         )
         app.extensions["database"] = DatabaseState(engine)
         app.teardown_appcontext(self._remove_session)
@@ -129,17 +134,21 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, echo: bool = False, pool_size: int = 5) -> Engine:
+def make_engine(url: str, echo: bool = False, pool_size: int = 5, busy_timeout: float = 5.0) -> Engine:
+    """An engine for `url`; on SQLite, `busy_timeout` is how many seconds a transaction waits for
+    the write lock before it fails with "database is locked" (which answers 503)."""
     url = normalize_database_url(url)
     options: dict[str, Any] = {"echo": echo, "future": True}
     if url.startswith("sqlite"):
-        options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        # pysqlite hands `timeout` to sqlite3_busy_timeout().
+        options["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout}
         if url in ("sqlite://", "sqlite:///:memory:"):
             options["poolclass"] = StaticPool
     else:
         options["pool_pre_ping"] = True
         options["pool_size"] = pool_size
     engine = create_engine(url, **options)
+    event.listen(engine, "before_cursor_execute", _refuse_writes_when_read_only)
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin)
@@ -152,16 +161,56 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
+# Set while the code that runs may only read: the request layer sets it for GET, HEAD and OPTIONS
+# and for handlers marked `read_only`. Each thread starts without it (threads do not inherit
+# context variables), so job threads and CLI commands always begin transactions that may write.
+_read_only: ContextVar[bool] = ContextVar("read_only", default=False)
+
+
+class ReadOnlyTransactionError(RuntimeError):
+    """Code running as read-only (a GET handler, a `read_only` one) tried to write: a bug."""
+
+
+@contextmanager
+def read_only_transactions() -> Iterator[None]:
+    """Transactions begun inside this block only read: on SQLite they take no write lock, and an
+    INSERT, UPDATE or DELETE in them raises ReadOnlyTransactionError on every backend."""
+    token = _read_only.set(True)
+    try:
+        yield
+    finally:
+        _read_only.reset(token)
+
+
+def _refuse_writes_when_read_only(
+    connection: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+) -> None:
+    # Checked on every backend, and inside the test suite's savepoints too, so a GET that writes
+    # fails its tests rather than only SQLite in production (where the deferred transaction below
+    # could not take the write lock it would then need).
+    if (
+        _read_only.get()
+        and context is not None
+        and (context.isinsert or context.isupdate or context.isdelete)
+    ):
+        verb = statement.split(None, 1)[0]
+        raise ReadOnlyTransactionError(
+            f"{verb} in a read-only transaction (a GET, HEAD or OPTIONS request, or a read_only handler)"
+        )
+
+
 def _sqlite_begin(connection: Connection) -> None:
-    # IMMEDIATE takes the write lock up front, waiting under busy_timeout. A deferred BEGIN that
-    # reads and then writes fails at once ("database is locked") when another connection - a job
-    # thread, the mail outbox - committed in between: SQLite cannot upgrade a stale read snapshot.
-    # So every transaction on SQLite is short, and none is held open while waiting on the network.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A transaction that may write takes the write lock up front with IMMEDIATE, waiting under the
+    # busy timeout. A deferred BEGIN that reads and then writes fails at once ("database is
+    # locked") when another connection - a job thread, the mail outbox - committed in between:
+    # SQLite cannot upgrade a stale read snapshot. So every writing transaction is short, and none
+    # is held open while waiting on the network.
+    # A read-only transaction begins deferred: in WAL mode it reads a snapshot while a writer
+    # writes, so readers never queue behind each other or behind a writer.
+    connection.exec_driver_sql("BEGIN" if _read_only.get() else "BEGIN IMMEDIATE")
 
 
 def on_commit(session: Session, callback: Callable[[], None]) -> None:

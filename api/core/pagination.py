@@ -49,9 +49,19 @@ def page_request() -> PageRequest:
 
 
 def paginate(session: Session, query: Select[Any], page: PageRequest) -> tuple[list[Any], int]:
+    """One page of `query` (a select of one entity) and how many rows it has in all.
+
+    One statement: every row carries the total as a window count, which SQL computes before
+    LIMIT and OFFSET. Only a page past the end, with no row to carry it, counts separately.
+    """
+    total_column = func.count().over().label("total")
+    rows = session.execute(query.add_columns(total_column).limit(page.per_page).offset(page.offset)).all()
+    if rows:
+        return [row[0] for row in rows], int(rows[0].total)
+    if page.offset == 0:
+        return [], 0
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    items = list(session.scalars(query.limit(page.per_page).offset(page.offset)))
-    return items, total
+    return [], total
 
 
 def link_header(page: PageRequest, total: int) -> str:
