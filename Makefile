@@ -14,8 +14,8 @@ SYSTEM_PACKAGES := libcairo2 libpango-1.0-0 libpangocairo-1.0-0 libpangoft2-1.0-
 # The tests also drive the service with curl (the README walk-through) and a real browser, and
 # scan the QR codes they print with zbarimg.
 TEST_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) curl chromium zbar-tools
-# The benchmark compares the engine with rsvg-convert (librsvg).
-BENCH_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) librsvg2-bin
+# The benchmarks compare the engine with rsvg-convert (librsvg) and load the HTTP API with wrk.
+BENCH_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) librsvg2-bin wrk
 
 .PHONY: run test test-sqlite test-postgres bench lint typecheck format system-deps test-system-deps bench-system-deps venv clean
 
