@@ -80,5 +80,9 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     jobs.init_app(app)
     init_storage(app)
+    # After the job runner: the pool's job lane is sized by it.
+    from api import rendering
+
+    rendering.init_app(app)
     import api.badges.tasks
     import api.mail.service  # noqa: F401  (registers the mail tasks)

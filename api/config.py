@@ -124,6 +124,30 @@ class Config:
     BADGE_RENDER_CPU_SECONDS = _env_int("BADGE_RENDER_CPU_SECONDS", 300)
     BADGE_RENDER_MEMORY_BYTES = _env_int("BADGE_RENDER_MEMORY_BYTES", 2 * 1024**3)
     BADGE_RENDER_WALL_SECONDS = float(os.environ.get("BADGE_RENDER_WALL_SECONDS", "600"))
+    BADGE_RENDER_OUTPUT_BYTES = _env_int("BADGE_RENDER_OUTPUT_BYTES", 1024**3)
+
+    # The render runtime (api.render.pool): warm worker processes do every drawing and decoding.
+    # RENDER_WORKERS serve previews and checks; RENDER_JOB_WORKERS (unset: JOBS_THREADS with the
+    # thread runner, else 1) serve jobs, so a long job never takes a preview's worker.
+    RENDER_WORKERS = _env_int("RENDER_WORKERS", 2)
+    RENDER_JOB_WORKERS = _env_int("RENDER_JOB_WORKERS", 0) or None
+    RENDER_POOL_PRESTART = _env_bool("RENDER_POOL_PRESTART", True)
+    # A worker is replaced after this many tasks, or when its memory passes the mark after a task.
+    RENDER_WORKER_MAX_TASKS = _env_int("RENDER_WORKER_MAX_TASKS", 500)
+    RENDER_WORKER_MAX_RSS_BYTES = _env_int("RENDER_WORKER_MAX_RSS_BYTES", 1024**3)
+    # Fairness: preview workers one user may hold at once (0: all but one), renders one user may
+    # have waiting (more: 429), and how long a render waits for a worker (then 503).
+    RENDER_USER_CONCURRENCY = _env_int("RENDER_USER_CONCURRENCY", 0)
+    RENDER_USER_QUEUE = _env_int("RENDER_USER_QUEUE", 16)
+    RENDER_QUEUE_TIMEOUT = float(os.environ.get("RENDER_QUEUE_TIMEOUT", "15"))
+    # Limits of one preview (badge, template or font) and of one uploaded template's check.
+    RENDER_PREVIEW_CPU_SECONDS = float(os.environ.get("RENDER_PREVIEW_CPU_SECONDS", "5"))
+    RENDER_PREVIEW_WALL_SECONDS = float(os.environ.get("RENDER_PREVIEW_WALL_SECONDS", "10"))
+    RENDER_PREVIEW_MEMORY_BYTES = _env_int("RENDER_PREVIEW_MEMORY_BYTES", 1024**3)
+    # Pixels of any one raster a render draws (300 dpi on A3 is 17.4 million).
+    RENDER_MAX_PIXELS = _env_int("RENDER_MAX_PIXELS", 25_000_000)
+    TEMPLATE_CHECK_CPU_SECONDS = float(os.environ.get("TEMPLATE_CHECK_CPU_SECONDS", "20"))
+    TEMPLATE_CHECK_WALL_SECONDS = float(os.environ.get("TEMPLATE_CHECK_WALL_SECONDS", "40"))
     # Generated files are kept this long after the job finishes, then the sweep deletes them.
     BADGE_FILE_RETENTION_SECONDS = _env_int("BADGE_FILE_RETENTION_SECONDS", 7 * 86400)
     DOWNLOAD_LINK_MAX_AGE = _env_int("DOWNLOAD_LINK_MAX_AGE", 7 * 86400)

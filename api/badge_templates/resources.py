@@ -4,6 +4,7 @@ from flask import Response, request, url_for
 from flask_jwt_extended import jwt_required
 from marshmallow import ValidationError as MarshmallowValidationError
 
+from api import rendering
 from api.auth.tokens import current_user, optional_user
 from api.badge_templates import service
 from api.badge_templates.schemas import BadgeTemplateSchema, BadgeTemplateUploadSchema
@@ -99,6 +100,9 @@ class BadgeTemplatePreview(Resource):
             response = Response(status=304, headers=headers)
             del response.headers["Content-Type"]
         else:
-            response = Response(preview.render(), mimetype="image/png", headers=headers)
+            source = preview.source()
+            db.session().commit()  # no transaction stays open while a worker draws
+            png = rendering.sample_preview(source, user=preview.owner)
+            response = Response(png, mimetype="image/png", headers=headers)
         response.set_etag(preview.etag)
         return response

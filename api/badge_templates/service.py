@@ -1,8 +1,8 @@
 """Badge templates: the built-in designs and the SVGs users upload. No HTTP here.
 
-An upload is compiled by the engine in a limited child process (sandbox.check_template) before
-anything is stored. A stored SVG has passed that check, so previews and jobs compile it in-process,
-through a small cache of compiled templates keyed by the SVG's sha256.
+An upload is compiled by the engine in a render worker (api.rendering.check_template) before
+anything is stored. Nothing is compiled or drawn here: previews and jobs hand the stored SVG and
+its sha256 to the workers, which keep compiled templates in caches of their own.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ import base64
 import hashlib
 import hmac
 import logging
-import threading
 import unicodedata
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,15 +23,15 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
+from api import rendering
 from api.badge_templates.models import BadgeTemplate
 from api.core.pagination import PageRequest
 from api.errors import NotFoundError, PayloadTooLargeError, PermissionDeniedError, ValidationError
-from api.render.builtin import BUILT_IN, built_in_template, make_plan
-from api.render.document import render_png
+from api.render.builtin import BUILT_IN
 from api.render.errors import LimitExceededError, RenderInputError
-from api.render.sandbox import check_template
+from api.render.pool import RenderFailedError
 from api.render.svgcheck import SvgLimits
-from api.render.template import CompiledTemplate, compile_template
+from api.render.tasks import TemplateSource
 from api.users.models import User
 
 log = logging.getLogger(__name__)
@@ -46,17 +44,6 @@ MAX_NAME_LENGTH = 200
 # Part of every preview's ETag: bump it whenever the same SVG would render differently (engine,
 # sample values, resolution), so that browsers drop the copies they cached for a day.
 PREVIEW_RENDERER_VERSION = "1"
-PREVIEW_DPI = 150
-# The longest side of a preview in pixels: a large template renders at a lower dpi to stay under it.
-PREVIEW_MAX_SIDE_PX = 1200
-SAMPLE_VALUES = {
-    "name": "Ada Lovelace",
-    "organization": "FOSSASIA",
-    "role": "Speaker",
-    "email": "ada@example.org",
-    "event": "Sample Event 2026",
-}
-COMPILED_CACHE_SIZE = 32
 
 # Well-known binary formats, to tell someone who picked the wrong file what they picked.
 _BINARY_SIGNATURES = (
@@ -87,16 +74,19 @@ class TemplateInfo:
 
 @dataclass(frozen=True)
 class TemplateChoice:
-    """The template a job or a badge preview names in `options.template`, ready to render.
+    """The template a job or a badge preview names in `options.template`, ready to send to a worker.
 
-    `svg` and `sha256` are None for a built-in template: workers compile those from their own copy.
+    `source.svg` is None for a built-in template: workers compile those from their own copy.
     """
 
     ref: str
-    svg: bytes | None
-    sha256: str | None
-    compiled: CompiledTemplate
+    source: TemplateSource
     name: str
+    fields: tuple[str, ...]
+
+    @property
+    def svg(self) -> bytes | None:
+        return self.source.svg
 
 
 def template_not_found() -> NotFoundError:
@@ -106,15 +96,15 @@ def template_not_found() -> NotFoundError:
 @lru_cache(maxsize=len(BUILT_IN))
 def built_in_info(template_id: str) -> TemplateInfo:
     spec = BUILT_IN[template_id]
-    compiled = built_in_template(template_id)
+    facts = rendering.built_in_facts(template_id)
     return TemplateInfo(
         id=template_id,
         name=spec.title,
         source="built-in",
-        width=compiled.width,
-        height=compiled.height,
-        fields=tuple(compiled.placeholders),
-        has_qr=compiled.qr is not None,
+        width=facts["width"],
+        height=facts["height"],
+        fields=tuple(facts["fields"]),
+        has_qr=facts["has_qr"],
         sha256=hashlib.sha256(spec.path.read_bytes()).hexdigest(),
         created_at=None,
     )
@@ -208,7 +198,7 @@ def create_template(session: Session, *, actor: User, svg: bytes, name: str) -> 
     # The sandboxed check takes half a second and may take up to its wall-clock limit (40 s) for a
     # hostile file; end the transaction first so that no pooled connection idles in it meanwhile.
     session.commit()
-    summary = _check_in_sandbox(svg)
+    summary = _check_in_worker(svg, actor)
     if not summary["fields"]:
         raise ValidationError(
             {
@@ -273,9 +263,9 @@ def _sentence(message: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _check_in_sandbox(svg: bytes) -> dict[str, Any]:
+def _check_in_worker(svg: bytes, actor: User) -> dict[str, Any]:
     try:
-        return check_template(svg)
+        return rendering.check_template(svg, user=str(actor.id))
     except LimitExceededError as error:
         raise ValidationError(
             {"file": [_sentence(error.message)]},
@@ -288,8 +278,8 @@ def _check_in_sandbox(svg: bytes) -> dict[str, Any]:
             detail=f"The SVG cannot be used as a badge template: {error.message}.",
             code="invalid_template",
         ) from None
-    except RuntimeError:
-        # The child failed in a way the engine did not foresee; the traceback is for the log only.
+    except RenderFailedError:
+        # The worker failed in a way the engine did not foresee; the traceback is for the log only.
         log.warning("The renderer failed on an uploaded template", exc_info=True)
         raise ValidationError(
             {"file": ["The badge renderer cannot draw this SVG."]}, code="invalid_template"
@@ -330,12 +320,16 @@ class Preview:
     def etag(self) -> str:
         return f"{self.info.sha256}-r{PREVIEW_RENDERER_VERSION}"
 
-    def render(self) -> bytes:
+    def source(self) -> TemplateSource:
+        """What a worker needs to draw it; reads an upload's SVG from the database."""
         if self.stored is None:
-            compiled = built_in_template(self.info.id)
-        else:
-            compiled = _compile_stored(self.stored.svg, self.stored.sha256, location="template")
-        return render_sample_png(compiled)
+            return TemplateSource(built_in=self.info.id)
+        return TemplateSource(svg=self.stored.svg, sha256=self.stored.sha256)
+
+    @property
+    def owner(self) -> str:
+        """Whose render this is, for the pool's fairness: an upload's owner, or the service."""
+        return str(self.stored.owner_id) if self.stored is not None else "built-in"
 
 
 def readable_preview(
@@ -359,88 +353,15 @@ def readable_preview(
     return Preview(uploaded_info(template), template)
 
 
-# Compiled templates are shared between request threads (the cache here, the engine's built-ins);
-# replaying one recording and its Pango state from two threads at once is not something cairo
-# promises to be safe, so in-process rendering takes turns. Jobs render in their own processes.
-RENDER_LOCK = threading.Lock()
-
-
-def render_sample_png(compiled: CompiledTemplate) -> bytes:
-    """The template filled with sample values (a field without a sample shows its own name)."""
-    fields = compiled.placeholders
-    row = {name: SAMPLE_VALUES.get(name, name) for name in fields}
-    options: dict[str, Any] = {"name": SAMPLE_VALUES["event"]}
-    if compiled.qr is not None:
-        row.setdefault("email", SAMPLE_VALUES["email"])
-        # A vCard needs a name; a template without {{name}} shows a QR code of the sample address.
-        options["qr"] = {"field": "email", "kind": "vcard" if "name" in fields else "plain"}
-    plan = make_plan(compiled, options, columns_available=list(row))
-    dpi = min(PREVIEW_DPI, PREVIEW_MAX_SIDE_PX * 72 / max(compiled.width, compiled.height))
-    with RENDER_LOCK:
-        return render_png(plan, row, dpi=dpi)
-
-
-# Compiled templates, shared by previews, badge previews and jobs
-
-
-class _CompiledTemplates:
-    """A bounded, thread-safe LRU cache of compiled templates keyed by the SVG's sha256."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[str, CompiledTemplate] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, svg: bytes, sha256: str) -> CompiledTemplate:
-        with self._lock:
-            compiled = self._items.get(sha256)
-            if compiled is not None:
-                self._items.move_to_end(sha256)
-                return compiled
-        # A wrong key would hand one template's drawing to every later caller of another.
-        if hashlib.sha256(svg).hexdigest() != sha256:
-            raise ValueError("sha256 is not the digest of svg")
-        # Compiled outside the lock, so a slow template does not hold up the others; two threads
-        # may compile the same new template at once, and the first one stored is kept.
-        compiled = compile_template(svg)
-        with self._lock:
-            compiled = self._items.setdefault(sha256, compiled)
-            self._items.move_to_end(sha256)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return compiled
-
-
-_compiled_templates = _CompiledTemplates(COMPILED_CACHE_SIZE)
-
-
-def compiled_template_for(svg: bytes, sha256: str) -> CompiledTemplate:
-    """A stored template compiled in-process (it passed the sandboxed check at upload), cached by sha256.
-
-    Raises RenderInputError if the engine now refuses it, ValueError if sha256 is not svg's digest.
-    """
-    return _compiled_templates.get(svg, sha256)
-
-
-def _compile_stored(svg: bytes, sha256: str, *, location: str) -> CompiledTemplate:
-    try:
-        return compiled_template_for(svg, sha256)
-    except RenderInputError as error:
-        # Only possible if the engine became stricter since the upload.
-        raise ValidationError(
-            {location: [f"The stored template can no longer be used: {error.message}."]},
-            code="invalid_template",
-        ) from None
-
-
 def resolve_template(session: Session, *, actor: User, ref: str) -> TemplateChoice:
     """The template named by `options.template`: a built-in id, or the id of one of the actor's uploads.
 
     Another user's id or an unknown UUID is a 404 `template_not_found`; anything else is a 422.
     """
     if isinstance(ref, str) and ref in BUILT_IN:
+        info = built_in_info(ref)
         return TemplateChoice(
-            ref=ref, svg=None, sha256=None, compiled=built_in_template(ref), name=BUILT_IN[ref].title
+            ref=ref, source=TemplateSource(built_in=ref), name=info.name, fields=info.fields
         )
     if not isinstance(ref, str) or _as_uuid(ref) is None:
         shown = ref[:57] + "..." if isinstance(ref, str) and len(ref) > 60 else ref
@@ -455,8 +376,7 @@ def resolve_template(session: Session, *, actor: User, ref: str) -> TemplateChoi
     template = _owned(session, actor, ref)
     return TemplateChoice(
         ref=str(template.id),
-        svg=template.svg,
-        sha256=template.sha256,
-        compiled=_compile_stored(template.svg, template.sha256, location="options.template"),
+        source=TemplateSource(svg=template.svg, sha256=template.sha256),
         name=template.name,
+        fields=tuple(template.fields),
     )

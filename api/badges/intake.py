@@ -1,10 +1,12 @@
 """Read and check a badge request (a job or a preview) before anything is queued or rendered.
 
 Both shapes arrive here: multipart (an `attendees` file, an `options` JSON field, an optional
-`background` image) and JSON (`{"attendees": [...], "options": {...}}`). Everything the engine can
-check without rendering is checked now, so a bad request is a 4xx naming the row, column or option,
-never a job that fails later: the attendee list is parsed, the template compiled, the options
-turned into a plan, the event's tickets matched and the rows sorted.
+`background` image) and JSON (`{"attendees": [...], "options": {...}}`). Everything that can be
+checked without the engine is checked here, so a bad request is a 4xx naming the row, column or
+option, never a job that fails later: the attendee list is parsed, the template and fonts found,
+the event's tickets matched and the rows sorted. What needs the engine (options against the
+template, the background image) is checked by a render worker: `check_in_worker` for a job, the
+preview itself for a preview.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from flask import current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api import rendering
 from api.badge_templates.service import TemplateChoice, resolve_template
 from api.errors import PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
 from api.events.models import Event
@@ -27,16 +30,16 @@ from api.fonts.coverage import missing_glyph_warnings
 from api.fonts.service import resolve_field_fonts
 from api.http import json_body
 from api.render.attendees import AttendeeTable, attendees_from_records, read_attendees
-from api.render.builtin import make_plan
-from api.render.document import BadgePlan
-from api.render.errors import LimitExceededError, RenderInputError
+from api.render.errors import RenderInputError
 from api.render.ordering import sort_rows, ticket_key
+from api.render.tasks import BadgeSpec
 from api.tickets.models import Ticket
 from api.users.models import User
 
 JSON_KEYS = {"attendees", "options"}
 MAX_FONT_WARNINGS = 50
-PREVIEW_KEYS = JSON_KEYS | {"row", "dpi"}
+PREVIEW_KEYS = JSON_KEYS | {"row", "dpi", "format"}
+PREVIEW_FORMATS = {"png": "image/png", "pdf": "application/pdf"}
 
 
 @dataclass
@@ -47,7 +50,7 @@ class BadgeRequest:
     rows: list[dict[str, str]]  # sorted as the options ask
     options: dict[str, Any]
     template: TemplateChoice
-    plan: BadgePlan
+    spec: BadgeSpec  # what a worker needs to check or draw these badges
     background: bytes | None
     event: Event | None
     ticket_colors: dict[str, str] | None
@@ -57,8 +60,11 @@ class BadgeRequest:
     fonts: dict[str, bytes] = field(default_factory=dict)
     # Texts with characters their field's chosen font lacks: (first warnings, how many in all).
     font_warnings: tuple[list[str], int] = ([], 0)
+    # Template fields the attendee list has no column for (printed empty); set by check_in_worker.
+    missing_fields: tuple[str, ...] = ()
     preview_row: int = 0
     preview_dpi: float = 150.0
+    preview_format: str | None = None  # "png" or "pdf" when the body names one
 
     @property
     def name(self) -> str:
@@ -66,16 +72,6 @@ class BadgeRequest:
         raw = str(self.options.get("name") or (self.event.name if self.event else "") or "Badges")
         # One line of printable text: it ends up in a mail subject and a file name.
         return " ".join("".join(ch if ch.isprintable() else " " for ch in raw).split())[:200] or "Badges"
-
-
-def refused(error: RenderInputError) -> ValidationError | PayloadTooLargeError:
-    """The engine's refusal as an HTTP problem: over a limit is 413, anything else 422."""
-    location = error.location or "body"
-    if isinstance(error, LimitExceededError):
-        return PayloadTooLargeError(
-            f"{location}: {error.message}", code="limit_exceeded", errors={location: [error.message]}
-        )
-    return ValidationError({location: [error.message]}, detail=f"{location}: {error.message}")
 
 
 def read_badge_request(session: Session, *, actor: User, preview: bool = False) -> BadgeRequest:
@@ -90,7 +86,7 @@ def read_badge_request(session: Session, *, actor: User, preview: bool = False) 
     try:
         return _check(session, actor, table, options, background, extra)
     except RenderInputError as error:
-        raise refused(error) from None
+        raise rendering.refused(error) from None
 
 
 def _max_rows() -> int:
@@ -104,7 +100,7 @@ def _from_multipart() -> tuple[AttendeeTable, dict[str, Any], bytes | None, dict
     try:
         table = read_attendees(upload.read(), max_rows=_max_rows())
     except RenderInputError as error:
-        raise refused(error) from None
+        raise rendering.refused(error) from None
     options = _options_field(request.form.get("options"))
     background = None
     image = request.files.get("background")
@@ -150,11 +146,11 @@ def _from_json(preview: bool) -> tuple[AttendeeTable, dict[str, Any], dict[str, 
     try:
         table = attendees_from_records(body["attendees"], max_rows=_max_rows())
     except RenderInputError as error:
-        raise refused(error) from None
+        raise rendering.refused(error) from None
     options = body.get("options", {})
     if not isinstance(options, dict):
         raise ValidationError({"options": ["Must be a JSON object."]})
-    extra = {key: body[key] for key in ("row", "dpi") if key in body}
+    extra = {key: body[key] for key in ("row", "dpi", "format") if key in body}
     return table, options, extra
 
 
@@ -182,24 +178,25 @@ def _check(
         if ticket_column in table.columns:
             _check_ticket_names(table, ticket_column, tickets)
     field_fonts = resolve_field_fonts(session, actor=actor, options=options)
-    plan = make_plan(
-        template.compiled,
-        field_fonts.options,
-        columns_available=list(table.columns),
-        background=background,
+    spec = BadgeSpec(
+        template=template.source,
+        options=field_fonts.options,
+        columns=list(table.columns),
+        fonts=field_fonts.uploads,
         ticket_colors=ticket_colors,
+        background=background,
     )
     rows = [dict(row) for row in table.rows]
     if options.get("sort") is not None:
         rows = sort_rows(rows, options["sort"], columns=columns, ticket_positions=ticket_positions)
-    row_index, dpi = _preview_extras(extra, len(rows))
+    row_index, dpi, preview_format = _preview_extras(extra, len(rows))
     fingerprint = _fingerprint(table, options, background)
     return BadgeRequest(
         table=table,
         rows=rows,
         options=options,
         template=template,
-        plan=plan,
+        spec=spec,
         background=background,
         event=event,
         ticket_colors=ticket_colors,
@@ -216,7 +213,17 @@ def _check(
         ),
         preview_row=row_index,
         preview_dpi=dpi,
+        preview_format=preview_format,
     )
+
+
+def check_in_worker(checked: BadgeRequest, *, actor: User) -> None:
+    """Check what needs the engine (options against the template, the background) in a worker.
+
+    Call it with no transaction open: a large background takes a moment to read.
+    """
+    facts = rendering.check_badges(checked.spec, user=str(actor.id))
+    checked.missing_fields = tuple(facts["missing_fields"])
 
 
 def _column_map(options: dict[str, Any]) -> dict[str, str]:
@@ -254,14 +261,17 @@ def _check_ticket_names(table: AttendeeTable, column: str, tickets: list[Ticket]
             )
 
 
-def _preview_extras(extra: dict[str, Any], count: int) -> tuple[int, float]:
+def _preview_extras(extra: dict[str, Any], count: int) -> tuple[int, float, str | None]:
     row = extra.get("row", 0)
     if isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < count:
         raise ValidationError({"row": [f"Must be a whole number from 0 to {count - 1}."]})
     dpi = extra.get("dpi", 150)
     if isinstance(dpi, bool) or not isinstance(dpi, int | float) or not 36 <= dpi <= 300:
         raise ValidationError({"dpi": ["Must be a number from 36 to 300."]})
-    return row, float(dpi)
+    output = extra.get("format")
+    if output is not None and output not in PREVIEW_FORMATS:
+        raise ValidationError({"format": [f"Must be one of {', '.join(PREVIEW_FORMATS)}."]})
+    return row, float(dpi), output
 
 
 def _fingerprint(table: AttendeeTable, options: dict[str, Any], background: bytes | None) -> str:

@@ -5,18 +5,15 @@ import uuid
 from flask import Response, request, send_file, url_for
 from flask_jwt_extended import jwt_required
 
+from api import rendering
 from api.auth.tokens import current_user
-from api.badge_templates.service import RENDER_LOCK
 from api.badges import service
-from api.badges.intake import read_badge_request, refused
+from api.badges.intake import PREVIEW_FORMATS, check_in_worker, read_badge_request
 from api.badges.schemas import BadgeJobLogSchema, BadgeJobSchema
 from api.core.pagination import link_header, page_body, page_request, query_int
 from api.core.storage import storage
 from api.extensions import db
-from api.http import Resource, api, no_content, rate_limited, respond
-from api.render.document import render_png
-from api.render.errors import RenderInputError
-from api.render.fonts import register_fonts
+from api.http import Resource, api, no_content, rate_limited, read_only, respond
 
 jobs_ns = api.namespace("badge-jobs", description="Badge jobs")
 previews_ns = api.namespace("badge-previews", description="Badge previews")
@@ -42,6 +39,8 @@ class BadgeJobs(Resource):
         session, actor = db.session(), current_user()
         key = service.check_idempotency_key(request.headers.get("Idempotency-Key"))
         checked = read_badge_request(session, actor=actor)
+        session.commit()  # no transaction stays open while a worker checks the options and image
+        check_in_worker(checked, actor=actor)
         job, created = service.create_job(session, actor=actor, checked=checked, idempotency_key=key)
         headers = {"Location": url_for("api.badge-jobs_badge_job", job_id=job.id)}
         if not created:
@@ -79,20 +78,33 @@ class BadgeJobLogs(Resource):
 class BadgePreviews(Resource):
     @jwt_required()
     @rate_limited("RATELIMIT_PREVIEW")
+    @read_only
     def post(self) -> Response:
-        """One badge as PNG, rendered now: the same body as a JSON job, plus `row` and `dpi`."""
-        checked = read_badge_request(db.session(), actor=current_user(), preview=True)
-        row = checked.rows[checked.preview_row]
-        try:
-            with RENDER_LOCK:
-                if checked.fonts:
-                    register_fonts(checked.fonts, storage().root / "registered-fonts")
-                png = render_png(checked.plan, row, dpi=checked.preview_dpi)
-        except RenderInputError as error:
-            raise refused(error) from None
-        response = Response(png, mimetype="image/png")
+        """One badge, rendered now: a PNG to look at, or with `Accept: application/pdf` (or
+        `"format": "pdf"`) a one-page PDF at the badge's size, to print at a check-in desk."""
+        session, actor = db.session(), current_user()
+        checked = read_badge_request(session, actor=actor, preview=True)
+        session.commit()  # no transaction stays open while a worker draws
+        output = checked.preview_format or _format_from_accept()
+        data = rendering.preview_badge(
+            checked.spec,
+            checked.rows[checked.preview_row],
+            dpi=checked.preview_dpi,
+            output=output,
+            user=str(actor.id),
+        )
+        response = Response(data, mimetype=PREVIEW_FORMATS[output])
+        if output == "pdf":
+            response.headers["Content-Disposition"] = 'inline; filename="badge.pdf"'
         response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Accept")
         return response
+
+
+def _format_from_accept() -> str:
+    """PNG unless the client prefers a PDF (a browser's image request accepts anything)."""
+    best = request.accept_mimetypes.best_match(["image/png", "application/pdf"], default="image/png")
+    return "pdf" if best == "application/pdf" else "png"
 
 
 @downloads_ns.route("/<string:token>")

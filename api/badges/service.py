@@ -116,7 +116,7 @@ def create_job(
     if total > len(warnings):
         more = total - len(warnings)
         add_log(session, job, "WARNING", f"... and {more:,} more texts with characters not in their font.")
-    for name in checked.plan.missing_fields:
+    for name in checked.missing_fields:
         add_log(
             session, job, "WARNING", f"The attendee list has no column for {{{{{name}}}}}; it is left empty."
         )

@@ -1,7 +1,7 @@
 """The badge job as a background task, and the sweep that keeps jobs honest.
 
 A worker claims a queued job with one conditional UPDATE (so a duplicate message, or two workers,
-cannot both run it), renders it in a limited child process (api.render.sandbox), and reports
+cannot both run it), renders it in a warm render worker of the job lane (api.rendering), and reports
 progress with UPDATEs that also carry the heartbeat and notice cancellation: each one is
 conditional on the job still being this attempt's, so a job cancelled or taken over meanwhile stops
 here. The sweep re-queues or fails jobs whose worker went silent, queues again jobs whose message
@@ -31,7 +31,8 @@ from api.extensions import db, jobs
 from api.jobs import task
 from api.mail.service import queue_email
 from api.render.errors import LimitExceededError, RenderInputError
-from api.render.sandbox import RenderSummary, RenderTask, SandboxLimits, run_render
+from api.render.tasks import RenderSummary, RenderTask
+from api.rendering import render_job as render_in_worker
 from api.users.models import User
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,6 @@ def render_job(job_id: str) -> None:
         _fail(session, job_uuid, attempt, "An internal error stopped the job.", type(error).__name__)
     finally:
         output.unlink(missing_ok=True)
-        shutil.rmtree(f"{output}.fonts", ignore_errors=True)
         _start_next_for_owner(session, job_uuid)
 
 
@@ -133,11 +133,6 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path) -> None:
     rows, columns = bundle["rows"], bundle["columns"]
     _log(session, job, "INFO", f"Intake: {len(rows):,} attendees, columns {', '.join(columns)}.")
     _log(session, job, "INFO", _template_line(bundle))
-    limits = SandboxLimits(
-        cpu_seconds=current_app.config["BADGE_RENDER_CPU_SECONDS"],
-        memory_bytes=current_app.config["BADGE_RENDER_MEMORY_BYTES"],
-        wall_seconds=current_app.config["BADGE_RENDER_WALL_SECONDS"],
-    )
     render_task = RenderTask(
         template_svg=template_svg,
         template_id=bundle["template_ref"],
@@ -150,7 +145,9 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path) -> None:
         fonts=fonts,
     )
     progress = _Progress(session, job, attempt, len(rows))
-    summary = run_render(render_task, limits, on_progress=progress.report, on_wait=progress.beat)
+    summary = render_in_worker(
+        render_task, user=str(job.owner_id), on_progress=progress.report, on_wait=progress.beat
+    )
     progress.report(summary.badges, final=True)
     size = output.stat().st_size
     _log(session, job, "INFO", f"Joining: one PDF of {summary.pages:,} pages, {size / 1e6:.1f} MB.")

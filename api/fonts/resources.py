@@ -6,19 +6,17 @@ from typing import Any
 from flask import Response, request, url_for
 from flask_jwt_extended import jwt_required
 
+from api import rendering
 from api.auth.tokens import current_user
-from api.badge_templates.service import RENDER_LOCK
 from api.core.pagination import link_header, page_body, page_request, query_int
-from api.core.storage import storage
 from api.errors import PermissionDeniedError, UnsupportedMediaTypeError, ValidationError
 from api.extensions import db
 from api.fonts import service
 from api.fonts.catalogue import SystemFont, style_key, system_fonts
 from api.fonts.inspect import MAX_FONT_BYTES
 from api.fonts.models import Font
-from api.fonts.preview import DEFAULT_SIZE, MAX_SIZE, MAX_TEXT, MIN_SIZE, render_text_png, sample_text
+from api.fonts.preview import DEFAULT_SIZE, MAX_SIZE, MAX_TEXT, MIN_SIZE, sample_text
 from api.http import Resource, api, no_content, respond
-from api.render.fonts import register_fonts
 
 ns = api.namespace("fonts", description="Fonts")
 PREVIEW_VERSION = "1"  # part of every preview's ETag: bump when the same request would draw differently
@@ -118,16 +116,18 @@ class FontPreview(Resource):
             response = Response(status=304)
             response.set_etag(etag)
             return response
+        uploads: dict[str, bytes] = {}
         if isinstance(found, SystemFont):
             face = found.faces[0]
             family, weight, italic = found.family, face.weight, face.italic
         else:
             upload = service.owned_font(session, actor=actor, font_id=font_id, with_data=True)
             family, weight, italic = upload.internal_family, upload.weight, upload.italic
-        with RENDER_LOCK:
-            if isinstance(found, Font):
-                register_fonts({family: upload.data}, storage().root / "registered-fonts")
-            png, _ = render_text_png(text, family=family, weight=weight, italic=italic, size=size)
+            uploads[family] = upload.data
+        session.commit()  # no transaction stays open while a worker draws
+        png = rendering.font_sample(
+            text, family=family, weight=weight, italic=italic, size=size, fonts=uploads, user=str(actor.id)
+        )
         response = Response(png, mimetype="image/png")
         response.set_etag(etag)
         response.headers["Cache-Control"] = "private, max-age=86400"

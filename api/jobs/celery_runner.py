@@ -221,15 +221,15 @@ def _queue_length(channel: Any, queue: str) -> int | None:
 
 
 def allow_spawned_children() -> None:
-    """Let this pool process start `multiprocessing` children, as the render sandbox does per job.
+    """Let this pool process start `multiprocessing` children: its render workers.
 
     To the standard library a billiard pool process is the current process, and it refuses it
     children twice: the process is daemonic ("daemonic processes are not allowed to have
     children"), and its authkey is billiard's AuthenticationString, which will not pickle into a
-    spawned child's start-up data. The flag guards against orphans, and the sandbox already sees
-    to those: it kills its child when the job ends or is stopped by a time limit, and the child
-    asks the kernel to kill it with this process (PR_SET_PDEATHSIG) should the hard limit kill
-    it. The integration tests run a job that spawns a child in the worker.
+    spawned child's start-up data. The flag guards against orphans, and the render pool already
+    sees to those: it kills a worker whose task is stopped by a time limit, and every worker asks
+    the kernel to kill it with this process (PR_SET_PDEATHSIG) should the hard limit kill it. The
+    integration tests run a job in a render worker of the Celery pool process.
     """
     process = multiprocessing.current_process()
     process.daemon = False
@@ -250,20 +250,27 @@ def run_worker(app: Flask, *, concurrency: int, beat: bool, loglevel: str) -> in
     celery.conf.broker_transport_options = transport_options
 
     from api.core.db import Database
+    from api.render import runtime
 
     engine = Database.state(app).engine
+    # The main process renders nothing; each pool process starts render workers of its own.
+    runtime.shutdown()
 
     def prepare_pool_process(**_: Any) -> None:
         # A forked pool process must not reuse the parent's pooled database sockets.
         engine.dispose(close=False)
         allow_spawned_children()
+        # Its own warm render worker, started now so that the first job does not wait for it.
+        from api import rendering
+
+        rendering.start_for_celery_worker(app)
 
     worker_process_init.connect(prepare_pool_process, weak=False)
 
     # The prefork pool, because it is the one that enforces the time limits: at the soft limit the
-    # job gets SoftTimeLimitExceeded (and its `finally` kills the rendering child), at the hard limit
-    # its process is killed and replaced. Otherwise threads would do: each job mostly waits on the
-    # rendering child it spawns, which already brings the isolation and rlimits; but the threads pool
+    # job gets SoftTimeLimitExceeded (and the render pool kills the worker it was using), at the hard
+    # limit its process is killed and replaced. Otherwise threads would do: each job mostly waits on
+    # its render worker, which already brings the isolation and rlimits; but the threads pool
     # ignores time limits, so a job stuck outside the renderer would hold its slot for good.
     # The cost is one forked copy of the app per slot, shared copy-on-write with the parent.
     worker = celery.Worker(

@@ -4,12 +4,14 @@ the attendee's ticket type, then text and QR codes per attendee; N-up placement 
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 import cairocffi
+from PIL import Image
 
 from api.render.images import PlacedImage, paint_image
 from api.render.ordering import ticket_key
@@ -249,5 +251,24 @@ def render_png(plan: BadgePlan, row: Mapping[str, str], *, dpi: float = 150) -> 
     ctx.paint()
     ctx.scale(scale, scale)
     BadgeStamper(ctx, plan).stamp(row, 0, 0)
-    png: bytes = surface.write_to_png()
-    return png
+    return encode_png(surface)
+
+
+# zlib level 3: a third larger than cairo's encoder (libpng's default level), five times faster;
+# encoding was 85% of a 150 dpi preview's time.
+PNG_COMPRESS_LEVEL = 3
+
+
+def encode_png(surface: cairocffi.ImageSurface) -> bytes:
+    """An RGB24 or ARGB32 image surface as PNG, quickly (previews are made while the user types)."""
+    surface.flush()
+    size = (surface.get_width(), surface.get_height())
+    data = bytes(surface.get_data())
+    if surface.get_format() == cairocffi.FORMAT_ARGB32:
+        # cairo keeps premultiplied alpha in native-endian ARGB: Pillow's "BGRa" reads exactly that.
+        image = Image.frombuffer("RGBA", size, data, "raw", "BGRa", surface.get_stride(), 1)
+    else:
+        image = Image.frombuffer("RGB", size, data, "raw", "BGRX", surface.get_stride(), 1)
+    output = io.BytesIO()
+    image.save(output, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return output.getvalue()

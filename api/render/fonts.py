@@ -1,24 +1,25 @@
 """Make uploaded fonts visible to Pango in this process, before first use.
 
-fontconfig keeps an application font set beside the system fonts: FcConfigAppFontAddFile adds a
-file to it for this process only. Pango's font map caches what fontconfig listed when it was made,
-so after adding, the default PangoCairo font map is dropped and the next layout makes a new one.
-Uploaded fonts carry a family name unique to the upload (api.fonts.inspect.upload_family), so
-adding one can never change how any other text is drawn.
+Called in render workers only. fontconfig keeps an application font set beside the system fonts:
+FcConfigAppFontAddFile adds a file to it for this process only. Pango's font map caches what
+fontconfig listed when it was made, so after adding, the default PangoCairo font map is dropped
+and the next layout makes a new one. Uploaded fonts carry a family name unique to the upload
+(api.fonts.inspect.upload_family), so adding one can never change how any other text is drawn.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import threading
 from collections.abc import Mapping
-from pathlib import Path
 
 import pangocairocffi
 
 _lock = threading.Lock()
 _registered: set[str] = set()
+_descriptors: list[int] = []
 
 
 def _fontconfig() -> ctypes.CDLL:
@@ -30,28 +31,26 @@ def _fontconfig() -> ctypes.CDLL:
     return library
 
 
-def register_fonts(fonts: Mapping[str, bytes], folder: str | Path) -> None:
-    """Write each font (internal family -> TrueType/OpenType bytes) to `folder` and add it to
-    fontconfig for this process; families added before are skipped."""
+def register_fonts(fonts: Mapping[str, bytes]) -> None:
+    """Add each font (internal family -> TrueType/OpenType bytes) to fontconfig for this process;
+    families added before are skipped.
+
+    Each font lives in an anonymous memory file (memfd) that this process keeps open, and
+    fontconfig reads it through /proc/self/fd: nothing is written to disk, and the memory is
+    returned when the render worker exits, however it exits.
+    """
     with _lock:
         new = {family: data for family, data in fonts.items() if family not in _registered}
         if not new:
             return
         library = _fontconfig()
         config = library.FcConfigGetCurrent()
-        directory = Path(folder)
-        directory.mkdir(parents=True, exist_ok=True)
         for family, data in new.items():
-            # OpenType with CFF outlines starts with "OTTO"; fontconfig reads either by content.
-            path = directory / f"{family}{'.otf' if data[:4] == b'OTTO' else '.ttf'}"
-            if not path.exists():
-                path.write_bytes(data)
-            if not library.FcConfigAppFontAddFile(config, str(path).encode()):
+            descriptor = os.memfd_create(family)
+            os.write(descriptor, data)
+            _descriptors.append(descriptor)
+            if not library.FcConfigAppFontAddFile(config, f"/proc/self/fd/{descriptor}".encode()):
                 raise ValueError(f"fontconfig refused the font {family}")
             _registered.add(family)
         # A new default font map on next use, which lists the fonts just added.
         pangocairocffi.pangocairo.pango_cairo_font_map_set_default(pangocairocffi.ffi.NULL)
-
-
-def is_registered(family: str) -> bool:
-    return family in _registered

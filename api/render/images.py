@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import cairocffi
 from PIL import Image
@@ -34,6 +34,35 @@ class PlacedImage:
 
 def load_image(data: bytes, fit: str = "cover", *, location: str = "background") -> PlacedImage:
     """Check and decode a PNG or JPEG; refuse other formats, oversized files and pixel bombs."""
+    kind = _check_header(data, fit, location)
+    surface = _decode(data, location)
+    if kind == "jpeg":
+        surface.set_mime_data("image/jpeg", data)
+    # One id per loaded image: the PDF backend writes an image object once per id.
+    surface.set_mime_data("application/x-cairo.uuid", uuid.uuid4().hex.encode())
+    return PlacedImage(surface, surface.get_width(), surface.get_height(), cast(Fit, fit))
+
+
+def probe_image(data: bytes, fit: str = "cover", *, location: str = "background") -> tuple[int, int]:
+    """Refuse what load_image would refuse, without keeping the pixels; return (width, height).
+
+    A JPEG is decoded at an eighth of its size (its DCT scaling reads every block of the file at a
+    64th of the memory); a PNG has no such shortcut, so it is decoded whole and dropped.
+    """
+    _check_header(data, fit, location)
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            size = opened.size
+            if opened.format == "JPEG":
+                opened.draft("RGB", (max(1, size[0] // 8), max(1, size[1] // 8)))
+            opened.load()
+    except (OSError, ValueError):
+        raise RenderInputError("the image cannot be decoded", location=location) from None
+    return size
+
+
+def _check_header(data: bytes, fit: str, location: str) -> str:
+    """The image's kind ("jpeg" or "png") once format, byte size and pixel count are within limits."""
     if fit not in FITS:
         raise RenderInputError(f"fit must be one of {', '.join(FITS)}", location=location)
     if len(data) > MAX_IMAGE_BYTES:
@@ -47,12 +76,7 @@ def load_image(data: bytes, fit: str = "cover", *, location: str = "background")
         raise RenderInputError(f"the {kind.upper()} file cannot be read", location=location) from None
     if dimensions is None or dimensions[0] * dimensions[1] > MAX_IMAGE_PIXELS:
         raise LimitExceededError(f"the image has more than {MAX_IMAGE_PIXELS} pixels", location=location)
-    surface = _decode(data, location)
-    if kind == "jpeg":
-        surface.set_mime_data("image/jpeg", data)
-    # One id per loaded image: the PDF backend writes an image object once per id.
-    surface.set_mime_data("application/x-cairo.uuid", uuid.uuid4().hex.encode())
-    return PlacedImage(surface, surface.get_width(), surface.get_height(), fit)
+    return kind
 
 
 def _decode(data: bytes, location: str) -> cairocffi.ImageSurface:

@@ -11,6 +11,7 @@ import yaml
 from flask import Response, current_app, url_for
 from sqlalchemy import func, select, text
 
+from api import rendering
 from api.badges.models import BadgeJob
 from api.core.storage import storage
 from api.extensions import db, jobs
@@ -77,8 +78,14 @@ def check_storage() -> dict[str, Any]:
 @ns.route("/health")
 class Health(Resource):
     def get(self) -> Response:
-        """Report whether the database, the job runner (and its broker) and file storage work."""
-        checks = {"database": check_database(), "jobs": check_jobs(), "storage": check_storage()}
+        """Report whether the database, the job runner (and its broker), file storage and the
+        render workers work."""
+        checks = {
+            "database": check_database(),
+            "jobs": check_jobs(),
+            "storage": check_storage(),
+            "render": rendering.health(),
+        }
         healthy = all(check["status"] == "ok" for check in checks.values())
         return respond(
             {"status": "ok" if healthy else "unavailable", "checks": checks}, 200 if healthy else 503

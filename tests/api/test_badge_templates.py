@@ -1,4 +1,4 @@
-"""Badge templates: built-ins and uploads, checked in the engine's sandbox, previews by signed URL."""
+"""Badge templates: built-ins and uploads, checked in a render worker, previews by signed URL."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from api.badge_templates.models import BadgeTemplate
-from api.badge_templates.service import compiled_template_for, resolve_template
+from api.badge_templates.service import resolve_template
 from api.errors import NotFoundError, ValidationError
 from api.extensions import db
-from api.render.builtin import built_in_template
+from api.render.tasks import TemplateSource
 from tests.api.test_events import other_headers
 from tests.factories import UserFactory
 
@@ -444,11 +444,11 @@ def test_resolve_template_finds_built_ins_and_the_actors_uploads(client, auth_he
     built_in = resolve_template(db.session(), actor=user, ref="card")
     own = resolve_template(db.session(), actor=user, ref=template["id"])
 
-    assert (built_in.ref, built_in.svg, built_in.sha256) == ("card", None, None)
-    assert built_in.compiled is built_in_template("card")
+    assert (built_in.ref, built_in.source) == ("card", TemplateSource(built_in="card"))
+    assert built_in.fields == ("event", "role", "name", "organization")
     assert (own.ref, own.svg, own.name) == (template["id"], BADGE_SVG, "Mine")
-    assert own.sha256 == hashlib.sha256(BADGE_SVG).hexdigest()
-    assert own.compiled.placeholders == ["event", "name", "company"]
+    assert own.source.sha256 == hashlib.sha256(BADGE_SVG).hexdigest()
+    assert own.fields == ("event", "name", "company")
 
 
 def test_resolve_template_refuses_other_users_and_unknown_templates(client, auth_headers):
@@ -469,15 +469,3 @@ def test_resolve_template_refuses_other_users_and_unknown_templates(client, auth
             " or use an uploaded template's id."
         ]
     }
-
-
-def test_compiled_templates_are_cached_by_content():
-    svg = BADGE_SVG.replace(b"#fff8e7", b"#fafafa")
-    sha256 = hashlib.sha256(svg).hexdigest()
-
-    first = compiled_template_for(svg, sha256)
-
-    assert compiled_template_for(svg, sha256) is first
-    assert first.placeholders == ["event", "name", "company"]
-    with pytest.raises(ValueError, match="sha256"):
-        compiled_template_for(svg + b" ", "0" * 64)

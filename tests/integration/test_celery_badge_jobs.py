@@ -187,18 +187,18 @@ def test_a_job_whose_worker_is_killed_mid_render_is_finished_by_the_next_worker(
     assert running["attempts"] == 1
     pgid = worker_a.process.pid  # start_new_session: the worker leads a process group of its own
     group = process_group(pgid)
-    rendering = {pid for pid, command in group.items() if "spawn_main" in command}
-    assert rendering, f"no rendering child in worker A's process group: {group}"
+    rendering = {pid for pid, command in group.items() if "api.render.worker" in command}
+    assert rendering, f"no render worker in worker A's process group: {group}"
 
     # Worker A dies at once, as after kill -9 or an OOM kill: the main process, its beat and its pool
-    # processes. The rendering child is not signalled: it must die with its parent (PR_SET_PDEATHSIG,
-    # or at the latest when its next progress message finds the pipe closed), not render on as an
-    # orphan. Then the whole group gets SIGKILL, for anything started meanwhile.
+    # processes. The render workers are not signalled: they must die with their owner (PR_SET_PDEATHSIG,
+    # or at the latest when the next message finds the pipe closed), not render on as orphans. Then
+    # the whole group gets SIGKILL, for anything started meanwhile.
     for pid in set(group) - rendering:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     worker_a.process.wait(timeout=10)
-    wait_until(lambda: not rendering & set(process_group(pgid)), "the rendering child to die with its parent")
+    wait_until(lambda: not rendering & set(process_group(pgid)), "the render workers to die with their owner")
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGKILL)
     wait_until(lambda: not process_group(pgid), "every process of worker A to be gone", timeout=10)

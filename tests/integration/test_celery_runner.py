@@ -53,10 +53,12 @@ REGISTRATION = {"email": "ada@example.org", "password": "analytical-engine", "na
 
 @task("tests.render_in_child")
 def render_in_child(marker: str) -> None:
-    """What a badge job does: run code in a spawned child process under the render sandbox."""
-    from api.render.sandbox import SandboxLimits, run_limited
+    """What a badge job does: run code in a render worker of this pool process's own render pool."""
+    from api.render import runtime
+    from api.render.limits import RenderLimits
+    from api.render.pool import BATCH
 
-    child_pid = run_limited(_own_pid, limits=SandboxLimits(wall_seconds=60))
+    child_pid = runtime.pool().run(_own_pid, limits=RenderLimits(wall_seconds=60), lane=BATCH)
     Path(marker).write_text(f"{os.getpid()} {child_pid}")
 
 
@@ -340,7 +342,7 @@ def test_a_job_in_the_worker_can_start_a_child_process_and_time_limits_stop_an_o
         jobs.enqueue("tests.overrun", marker=str(overran))
         jobs.enqueue("tests.render_in_child", marker=str(rendered))
 
-    # The pool process is not daemonic to multiprocessing, so the render sandbox can spawn its child.
+    # The job ran in a render worker of the pool process, not in the pool process itself.
     text = wait_until(lambda: rendered.exists() and rendered.read_text(), "the job's child process")
     job_pid, child_pid = map(int, text.split())
     assert child_pid != job_pid

@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from api.render import runtime, tasks
 from api.render.builtin import built_in_template, make_plan
 from api.render.document import render_pdf, render_png
 from api.render.errors import RenderInputError
-from api.render.sandbox import RenderTask, run_render
+from api.render.limits import RenderLimits
+from api.render.pool import BATCH
+from api.render.tasks import RenderTask
 from api.render.template import compile_template
 
 COLUMNS = ["name", "organization", "role", "email", "ticket"]
@@ -206,7 +209,7 @@ def test_a_marked_group_is_coloured_where_its_transforms_put_it():
     assert pixel(gold, (50, 20)) == (255, 255, 255)
 
 
-def test_a_job_in_the_sandbox_takes_ticket_colours(tmp_path):
+def test_a_job_in_a_render_worker_takes_ticket_colours(tmp_path):
     output = tmp_path / "job.pdf"
     task = RenderTask(
         template_svg=None,
@@ -218,7 +221,7 @@ def test_a_job_in_the_sandbox_takes_ticket_colours(tmp_path):
         ticket_colors=COLORS,
     )
 
-    summary = run_render(task)
+    summary = runtime.pool().run(tasks.render_job, task, limits=RenderLimits(), lane=BATCH)
 
     assert summary.badges == 2
     assert close(pixel(rasterise(output, tmp_path, 1), BAND), rgb("#8338ec"))

@@ -1,0 +1,294 @@
+"""The tasks render workers run: every drawing and decoding the service does happens here.
+
+Each task is a module-level function `task(report, *args)`, called in a worker of the pool
+(api.render.pool) under its limits; its arguments and result are plain picklable values, so
+the web process never holds a compiled template or a decoded image. Compiled uploaded templates
+are kept per worker in a cache bounded in bytes (api.render.cache); built-in templates are
+compiled once per worker, at warm-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import cairocffi
+
+from api.render.builtin import BUILT_IN, built_in_template, make_plan
+from api.render.cache import SizedCache
+from api.render.document import BadgePlan, encode_png, render_pdf, render_png
+from api.render.errors import LimitExceededError
+from api.render.fonts import register_fonts
+from api.render.images import probe_image
+from api.render.template import CompiledTemplate, compile_template
+from api.render.text import SCRIPT_FALLBACKS, FitRule, TextPainter, TextStyle
+from api.render.worker import resident_bytes
+
+Report = Callable[[int], None]
+# Per worker; a worker also retires past its memory mark, so this is not the only bound.
+TEMPLATE_CACHE_BYTES = 256 * 1024**2
+_templates: SizedCache[str, CompiledTemplate] = SizedCache(TEMPLATE_CACHE_BYTES)
+
+# What a template preview shows in each field (a field without a sample shows its own name).
+SAMPLE_VALUES = {
+    "name": "Ada Lovelace",
+    "organization": "FOSSASIA",
+    "role": "Speaker",
+    "email": "ada@example.org",
+    "event": "Sample Event 2026",
+}
+SAMPLE_DPI = 150
+SAMPLE_MAX_SIDE_PX = 1200  # a large template previews at a lower dpi to stay under it
+_WARM_TEXT = "Ada Lovelace Émile محمد דוד अनिल สมชาย 张伟 Анна 🎉"
+
+
+def warm_up() -> None:
+    """Load what every task needs before the first one: built-ins, fontconfig, each script's font."""
+    for template_id in BUILT_IN:
+        built_in_template(template_id)
+    surface = cairocffi.ImageSurface(cairocffi.FORMAT_RGB24, 8, 8)
+    painter = TextPainter(cairocffi.Context(surface))
+    for family in SCRIPT_FALLBACKS[:1]:
+        painter.measure(_WARM_TEXT, TextStyle(family=family, size=12), FitRule(max_width=50))
+    with io.BytesIO() as output:
+        plan = make_plan(built_in_template("card"), {}, columns_available=["name"])
+        render_pdf(plan, [{"name": _WARM_TEXT}], output)
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """A template as the web process knows it: a built-in's id, or an uploaded SVG and its sha256."""
+
+    built_in: str | None = None
+    svg: bytes | None = None
+    sha256: str | None = None
+
+    def compiled(self) -> CompiledTemplate:
+        if self.svg is None:
+            return built_in_template(self.built_in or "")
+        assert self.sha256 is not None
+        cached = _templates.get(self.sha256)
+        if cached is None:
+            # A wrong key would hand one template's drawing to every later caller of another.
+            if hashlib.sha256(self.svg).hexdigest() != self.sha256:
+                raise ValueError("sha256 is not the digest of svg")
+            before = resident_bytes()
+            cached = compile_template(self.svg)
+            # Decoded images dominate what a template holds; the growth of this process measures
+            # them, and the SVG itself is the floor.
+            _templates.put(self.sha256, cached, max(resident_bytes() - before, 2 * len(self.svg)))
+        return cached
+
+
+@dataclass(frozen=True)
+class BadgeSpec:
+    """What every badge of a request shares: template, options, columns, fonts, ticket colours."""
+
+    template: TemplateSource
+    options: Mapping[str, Any]  # as the engine takes them: fonts already resolved to families
+    columns: list[str]
+    fonts: Mapping[str, bytes] = field(default_factory=dict)  # uploaded: internal family -> bytes
+    ticket_colors: Mapping[str, str] | None = None
+    background: bytes | None = None
+
+    def plan(self, *, with_background: bool = True, options: Mapping[str, Any] | None = None) -> BadgePlan:
+        if self.fonts:
+            # Before anything is laid out: Pango lists fonts when it first needs them.
+            register_fonts(self.fonts)
+        return make_plan(
+            self.template.compiled(),
+            self.options if options is None else options,
+            columns_available=self.columns,
+            background=self.background if with_background else None,
+            ticket_colors=self.ticket_colors,
+        )
+
+
+# Checks ------------------------------------------------------------------------------------------
+
+
+def check_template(report: Report, svg: bytes, max_pixels: int) -> dict[str, Any]:
+    """Compile an uploaded SVG and rasterise it once at 96 dpi; return its size and fields.
+
+    Recording keeps patterns and filters as descriptions; rasterising makes their real cost
+    happen here, under the task's limits.
+    """
+    template = compile_template(svg)
+    scale = 96 / 72
+    surface = _raster(template.width * scale, template.height * scale, max_pixels, cairocffi.FORMAT_ARGB32)
+    context = cairocffi.Context(surface)
+    context.scale(scale, scale)
+    context.set_source_surface(template.static)
+    context.paint()
+    if template.tint is not None:
+        context.set_source_surface(template.tint)
+        context.paint()
+    surface.flush()
+    return template_facts_of(template)
+
+
+def template_facts(report: Report, source: TemplateSource) -> dict[str, Any]:
+    return template_facts_of(source.compiled())
+
+
+def template_facts_of(template: CompiledTemplate) -> dict[str, Any]:
+    return {
+        "width": template.width,
+        "height": template.height,
+        "fields": template.placeholders,
+        "has_qr": template.qr is not None,
+    }
+
+
+def check_badges(report: Report, spec: BadgeSpec) -> dict[str, Any]:
+    """Everything a job can be refused for before it is queued: options against the template and
+    the columns, and the background image's format, size and data. Returns what the job log needs.
+    """
+    plan = spec.plan(with_background=False)
+    if spec.background is not None:
+        probe_image(spec.background, _background_fit(spec.options))
+    return {"missing_fields": list(plan.missing_fields)}
+
+
+def _background_fit(options: Mapping[str, Any]) -> str:
+    background = options.get("background")
+    return str(background.get("fit", "cover")) if isinstance(background, dict) else "cover"
+
+
+# Previews ----------------------------------------------------------------------------------------
+
+
+def preview_badge(
+    report: Report, spec: BadgeSpec, row: Mapping[str, str], dpi: float, output: str, max_pixels: int
+) -> bytes:
+    """One badge as PNG at `dpi`, or as a one-page PDF at the badge's own size (`output` "pdf")."""
+    if output == "pdf":
+        options = {**spec.options, "sheet": "one-per-page"}
+        plan = spec.plan(options=options)
+        with io.BytesIO() as pdf:
+            render_pdf(plan, [row], pdf)
+            return pdf.getvalue()
+    plan = spec.plan()
+    template = plan.template
+    _check_pixels(template.width * dpi / 72, template.height * dpi / 72, max_pixels)
+    return render_png(plan, row, dpi=dpi)
+
+
+def sample_preview(report: Report, source: TemplateSource, max_pixels: int) -> bytes:
+    """The template filled with sample values, as PNG at up to 150 dpi."""
+    compiled = source.compiled()
+    fields = compiled.placeholders
+    row = {name: SAMPLE_VALUES.get(name, name) for name in fields}
+    options: dict[str, Any] = {"name": SAMPLE_VALUES["event"]}
+    if compiled.qr is not None:
+        row.setdefault("email", SAMPLE_VALUES["email"])
+        # A vCard needs a name; a template without {{name}} shows a QR code of the sample address.
+        options["qr"] = {"field": "email", "kind": "vcard" if "name" in fields else "plain"}
+    plan = make_plan(compiled, options, columns_available=list(row))
+    dpi = min(SAMPLE_DPI, SAMPLE_MAX_SIDE_PX * 72 / max(compiled.width, compiled.height))
+    _check_pixels(compiled.width * dpi / 72, compiled.height * dpi / 72, max_pixels)
+    return render_png(plan, row, dpi=dpi)
+
+
+def font_sample(
+    report: Report,
+    text: str,
+    family: str,
+    weight: int,
+    italic: bool,
+    size: float,
+    fonts: Mapping[str, bytes],
+    max_pixels: int,
+) -> bytes:
+    """`text` in `family` at `size` pixels on a transparent background, padded: the font picker."""
+    if fonts:
+        register_fonts(fonts)
+    style = TextStyle(family=family, size=size, weight=weight, italic=italic, anchor="start")
+    # Measured first on a scratch surface: the image is made to fit the text.
+    scratch = cairocffi.Context(cairocffi.ImageSurface(cairocffi.FORMAT_ARGB32, 1, 1))
+    _, placed = TextPainter(scratch).measure(text, style, FitRule())
+    padding = math.ceil(size * 0.4)
+    width = min(4000, math.ceil(placed.width) + 2 * padding)
+    height = math.ceil(size * 1.6) + padding
+    surface = _raster(width, height, max_pixels, cairocffi.FORMAT_ARGB32)
+    context = cairocffi.Context(surface)
+    TextPainter(context).draw(text, style, FitRule(), padding, padding + size)
+    return encode_png(surface)
+
+
+def _check_pixels(width: float, height: float, max_pixels: int) -> None:
+    pixels = max(1, round(width)) * max(1, round(height))
+    if pixels > max_pixels:
+        raise LimitExceededError(
+            f"the image would have {pixels:,} pixels, more than the limit of {max_pixels:,};"
+            " ask for a lower dpi",
+            location="dpi",
+        )
+
+
+def _raster(width: float, height: float, max_pixels: int, image_format: int) -> cairocffi.ImageSurface:
+    _check_pixels(width, height, max_pixels)
+    return cairocffi.ImageSurface(image_format, max(1, round(width)), max(1, round(height)))
+
+
+# Jobs --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RenderTask:
+    """Everything a worker needs for a job, picklable: the template source, not a compiled template."""
+
+    template_svg: bytes | None
+    template_id: str | None
+    options: Mapping[str, Any]
+    rows: list[dict[str, str]]
+    columns: list[str]
+    output_path: str
+    background: bytes | None = None
+    ticket_colors: Mapping[str, str | None] | None = None  # ticket type name -> "#rrggbb"
+    # Uploaded fonts the options name: internal family -> TrueType/OpenType bytes.
+    fonts: Mapping[str, bytes] | None = None
+
+
+@dataclass
+class RenderSummary:
+    badges: int = 0
+    pages: int = 0
+    warnings: list[tuple[int, str, str]] = field(default_factory=list)  # (index, field, message)
+
+
+def render_job(report: Report, task: RenderTask) -> RenderSummary:
+    if task.fonts:
+        register_fonts(task.fonts)
+    if task.template_svg:
+        source = TemplateSource(svg=task.template_svg, sha256=hashlib.sha256(task.template_svg).hexdigest())
+    else:
+        source = TemplateSource(built_in=task.template_id)
+    plan = make_plan(
+        source.compiled(),
+        task.options,
+        columns_available=task.columns,
+        background=task.background,
+        ticket_colors=task.ticket_colors,
+    )
+
+    def on_badge(index: int) -> None:
+        if (index + 1) % 100 == 0:
+            report(index + 1)
+
+    result = render_pdf(plan, task.rows, task.output_path, on_badge=on_badge)
+    report(result.badges)
+    summary = RenderSummary(result.badges, result.pages)
+    for badge in result.reports:
+        for name, placed in badge.placed:
+            if placed.unknown_glyphs:
+                summary.warnings.append(
+                    (badge.index, name, f"{placed.unknown_glyphs} character(s) have no glyph")
+                )
+            if placed.ellipsized:
+                summary.warnings.append((badge.index, name, "too long for its box; shortened"))
+    return summary
