@@ -135,6 +135,8 @@ class Config:
     # A worker is replaced after this many tasks, or when its memory passes the mark after a task.
     RENDER_WORKER_MAX_TASKS = _env_int("RENDER_WORKER_MAX_TASKS", 500)
     RENDER_WORKER_MAX_RSS_BYTES = _env_int("RENDER_WORKER_MAX_RSS_BYTES", 1024**3)
+    # Compiled uploaded templates each worker keeps, bounded by the memory they hold.
+    RENDER_TEMPLATE_CACHE_BYTES = _env_int("RENDER_TEMPLATE_CACHE_BYTES", 256 * 1024**2)
     # Fairness: preview workers one user may hold at once (0: all but one), renders one user may
     # have waiting (more: 429), and how long a render waits for a worker (then 503).
     RENDER_USER_CONCURRENCY = _env_int("RENDER_USER_CONCURRENCY", 0)

@@ -60,6 +60,7 @@ def pool_settings(config: Mapping[str, Any], *, celery_worker: bool = False) -> 
         worker=WorkerSettings(
             max_tasks=config["RENDER_WORKER_MAX_TASKS"],
             max_rss_bytes=config["RENDER_WORKER_MAX_RSS_BYTES"],
+            template_cache_bytes=config["RENDER_TEMPLATE_CACHE_BYTES"],
             warm_up=runtime.warm_engine,
         ),
     )

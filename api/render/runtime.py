@@ -22,11 +22,11 @@ _settings = PoolSettings()
 _pool: RenderPool | None = None
 
 
-def warm_engine() -> None:
+def warm_engine(settings: WorkerSettings) -> None:
     """A worker's warm-up: imported here so that the pool module itself never loads the engine."""
     from api.render.tasks import warm_up
 
-    warm_up()
+    warm_up(template_cache_bytes=settings.template_cache_bytes)
 
 
 def default_settings(**overrides: Any) -> PoolSettings:

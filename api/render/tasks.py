@@ -29,9 +29,8 @@ from api.render.text import SCRIPT_FALLBACKS, FitRule, TextPainter, TextStyle
 from api.render.worker import resident_bytes
 
 Report = Callable[[int], None]
-# Per worker; a worker also retires past its memory mark, so this is not the only bound.
-TEMPLATE_CACHE_BYTES = 256 * 1024**2
-_templates: SizedCache[str, CompiledTemplate] = SizedCache(TEMPLATE_CACHE_BYTES)
+# Per worker (WorkerSettings.template_cache_bytes); a worker also retires past its memory mark.
+_templates: SizedCache[str, CompiledTemplate] = SizedCache(256 * 1024**2)
 
 # What a template preview shows in each field (a field without a sample shows its own name).
 SAMPLE_VALUES = {
@@ -46,8 +45,9 @@ SAMPLE_MAX_SIDE_PX = 1200  # a large template previews at a lower dpi to stay un
 _WARM_TEXT = "Ada Lovelace Émile محمد דוד अनिल สมชาย 张伟 Анна 🎉"
 
 
-def warm_up() -> None:
+def warm_up(*, template_cache_bytes: int) -> None:
     """Load what every task needs before the first one: built-ins, fontconfig, each script's font."""
+    _templates.max_bytes = template_cache_bytes
     for template_id in BUILT_IN:
         built_in_template(template_id)
     surface = cairocffi.ImageSurface(cairocffi.FORMAT_RGB24, 8, 8)

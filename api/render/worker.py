@@ -44,8 +44,11 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 class WorkerSettings:
     max_tasks: int = 500
     max_rss_bytes: int = 1024**3
-    # Called once before the first task (a module-level function, picklable): loads the engine.
-    warm_up: Callable[[], None] | None = None
+    # Compiled templates a worker keeps between tasks, in bytes of memory they hold.
+    template_cache_bytes: int = 256 * 1024**2
+    # Called once with these settings before the first task (a module-level function, picklable):
+    # loads the engine.
+    warm_up: Callable[[WorkerSettings], None] | None = None
 
 
 def die_with_owner(owner_pid: int) -> None:
@@ -80,7 +83,7 @@ def serve(connection: Connection, owner_pid: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     settings: WorkerSettings = connection.recv()
     if settings.warm_up is not None:
-        settings.warm_up()
+        settings.warm_up(settings)
     connection.send(("ready", os.getpid()))
     done = 0
     while True:
