@@ -8,6 +8,7 @@ from api import rendering
 from api.auth.tokens import current_user, optional_user
 from api.badge_templates import service
 from api.badge_templates.schemas import BadgeTemplateSchema, BadgeTemplateUploadSchema
+from api.core.dumping import dumper
 from api.core.pagination import link_header, page_body, page_request
 from api.errors import UnsupportedMediaTypeError, ValidationError
 from api.extensions import db
@@ -15,6 +16,7 @@ from api.http import Resource, api, flatten_messages, no_content, respond
 
 ns = api.namespace("badge-templates", description="Badge templates")
 template_schema = BadgeTemplateSchema()
+dump_templates = dumper(template_schema)
 
 PREVIEW_CACHE_CONTROL = "private, max-age=86400"
 
@@ -61,7 +63,7 @@ class BadgeTemplates(Resource):
         """The built-in templates, then the current user's uploads, newest first."""
         page = page_request()
         templates, total = service.list_templates(db.session(), actor=current_user(), page=page)
-        body = page_body(template_schema.dump(templates, many=True), total, page)
+        body = page_body(dump_templates(templates), total, page)
         return respond(body, headers={"Link": link_header(page, total)})
 
     @jwt_required()

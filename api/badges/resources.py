@@ -10,6 +10,7 @@ from api.auth.tokens import current_user
 from api.badges import service
 from api.badges.intake import PREVIEW_FORMATS, check_in_worker, read_badge_request
 from api.badges.schemas import BadgeJobLogSchema, BadgeJobSchema
+from api.core.dumping import dumper
 from api.core.pagination import link_header, page_body, page_request, query_int
 from api.core.storage import storage
 from api.extensions import db
@@ -20,6 +21,7 @@ previews_ns = api.namespace("badge-previews", description="Badge previews")
 downloads_ns = api.namespace("downloads", description="Downloads by signed link")
 job_schema = BadgeJobSchema()
 log_schema = BadgeJobLogSchema()
+dump_jobs, dump_log_lines = dumper(job_schema), dumper(log_schema)
 MAX_LOG_LINES = 500
 
 
@@ -30,7 +32,7 @@ class BadgeJobs(Resource):
         """The current user's badge jobs, newest first."""
         page = page_request()
         found, total = service.list_jobs(db.session(), actor=current_user(), page=page)
-        body = page_body(job_schema.dump(found, many=True), total, page)
+        body = page_body(dump_jobs(found), total, page)
         return respond(body, headers={"Link": link_header(page, total)})
 
     @jwt_required()
@@ -71,7 +73,7 @@ class BadgeJobLogs(Resource):
         after = query_int("after", 0, 2**31 - 1, minimum=0)
         limit = query_int("limit", 100, MAX_LOG_LINES)
         lines = service.job_logs(db.session(), actor=current_user(), job_id=job_id, after=after, limit=limit)
-        return respond({"items": log_schema.dump(lines, many=True)})
+        return respond({"items": dump_log_lines(lines)})
 
 
 @previews_ns.route("")

@@ -6,6 +6,7 @@ from flask import Response, url_for
 from flask_jwt_extended import jwt_required
 
 from api.auth.tokens import current_user, optional_user
+from api.core.dumping import dumper
 from api.core.pagination import link_header, page_body, page_request
 from api.events import service
 from api.events.schemas import EventCreateSchema, EventSchema, EventUpdateSchema
@@ -14,6 +15,7 @@ from api.http import Resource, api, load, no_content, respond
 
 ns = api.namespace("events", description="Events")
 event_schema = EventSchema()
+dump_events = dumper(event_schema)
 
 
 @ns.route("")
@@ -23,7 +25,7 @@ class Events(Resource):
         """The current user's events, by start time."""
         page = page_request()
         events, total = service.list_events(db.session(), actor=current_user(), page=page)
-        body = page_body(event_schema.dump(events, many=True), total, page)
+        body = page_body(dump_events(events), total, page)
         return respond(body, headers={"Link": link_header(page, total)})
 
     @jwt_required()

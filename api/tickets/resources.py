@@ -6,6 +6,7 @@ from flask import Response, url_for
 from flask_jwt_extended import jwt_required
 
 from api.auth.tokens import current_user, optional_user
+from api.core.dumping import dumper
 from api.core.pagination import link_header, page_body, page_request
 from api.errors import ValidationError
 from api.events.resources import ns
@@ -22,6 +23,7 @@ from api.tickets.schemas import (
 )
 
 ticket_schema = TicketSchema()
+dump_tickets = dumper(ticket_schema)
 
 
 @ns.route("/<uuid:event_id>/tickets")
@@ -32,7 +34,7 @@ class Tickets(Resource):
         tickets, total = service.list_tickets(
             db.session(), actor=optional_user(), event_id=event_id, page=page
         )
-        body = page_body(ticket_schema.dump(tickets, many=True), total, page)
+        body = page_body(dump_tickets(tickets), total, page)
         return respond(body, headers={"Link": link_header(page, total)})
 
     @jwt_required()
@@ -51,7 +53,7 @@ class Tickets(Resource):
             db.session(), actor=current_user(), event_id=event_id, items=items, indexed=isinstance(body, list)
         )
         if isinstance(body, list):
-            return respond(ticket_schema.dump(tickets, many=True), 201)
+            return respond(dump_tickets(tickets), 201)
         location = url_for("api.events_ticket", event_id=event_id, ticket_id=tickets[0].id)
         return respond(ticket_schema.dump(tickets[0]), 201, headers={"Location": location})
 
@@ -65,7 +67,7 @@ class TicketOrder(Resource):
         tickets = service.reorder_tickets(
             db.session(), actor=current_user(), event_id=event_id, ticket_ids=ticket_ids
         )
-        return respond({"items": ticket_schema.dump(tickets, many=True)})
+        return respond({"items": dump_tickets(tickets)})
 
 
 @ns.route("/<uuid:event_id>/tickets/<uuid:ticket_id>")

@@ -4,6 +4,7 @@ from flask import Response
 from flask_jwt_extended import jwt_required
 
 from api.auth.tokens import current_admin, current_session_id, current_user
+from api.core.dumping import dumper
 from api.core.pagination import link_header, page_body, page_request
 from api.extensions import db
 from api.http import Resource, api, load, rate_limited, respond
@@ -12,6 +13,7 @@ from api.users.schemas import UserCreateSchema, UserSchema, UserUpdateSchema, Ve
 
 ns = api.namespace("users", description="Accounts")
 user_schema = UserSchema()
+dump_users = dumper(user_schema)
 
 
 @ns.route("")
@@ -28,7 +30,7 @@ class Users(Resource):
         current_admin()
         page = page_request()
         users, total = service.list_users(db.session(), page=page)
-        body = page_body(user_schema.dump(users, many=True), total, page)
+        body = page_body(dump_users(users), total, page)
         return respond(body, headers={"Link": link_header(page, total)})
 
 
