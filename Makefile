@@ -17,7 +17,7 @@ TEST_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) curl chromium zbar-tools
 # The benchmarks compare the engine with rsvg-convert (librsvg) and load the HTTP API with wrk.
 BENCH_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) librsvg2-bin wrk
 
-.PHONY: run test test-sqlite test-postgres bench lint typecheck format system-deps test-system-deps bench-system-deps venv clean
+.PHONY: run test test-sqlite test-postgres bench bench-runtime bench-http lint typecheck format system-deps test-system-deps bench-system-deps venv clean
 
 venv: $(BIN)/.installed
 
@@ -75,6 +75,14 @@ test-postgres: test-system-deps venv
 # Not part of `make test`: about 13 minutes, most of it in the slow baselines.
 bench: bench-system-deps venv
 	$(BIN)/python tests/benchmarks/bench_render.py
+
+# Previews and small jobs from outside (make run and gunicorn + PostgreSQL), about 2 minutes.
+bench-runtime: bench-system-deps venv
+	$(BIN)/python tests/benchmarks/bench_runtime.py
+
+# Authenticated reads under wrk beside a bare endpoint, about 2 minutes.
+bench-http: bench-system-deps venv
+	$(BIN)/python tests/benchmarks/bench_http.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
