@@ -379,7 +379,9 @@ class RenderPool:
 
     def _take_worker(self, lane: Lane, timeout: float) -> Worker:
         """An idle worker of the lane (the caller holds a slot, so one is idle or starting)."""
-        deadline = time.monotonic() + max(timeout, READY_TIMEOUT)
+        # A worker warms in well under a second; waiting longer than a queued render would, when
+        # workers keep failing to start, only hides that from the caller.
+        deadline = time.monotonic() + timeout
         with lane.condition:
             if not lane.idle and lane.live < lane.size:
                 missing = lane.size - lane.live

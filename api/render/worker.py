@@ -24,6 +24,7 @@ from __future__ import annotations
 import ctypes
 import math
 import os
+import pickle
 import resource
 import signal
 import sys
@@ -88,12 +89,19 @@ def serve(connection: Connection, owner_pid: int) -> None:
     done = 0
     while True:
         try:
-            function, args, limits = connection.recv()
+            message = connection.recv_bytes()
             # Before anything can go wrong: a worker that dies before this line (killed while
             # idle) never began the task, and the pool gives it to another worker.
             connection.send(("started", None))
         except (EOFError, OSError):
             return  # the owner closed the pipe or died
+        try:
+            function, args, limits = pickle.loads(message)  # noqa: S301 (from the owner, our parent)
+        except Exception:
+            # A task this worker cannot even read (its module does not import here): the
+            # caller's mistake, not the worker's, so it stays.
+            connection.send(("failed", traceback.format_exc(), False))
+            continue
         kind, payload = _run_task(connection, function, args, limits)
         done += 1
         retire = kind == "memory" or done >= settings.max_tasks or resident_bytes() > settings.max_rss_bytes

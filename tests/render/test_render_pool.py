@@ -18,7 +18,7 @@ from api.render import tasks
 from api.render.attendees import read_attendees
 from api.render.errors import LimitExceededError, RenderInputError
 from api.render.limits import RenderLimits
-from api.render.pool import BATCH, RenderBusyError, RenderPool
+from api.render.pool import BATCH, RenderBusyError, RenderFailedError, RenderPool
 from api.render.runtime import default_settings
 from api.render.tasks import RenderTask
 
@@ -327,3 +327,22 @@ def test_a_user_with_too_many_renders_waiting_is_told_to_come_back(pool):
         waiter.join(30)
     finally:
         crowded.shutdown()
+
+
+def only_in_this_process(report) -> str:
+    return "unreachable"
+
+
+def test_a_task_the_worker_cannot_import_fails_without_killing_the_worker(pool, monkeypatch):
+    # A function the test process finds as __main__.only_in_this_process; in a worker, __main__
+    # is its own start-up code, which has no such function.
+    main = sys.modules["__main__"]
+    monkeypatch.setattr(main, "only_in_this_process", only_in_this_process, raising=False)
+    monkeypatch.setattr(only_in_this_process, "__module__", "__main__")
+    started = pool.stats()["started"]
+
+    with pytest.raises(RenderFailedError, match="only_in_this_process"):
+        pool.run(only_in_this_process, limits=RenderLimits(wall_seconds=30))
+
+    assert pool.run(sleep_then, 0, "still here", limits=RenderLimits()) == "still here"
+    assert pool.stats()["started"] == started
