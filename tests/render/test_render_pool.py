@@ -21,6 +21,7 @@ from api.render.limits import RenderLimits
 from api.render.pool import BATCH, RenderBusyError, RenderFailedError, RenderPool
 from api.render.runtime import default_settings
 from api.render.tasks import RenderTask
+from api.render.worker import WorkerSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASSIC = ROOT / "api" / "render" / "templates" / "classic.svg"
@@ -346,3 +347,19 @@ def test_a_task_the_worker_cannot_import_fails_without_killing_the_worker(pool, 
 
     assert pool.run(sleep_then, 0, "still here", limits=RenderLimits()) == "still here"
     assert pool.stats()["started"] == started
+
+
+def own_pid(report) -> int:
+    return os.getpid()
+
+
+def test_a_worker_is_replaced_after_its_number_of_tasks():
+    worker = WorkerSettings(max_tasks=2, warm_up=None)
+    small = RenderPool(default_settings(interactive_workers=1, worker=worker))
+    try:
+        pids = [small.run(own_pid, limits=RenderLimits()) for _ in range(5)]
+    finally:
+        small.shutdown()
+
+    # Two tasks per worker: the first two on one, the next two on its replacement, and so on.
+    assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
