@@ -108,35 +108,38 @@ def health() -> dict[str, Any]:
 # Limits ------------------------------------------------------------------------------------------
 
 
-def preview_limits() -> RenderLimits:
+# Each kind of task's limits, as configuration keys: CPU, wall clock, memory, output bytes.
+_LIMIT_KEYS = {
+    "preview": (
+        "RENDER_PREVIEW_CPU_SECONDS",
+        "RENDER_PREVIEW_WALL_SECONDS",
+        "RENDER_PREVIEW_MEMORY_BYTES",
+        "RENDER_PREVIEW_MEMORY_BYTES",
+    ),
+    "template_check": (
+        "TEMPLATE_CHECK_CPU_SECONDS",
+        "TEMPLATE_CHECK_WALL_SECONDS",
+        "BADGE_RENDER_MEMORY_BYTES",
+        "RENDER_PREVIEW_MEMORY_BYTES",
+    ),
+    "job": (
+        "BADGE_RENDER_CPU_SECONDS",
+        "BADGE_RENDER_WALL_SECONDS",
+        "BADGE_RENDER_MEMORY_BYTES",
+        "BADGE_RENDER_OUTPUT_BYTES",
+    ),
+}
+
+
+def limits_for(kind: str) -> RenderLimits:
+    """The configured limits of a preview, an uploaded template's check, or a job."""
     config = current_app.config
+    cpu, wall, memory, output = (config[key] for key in _LIMIT_KEYS[kind])
     return RenderLimits(
-        cpu_seconds=config["RENDER_PREVIEW_CPU_SECONDS"],
-        wall_seconds=config["RENDER_PREVIEW_WALL_SECONDS"],
-        memory_bytes=config["RENDER_PREVIEW_MEMORY_BYTES"],
-        output_bytes=config["RENDER_PREVIEW_MEMORY_BYTES"],
-        max_pixels=config["RENDER_MAX_PIXELS"],
-    )
-
-
-def template_check_limits() -> RenderLimits:
-    config = current_app.config
-    return RenderLimits(
-        cpu_seconds=config["TEMPLATE_CHECK_CPU_SECONDS"],
-        wall_seconds=config["TEMPLATE_CHECK_WALL_SECONDS"],
-        memory_bytes=config["BADGE_RENDER_MEMORY_BYTES"],
-        output_bytes=config["RENDER_PREVIEW_MEMORY_BYTES"],
-        max_pixels=config["RENDER_MAX_PIXELS"],
-    )
-
-
-def job_limits() -> RenderLimits:
-    config = current_app.config
-    return RenderLimits(
-        cpu_seconds=config["BADGE_RENDER_CPU_SECONDS"],
-        wall_seconds=config["BADGE_RENDER_WALL_SECONDS"],
-        memory_bytes=config["BADGE_RENDER_MEMORY_BYTES"],
-        output_bytes=config["BADGE_RENDER_OUTPUT_BYTES"],
+        cpu_seconds=cpu,
+        wall_seconds=wall,
+        memory_bytes=memory,
+        output_bytes=output,
         max_pixels=config["RENDER_MAX_PIXELS"],
     )
 
@@ -237,7 +240,7 @@ def check_template(svg: bytes, *, user: str) -> dict[str, Any]:
         tasks.check_template,
         svg,
         current_app.config["RENDER_MAX_PIXELS"],
-        limits=template_check_limits(),
+        limits=limits_for("template_check"),
         user=user,
     )
     return facts
@@ -245,7 +248,9 @@ def check_template(svg: bytes, *, user: str) -> dict[str, Any]:
 
 def check_badges(spec: BadgeSpec, *, user: str) -> dict[str, Any]:
     """What a job would be refused for, checked in a worker (options, columns, background)."""
-    facts: dict[str, Any] = render_for_request(tasks.check_badges, spec, limits=preview_limits(), user=user)
+    facts: dict[str, Any] = render_for_request(
+        tasks.check_badges, spec, limits=limits_for("preview"), user=user
+    )
     return facts
 
 
@@ -257,7 +262,7 @@ def preview_badge(spec: BadgeSpec, row: Mapping[str, str], *, dpi: float, output
         dpi,
         output,
         current_app.config["RENDER_MAX_PIXELS"],
-        limits=preview_limits(),
+        limits=limits_for("preview"),
         user=user,
     )
     return data
@@ -268,7 +273,7 @@ def sample_preview(source: TemplateSource, *, user: str) -> bytes:
         tasks.sample_preview,
         source,
         current_app.config["RENDER_MAX_PIXELS"],
-        limits=preview_limits(),
+        limits=limits_for("preview"),
         user=user,
     )
     return data
@@ -286,7 +291,7 @@ def font_sample(
         size,
         dict(fonts),
         current_app.config["RENDER_MAX_PIXELS"],
-        limits=preview_limits(),
+        limits=limits_for("preview"),
         user=user,
     )
     return data
@@ -303,7 +308,7 @@ def render_job(
     summary: RenderSummary = run_task(
         tasks.render_job,
         task,
-        limits=job_limits(),
+        limits=limits_for("job"),
         user=user,
         lane=BATCH,
         on_progress=on_progress,

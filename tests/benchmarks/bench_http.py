@@ -27,26 +27,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-PYTHON = sys.executable
+sys.path.insert(0, str(REPO))
+
+from tests.benchmarks.servers import (  # noqa: E402
+    RELAXED_RATE_LIMITS,
+    call,
+    embedded_server,
+    gunicorn_server,
+    gunicorn_workers,
+    sign_in,
+)
+
 FACTORY = "tests.benchmarks.bench_http:create_benchmarked_app()"
-PASSWORD = "benchmark-password-123"
 API_PATHS = ["/api/v1/events?per_page=100", "/api/v1/badge-templates"]
 BARE_PATH = "/bench/bare"
 
@@ -137,58 +139,17 @@ def create_benchmarked_app() -> Any:
 # --- driving the servers -----------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def call_json(
+    base: str, method: str, path: str, body: Any = None, token: str | None = None
+) -> tuple[int, Any]:
+    status, answer = call(base, method, path, body, token)
+    return status, json.loads(answer or b"null")
 
 
-def call(base: str, method: str, path: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = None if body is None else json.dumps(body).encode()
-    # Always http://127.0.0.1: the server this script started.
-    request = urllib.request.Request(base + path, data=data, method=method, headers=headers)  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-def wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited ({process.returncode}); see {log}")
-        try:
-            if call(base, "GET", BARE_PATH)[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"the server did not answer within 60 s; see {log}")
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-    return done.stdout
-
-
-def sign_in(base: str, env: dict[str, str]) -> str:
+def signed_in_with_events(base: str, env: dict[str, str]) -> str:
     """An account made with the CLI (verified), logged in over HTTP; 100 events created over HTTP."""
-    email = f"bench-{uuid.uuid4().hex[:8]}@example.org"
-    created = manage(env, "users", "create-admin", email, "--name", "Bench", "--password", PASSWORD)
-    assert created.startswith("Created administrator"), created
-    status, tokens = call(base, "POST", "/api/v1/auth/login", {"email": email, "password": PASSWORD})
-    assert status == 200, tokens
-    token = tokens["access_token"]
-    status, me = call(base, "GET", "/api/v1/users/me", token=token)
+    token = sign_in(REPO, base, env)
+    status, me = call_json(base, "GET", "/api/v1/users/me", token=token)
     assert status == 200, me
     assert me["is_verified"], me
     for number in range(100):
@@ -201,9 +162,9 @@ def sign_in(base: str, env: dict[str, str]) -> str:
             "location": "Singapore",
             "currency": "SGD",
         }
-        status, answer = call(base, "POST", "/api/v1/events", body, token=token)
+        status, answer = call_json(base, "POST", "/api/v1/events", body, token=token)
         assert status == 201, answer
-    status, page = call(base, "GET", API_PATHS[0], token=token)
+    status, page = call_json(base, "GET", API_PATHS[0], token=token)
     assert status == 200, page
     assert (page["total"], len(page["items"])) == (100, 100), page
     return token
@@ -233,7 +194,7 @@ def round_trips(base: str, workers: int) -> dict[str, float]:
     """SQL round trips per request per "METHOD /path", from every worker process that answers."""
     seen: dict[int, dict[str, dict[str, int]]] = {}
     for _ in range(40):
-        _, counts = call(base, "GET", "/bench/sql")
+        _, counts = call_json(base, "GET", "/bench/sql")
         seen[counts["pid"]] = counts["paths"]
         if len(seen) == workers:
             break
@@ -266,80 +227,19 @@ def measure(name: str, base: str, token: str, args: argparse.Namespace, workers:
     return results
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def run_embedded(args: argparse.Namespace, folder: Path) -> list[dict[str, Any]]:
-    instance = folder / "instance"
-    env = {**os.environ, "INSTANCE_PATH": str(instance), "PYTHONPATH": str(REPO)}
-    for key in ("DATABASE_URL", "APP_ENV", "CELERY_BROKER_URL", "JOBS_RUNNER"):
-        env.pop(key, None)
-    manage(env, "db", "upgrade")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = folder / "embedded.log"
-    # `manage.py run` is FlaskGroup's `run`; `flask --app` runs the same command on this factory.
-    command = [PYTHON, "-m", "flask", "--app", FACTORY, "run", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("wb") as output:
-        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        wait_until_up(base, server, log)
-        token = sign_in(base, env)
+    with embedded_server(REPO, folder, factory=FACTORY, extra=RELAXED_RATE_LIMITS) as (base, env):
+        token = signed_in_with_events(base, env)
         return measure("embedded (flask run, SQLite)", base, token, args, workers=1)
-    finally:
-        stop(server)
 
 
 def run_gunicorn(args: argparse.Namespace, folder: Path) -> list[dict[str, Any]]:
-    import psycopg2
-
-    name = f"bench_http_{os.getpid()}"
-    admin = psycopg2.connect(args.postgres_url)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    database_url = args.postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "APP_ENV": "production",
-        "SECRET_KEY": secrets.token_hex(32),
-        "FRONTEND_URL": "https://badges.example.org",
-        "CORS_ORIGINS": "https://badges.example.org",
-        "INSTANCE_PATH": str(folder / "gunicorn-instance"),
-        "PYTHONPATH": str(REPO),
-    }
-    env.pop("JOBS_RUNNER", None)
-    env.pop("CELERY_BROKER_URL", None)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = folder / "gunicorn.log"
-    server = None
-    try:
-        manage(env, "db", "upgrade")
-        dockerfile = (REPO / "Dockerfile").read_text()
-        flags = re.search(r"exec gunicorn (.*?) 'api\.app:create_app\(\)'", dockerfile)
-        assert flags, "the Dockerfile's gunicorn command changed; update bench_http.py"
-        options = flags.group(1).replace("--bind 0.0.0.0:8000", f"--bind 127.0.0.1:{port}").split()
-        command = [str(Path(PYTHON).with_name("gunicorn")), *options, FACTORY]
-        with log.open("wb") as output:
-            server = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
-        wait_until_up(base, server, log)
-        token = sign_in(base, env)
-        workers = int(re.search(r"--workers (\d+)", flags.group(1)).group(1))  # type: ignore[union-attr]
-        return measure("gunicorn + PostgreSQL", base, token, args, workers=workers)
-    finally:
-        if server is not None:
-            stop(server)
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with gunicorn_server(REPO, folder, args.postgres_url, factory=FACTORY, extra=RELAXED_RATE_LIMITS) as (
+        base,
+        env,
+    ):
+        token = signed_in_with_events(base, env)
+        return measure("gunicorn + PostgreSQL", base, token, args, workers=gunicorn_workers(REPO))
 
 
 def table(results: list[dict[str, Any]]) -> str:

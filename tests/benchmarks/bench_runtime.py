@@ -21,29 +21,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
-import uuid
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from tests.benchmarks.bench_http import PASSWORD, free_port, stop  # noqa: E402
+from tests.benchmarks.servers import (  # noqa: E402
+    RELAXED_RATE_LIMITS,
+    call,
+    embedded_server,
+    gunicorn_server,
+    sign_in,
+)
 
-PYTHON = sys.executable
-# Eight accounts log in at once and preview as fast as they can: the per-client rate limits
-# (a protection, not the subject here) are raised for the benchmark.
-RATE_LIMITS = {"RATELIMIT_LOGIN": "10000/minute", "RATELIMIT_PREVIEW": "100000/minute"}
 NAMES = [
     "Zoë Ångström-Lefèvre",
     "محمد بن عبد الرحمن",
@@ -62,53 +58,6 @@ NAMES = [
 
 def unique_name(number: int) -> str:
     return f"{NAMES[number % len(NAMES)]} {number}"
-
-
-def request(
-    base: str, method: str, path: str, body: Any = None, token: str | None = None
-) -> tuple[int, bytes]:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = None if body is None else json.dumps(body).encode()
-    # Always http://127.0.0.1: the server this script started.
-    prepared = urllib.request.Request(base + path, data=data, method=method, headers=headers)  # noqa: S310
-    try:
-        with urllib.request.urlopen(prepared, timeout=60) as response:  # noqa: S310
-            return response.status, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
-
-
-def manage(repo: Path, env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=repo, env=env, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-    return done.stdout
-
-
-def wait_until_up(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited ({process.returncode}); see {log}")
-        try:
-            if request(base, "GET", "/api/v1/health")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"the server did not answer within 90 s; see {log}")
-
-
-def account(repo: Path, base: str, env: dict[str, str]) -> str:
-    email = f"bench-{uuid.uuid4().hex[:8]}@example.org"
-    manage(repo, env, "users", "create-admin", email, "--name", "Bench", "--password", PASSWORD)
-    status, body = request(base, "POST", "/api/v1/auth/login", {"email": email, "password": PASSWORD})
-    assert status == 200, body
-    return str(json.loads(body)["access_token"])
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -135,13 +84,13 @@ def one_row_job(base: str, token: str, runs: int) -> dict[str, Any]:
     for number in range(runs):
         body = {"attendees": [{"name": unique_name(number)}], "options": {"template": "classic"}}
         started = time.monotonic()
-        status, answer = request(base, "POST", "/api/v1/badge-jobs", body, token)
+        status, answer = call(base, "POST", "/api/v1/badge-jobs", body, token)
         if status != 202:
             failures += 1
             continue
         job_id = json.loads(answer)["id"]
         while True:
-            status, answer = request(base, "GET", f"/api/v1/badge-jobs/{job_id}", token=token)
+            status, answer = call(base, "GET", f"/api/v1/badge-jobs/{job_id}", token=token)
             state = json.loads(answer)["status"]
             if state in ("succeeded", "failed", "cancelled"):
                 break
@@ -170,7 +119,7 @@ def previews(base: str, tokens: list[str], output: str, per_client: int) -> dict
             if output == "pdf":
                 body["format"] = "pdf"
             started = time.monotonic()
-            status, _ = request(base, "POST", "/api/v1/badge-previews", body, token)
+            status, _ = call(base, "POST", "/api/v1/badge-previews", body, token)
             took = time.monotonic() - started
             with lock:
                 if status == 200:
@@ -188,9 +137,9 @@ def previews(base: str, tokens: list[str], output: str, per_client: int) -> dict
 
 
 def measure(label: str, repo: Path, base: str, env: dict[str, str], runs: int) -> list[dict[str, Any]]:
-    tokens = [account(repo, base, env) for _ in range(8)]
+    tokens = [sign_in(repo, base, env) for _ in range(8)]
     # Warm-up: the first request of a process pays for imports and connections.
-    request(base, "POST", "/api/v1/badge-previews", {"attendees": [{"name": "x"}]}, tokens[0])
+    call(base, "POST", "/api/v1/badge-previews", {"attendees": [{"name": "x"}]}, tokens[0])
     results = [one_row_job(base, tokens[0], runs)]
     for output in ("png", "pdf"):
         results.append(previews(base, tokens[:1], output, runs * 2))
@@ -201,70 +150,14 @@ def measure(label: str, repo: Path, base: str, env: dict[str, str], runs: int) -
 
 
 def run_embedded(repo: Path, label: str, folder: Path, runs: int) -> list[dict[str, Any]]:
-    env = {**os.environ, **RATE_LIMITS, "INSTANCE_PATH": str(folder / "instance"), "PYTHONPATH": str(repo)}
-    for key in ("DATABASE_URL", "APP_ENV", "CELERY_BROKER_URL", "JOBS_RUNNER", "STORAGE_DIR"):
-        env.pop(key, None)
-    manage(repo, env, "db", "upgrade")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = folder / "embedded.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [PYTHON, "manage.py", "run", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=repo,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_until_up(base, server, log)
+    with embedded_server(repo, folder, extra=RELAXED_RATE_LIMITS) as (base, env):
         return measure(f"{label}: make run (SQLite)", repo, base, env, runs)
-    finally:
-        stop(server)
 
 
 def run_gunicorn(repo: Path, label: str, folder: Path, runs: int, postgres_url: str) -> list[dict[str, Any]]:
-    import psycopg2
-
-    name = f"bench_runtime_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = psycopg2.connect(postgres_url)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    env = {
-        **os.environ,
-        **RATE_LIMITS,
-        "DATABASE_URL": postgres_url.rsplit("/", 1)[0] + f"/{name}",
-        "APP_ENV": "production",
-        "SECRET_KEY": secrets.token_hex(32),
-        "FRONTEND_URL": "https://badges.example.org",
-        "CORS_ORIGINS": "https://badges.example.org",
-        "INSTANCE_PATH": str(folder / "gunicorn-instance"),
-        "PYTHONPATH": str(repo),
-    }
-    for key in ("JOBS_RUNNER", "CELERY_BROKER_URL", "STORAGE_DIR"):
-        env.pop(key, None)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = folder / "gunicorn.log"
-    server = None
-    try:
-        manage(repo, env, "db", "upgrade")
-        flags = re.search(r"exec gunicorn (.*?) 'api\.app:create_app\(\)'", (repo / "Dockerfile").read_text())
-        assert flags, "the Dockerfile's gunicorn command changed; update bench_runtime.py"
-        options = flags.group(1).replace("--bind 0.0.0.0:8000", f"--bind 127.0.0.1:{port}").split()
-        command = [str(Path(PYTHON).with_name("gunicorn")), *options, "api.app:create_app()"]
-        with log.open("wb") as output:
-            server = subprocess.Popen(command, cwd=repo, env=env, stdout=output, stderr=subprocess.STDOUT)
-        wait_until_up(base, server, log)
+    with gunicorn_server(repo, folder, postgres_url, extra=RELAXED_RATE_LIMITS) as (base, env):
         time.sleep(2)  # every gunicorn worker up and its render pool warm
         return measure(f"{label}: gunicorn + PostgreSQL", repo, base, env, runs)
-    finally:
-        if server is not None:
-            stop(server)
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def table(results: list[dict[str, Any]]) -> str:
