@@ -319,6 +319,8 @@ class RenderPool:
         try:
             worker = self._ready(lane.name, process, connection)
         except Exception as error:
+            if self.closed:
+                return  # shut down while it was starting: it was killed on purpose
             log.exception("A render worker could not start")
             self._start_failed(lane, error)
             return
