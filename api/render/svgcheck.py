@@ -4,6 +4,11 @@ CairoSVG's safe mode blocks external entities and files, but not a document that
 thousands of elements, deep nesting, `<use>` chains that multiply (a billion laughs without
 entities), or a data: image that decompresses to gigapixels. Those are refused here, by counting.
 Rendering still runs under CPU and memory limits (sandbox.py) for what counting cannot foresee.
+
+Anything that could make a renderer reach outside the document is refused here too, although
+CairoSVG's fetcher is given data: URLs alone (defence in depth): processing instructions such as
+`<?xml-stylesheet?>`, CSS `url(...)` other than `url(#id)`, `@import` and `@font-face`, in every
+casing and through CSS escapes (`u\\72l(`), in `<style>` elements and in every attribute.
 """
 
 from __future__ import annotations
@@ -14,10 +19,10 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import DefusedXMLParser
 from PIL import Image
 
 from api.render.errors import LimitExceededError, RenderInputError
@@ -25,7 +30,17 @@ from api.render.errors import LimitExceededError, RenderInputError
 SVG_NS = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 FORBIDDEN_TAGS = {"script", "foreignObject", "iframe", "embed", "object", "audio", "video", "handler"}
-_CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]*)", re.IGNORECASE)
+# Run on CSS whose escapes are decoded: `url(`, also with blanks before the parenthesis (not a
+# url() to CSS, but cheap to refuse), then what it refers to, past blanks and an opening quote.
+_CSS_URL = re.compile(r"url\s*\(\s*['\"]?([^'\")]*)", re.IGNORECASE)
+# A CSS escape: up to six hex digits and one optional blank (CRLF counts as one), an escaped line
+# break (a continuation inside strings), or any other escaped character, which stands for itself.
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})(?:\r\n|[ \t\r\n\f])?|(\r\n|[\r\n\f])|(.)|$)", re.DOTALL)
+# A comment, or a string (which ends at an unescaped line break, as in CSS) that may hold "/*".
+_CSS_COMMENT_OR_STRING = re.compile(
+    r"""/\*.*?(?:\*/|$)|"(?:\\.|[^"\\\n])*"?|'(?:\\.|[^'\\\n])*'?""", re.DOTALL
+)
+_CSS_AT_RULES = ("@import", "@font-face")
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s][^{}]*?)\s*\}\}")
 
 
@@ -66,16 +81,38 @@ def check_svg(data: bytes, limits: SvgLimits | None = None) -> Element:
     return root
 
 
+class _Builder(TreeBuilder):
+    """ElementTree's tree builder, noting the targets of processing instructions it would drop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.instructions: list[str] = []
+
+    def pi(self, target: str, text: str | None = None) -> Element:
+        self.instructions.append(target)
+        return super().pi(target, text)
+
+
 def _parse(data: bytes) -> Element:
+    builder = _Builder()
+    # No DTD at all: no entities (billion laughs), no external entities (XXE).
+    parser = DefusedXMLParser(target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     try:
-        # No DTD at all: no entities (billion laughs), no external entities (XXE).
-        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        parser.feed(data)
+        root: Element = parser.close()
     except DefusedXmlException:
         raise RenderInputError(
             "DOCTYPE declarations and entities are not allowed", location="template"
         ) from None
     except ParseError as error:
         raise RenderInputError(f"not well-formed XML: {error}", location="template") from None
+    if builder.instructions:
+        # The XML declaration (<?xml version="1.0"?>) is not a processing instruction to expat.
+        shown = _shown(builder.instructions[0], 40)
+        raise RenderInputError(
+            f"processing instructions such as <?{shown}?> are not allowed", location="template"
+        )
+    return root
 
 
 def _local(tag: object) -> str:
@@ -111,17 +148,62 @@ def _check_element(element: Element, limits: SvgLimits) -> None:
             raise RenderInputError(f"event attributes such as {local} are not allowed", location="template")
         if local == "href":
             _check_reference(value, limits)
-        elif local == "style" or "url(" in value:
-            _check_css(value, limits)
-    if tag == "style" and element.text:
-        if "@import" in element.text.lower():
-            raise RenderInputError("@import in <style> is not allowed", location="template")
-        _check_css(element.text, limits)
+        else:
+            # Presentation attributes (fill, clip-path, ...) take url() as style= does. Every other
+            # attribute is checked alike, as before: simpler than a list of those CairoSVG reads.
+            _check_css(value, f"the {local} attribute of <{tag}>")
+    if tag == "style":
+        # All of its text, also around child elements, although CairoSVG reads the first part only.
+        _check_css("".join(element.itertext()), "<style>")
 
 
-def _check_css(css: str, limits: SvgLimits) -> None:
-    for reference in _CSS_URL.findall(css):
-        _check_reference(reference.strip(), limits)
+def decode_css_escapes(css: str) -> str:
+    """CSS text with its escapes (`\\72`, `\\000072 `, `\\R`) replaced by what they stand for."""
+    if "\\" not in css:
+        return css
+
+    def decoded(match: re.Match[str]) -> str:
+        hex_digits, line_break, character = match.groups()
+        if hex_digits is not None:
+            code = int(hex_digits, 16)
+            return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+        if line_break is not None:
+            return ""
+        return character or ""
+
+    return _CSS_ESCAPE.sub(decoded, css)
+
+
+def _check_css(css: str, where: str) -> None:
+    """Refuse url() other than url(#id), @import and @font-face, in any casing or escape.
+
+    At-rules are looked for outside comments, where CSS would read them. url( is looked for also
+    inside comments: CairoSVG keeps a comment inside a declaration's value and then finds url(...)
+    in it with a regular expression. `u/**/rl(` (no url( to CSS) is refused too."""
+    if not any(sign in css.lower() for sign in ("url", "@", "\\", "/*")):
+        return
+    as_written = decode_css_escapes(css)
+    without_comments = decode_css_escapes(_without_comments(css)) if "/*" in css else as_written
+    lowered = without_comments.lower()
+    for at_rule in _CSS_AT_RULES:
+        if at_rule in lowered:
+            raise RenderInputError(f"{at_rule} in {where} is not allowed", location="template")
+    for text in (as_written, without_comments):
+        for reference in _CSS_URL.findall(text):
+            if not reference.startswith("#"):
+                raise RenderInputError(
+                    f"url({_shown(reference.strip(), 60)}) in {where}: only url(#id) references "
+                    "to this document are allowed",
+                    location="template",
+                )
+
+
+def _without_comments(css: str) -> str:
+    return _CSS_COMMENT_OR_STRING.sub(lambda match: "" if match[0].startswith("/*") else match[0], css)
+
+
+def _shown(text: str, length: int) -> str:
+    return text if len(text) < length else text[: length - 3] + "..."
 
 
 def _check_reference(reference: str, limits: SvgLimits) -> None:
@@ -131,7 +213,7 @@ def _check_reference(reference: str, limits: SvgLimits) -> None:
     if reference.lower().startswith("data:"):
         _check_data_image(reference, limits)
         return
-    shown = reference if len(reference) < 60 else reference[:57] + "..."
+    shown = _shown(reference, 60)
     raise RenderInputError(
         f"external reference {shown!r}: only #fragments and embedded data: images are allowed",
         location="template",

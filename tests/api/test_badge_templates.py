@@ -469,3 +469,65 @@ def test_resolve_template_refuses_other_users_and_unknown_templates(client, auth
             " or use an uploaded template's id."
         ]
     }
+
+
+# Constructs that could make a renderer reach outside the document (issue 11, item 7)
+
+
+def hostile_construct(body: str, before: bytes = b"") -> bytes:
+    return before + BADGE_SVG.replace(b"</svg>", body.encode() + b"</svg>")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(
+            hostile_construct("", b'<?xml-stylesheet type="text/css" href="http://127.0.0.1:9/a.css"?>\n'),
+            "processing instructions such as <?xml-stylesheet?> are not allowed",
+            id="xml-stylesheet",
+        ),
+        pytest.param(
+            hostile_construct('<rect width="1" height="1" fill="URL(http://127.0.0.1:9/p.svg#p)"/>'),
+            "url(http://127.0.0.1:9/p.svg#p) in the fill attribute of <rect>",
+            id="fill-URL",
+        ),
+        pytest.param(
+            hostile_construct("<style>rect { fill: u\\72l(http://127.0.0.1:9/p) }</style>"),
+            "url(http://127.0.0.1:9/p) in <style>: only url(#id) references",
+            id="escaped-url-in-style",
+        ),
+        pytest.param(
+            hostile_construct("<style>@font-face { font-family: X; src: local(Arial) }</style>"),
+            "@font-face in <style> is not allowed",
+            id="font-face",
+        ),
+        pytest.param(
+            hostile_construct('<style>@\\69mport "http://127.0.0.1:9/a.css";</style>'),
+            "@import in <style> is not allowed",
+            id="escaped-import",
+        ),
+    ],
+)
+def test_a_template_that_could_reach_outside_itself_is_refused_by_name(
+    client, auth_headers, content, message
+):
+    response = upload(client, auth_headers, content=content)
+
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert problem["code"] == "invalid_template"
+    assert any(message.lower() in text.lower() for text in problem["errors"]["file"]), problem
+    assert stored_count() == 0
+
+
+def test_fragment_references_and_a_style_with_classes_are_still_accepted(client, auth_headers):
+    content = b'<?xml version="1.0" encoding="UTF-8"?>\n' + hostile_construct(
+        "<style>.band { fill: url(#g) }</style>"
+        '<defs><linearGradient id="g"><stop offset="0"/></linearGradient>'
+        '<clipPath id="c"><rect width="90" height="55"/></clipPath></defs>'
+        '<rect class="band" width="90" height="4" clip-path="url(#c)" style="stroke:URL(#g)"/>'
+    )
+
+    body = uploaded(client, auth_headers, content=content)
+
+    assert body["fields"] == ["event", "name", "company"]
