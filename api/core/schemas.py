@@ -54,12 +54,28 @@ class TrimmedString(fields.String):
         return text
 
 
+# What every date-time a client sends must lie in, in UTC. Python and the databases hold years
+# 1..9999, but an offset can push 9999-12-31 or 0001-01-01 past them (OverflowError), and adding a
+# day or showing the date in another time zone must never overflow either; no event is older
+# than 1900. openapi.yaml states the bounds on every date-time a client sends.
+EARLIEST_DATETIME = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_DATETIME = datetime(9999, 1, 1, tzinfo=UTC)  # exclusive: the last year allowed is 9998
+OUT_OF_RANGE = "Must be from 1900-01-01T00:00:00Z up to (not including) 9999-01-01T00:00:00Z."
+
+
 class UtcDateTime(fields.AwareDateTime):
-    """An ISO 8601 date-time with an offset (naive ones are refused), stored and answered in UTC."""
+    """An ISO 8601 date-time with an offset (naive ones are refused), stored and answered in UTC,
+    from 1900 up to the end of 9998 (EARLIEST_DATETIME, LATEST_DATETIME)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         parsed: datetime = super()._deserialize(value, attr, data, **kwargs)
-        return parsed.astimezone(UTC)
+        try:
+            utc = parsed.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(OUT_OF_RANGE) from None
+        if not EARLIEST_DATETIME <= utc < LATEST_DATETIME:
+            raise ValidationError(OUT_OF_RANGE)
+        return utc
 
 
 class StrictBoolean(fields.Boolean):
