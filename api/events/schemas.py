@@ -62,8 +62,9 @@ class EventUpdateSchema(EventFields):
 
 
 class EventSchema(Schema):
+    # No owner_id: a public event is read by anybody, and no public view shows a user's id. The owner
+    # needs none (their events are GET /events; their id is GET /users/me).
     id = fields.UUID()
-    owner_id = fields.UUID()
     name = fields.String()
     description = fields.String()
     starts_at = UtcDateTime()
