@@ -14,6 +14,7 @@ from api.config import CONFIGS, check_config
 from api.core.storage import init_storage
 from api.errors import register_error_handlers, register_jwt_loaders
 from api.extensions import compress, cors, db, jobs, jwt, limiter, mail
+from api.http import add_security_headers
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -33,6 +34,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_routes(app)
     register_error_handlers(app)
+    app.after_request(add_security_headers)
+    _plain_server_header()
 
     from api.cli import register_cli
 
@@ -42,6 +45,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _instance_path() -> str:
     return os.environ.get("INSTANCE_PATH") or str(Path(__file__).resolve().parent.parent / "instance")
+
+
+def _plain_server_header() -> None:
+    """`manage.py run`'s development server says `Server: Werkzeug/x.y Python/x.y`, before and
+    besides any Server header the app sets; make it say only what it is. (gunicorn says `gunicorn`
+    without a version, and adds its own Server to any the app sets, so the app sets none.)"""
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.version_string = lambda self: SERVER_NAME  # type: ignore[method-assign]
+
+
+SERVER_NAME = "badges"
 
 
 def _default_database(app: Flask) -> None:

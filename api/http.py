@@ -198,3 +198,28 @@ def no_content() -> Response:
     response = Response(status=204)
     del response.headers["Content-Type"]
     return response
+
+
+# Every response (API or not, success or problem, JSON, PNG or PDF) passes through here: create_app
+# registers it as the one after_request hook for security headers. A header a handler set itself
+# wins (the docs page brings its own Content-Security-Policy). The Server header is the web
+# server's: see api.app._plain_server_header.
+STRICT_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+def add_security_headers(response: Response) -> Response:
+    """nosniff and no referrer everywhere; no framing, and no framing or loading at all for anything
+    but PDFs and pages with their own policy; API answers not cached unless their handler says so."""
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    # The API serves no page that needs a Referer, and a signed link must never travel in one.
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("X-Frame-Options", "DENY")
+    # A PDF opens in the browser's viewer, which a default-src 'none' policy can break.
+    if response.mimetype != "application/pdf":
+        headers.setdefault("Content-Security-Policy", STRICT_POLICY)
+    # Answers carrying tokens (login, refresh), signed links (jobs, templates) or personal data
+    # must not be kept by a browser or a proxy; previews and downloads set their own caching.
+    if request.path.startswith(f"{blueprint.url_prefix}/"):
+        headers.setdefault("Cache-Control", "no-store")
+    return response

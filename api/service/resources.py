@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -66,7 +68,7 @@ def check_jobs() -> dict[str, Any]:
 
 
 def check_storage() -> dict[str, Any]:
-    report = storage().health()
+    report = storage().health(min_free_bytes=current_app.config["STORAGE_MIN_FREE_BYTES"])
     check: dict[str, Any] = {"status": "ok" if report.get("ok") else "down"}
     if "free_bytes" in report:
         check["free_bytes"] = report["free_bytes"]
@@ -112,10 +114,30 @@ class Docs(Resource):
         """Swagger UI for the contract."""
         # Swagger UI's files ship with flask-restx, which serves them at /swaggerui: no CDN needed.
         assets = url_for("restx_doc.static", filename="").rstrip("/")
-        spec_url = url_for("api.service_open_api_json")
-        page = SWAGGER_PAGE.replace("{assets}", assets).replace("{spec_url}", spec_url)
-        return Response(page, mimetype="text/html")
+        script = SWAGGER_SCRIPT.replace("{spec_url}", url_for("api.service_open_api_json"))
+        page = SWAGGER_PAGE.replace("{assets}", assets).replace("{script}", script)
+        return Response(page, mimetype="text/html", headers={"Content-Security-Policy": docs_policy(script)})
 
+
+def docs_policy(script: str) -> str:
+    """The docs page's Content-Security-Policy: Swagger UI's files and its one inline script (by
+    hash), the styles it sets on elements, its data: icons, fetches to this origin only (the
+    contract and "Try it out"), and no framing. The other security headers come from
+    api.http.add_security_headers, like every response's."""
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    return (
+        f"default-src 'none'; script-src 'self' 'sha256-{digest}'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+# validatorUrl null: Swagger UI would otherwise show a badge fetched from validator.swagger.io.
+SWAGGER_SCRIPT = """
+    window.ui = SwaggerUIBundle(
+      {url: "{spec_url}", dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null}
+    );
+  """
 
 SWAGGER_PAGE = """<!doctype html>
 <html lang="en">
@@ -127,9 +149,7 @@ SWAGGER_PAGE = """<!doctype html>
 <body>
   <div id="swagger-ui"></div>
   <script src="{assets}/swagger-ui-bundle.js"></script>
-  <script>
-    window.ui = SwaggerUIBundle({url: "{spec_url}", dom_id: "#swagger-ui", deepLinking: true});
-  </script>
+  <script>{script}</script>
 </body>
 </html>
 """

@@ -112,8 +112,13 @@ def test_the_readme_walkthrough_works_as_written(running_service, tmp_path):
 
 
 def test_swagger_ui_renders_the_contract_in_a_browser(running_service, tmp_path):
+    """Under the docs page's Content-Security-Policy: Chromium logs every violation to the console,
+    and --enable-logging=stderr prints the console."""
     chromium = require_program("chromium")
     base, _ = running_service
+    with urllib.request.urlopen(f"{base}/api/v1/docs", timeout=10) as response:  # noqa: S310 (loopback)
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Frame-Options"] == "DENY"
 
     result = subprocess.run(
         [
@@ -127,6 +132,8 @@ def test_swagger_ui_renders_the_contract_in_a_browser(running_service, tmp_path)
             "--disable-component-update",
             "--disable-sync",
             f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
             "--virtual-time-budget=15000",
             "--dump-dom",
             f"{base}/api/v1/docs",
@@ -141,3 +148,13 @@ def test_swagger_ui_renders_the_contract_in_a_browser(running_service, tmp_path)
     assert "Badge service API" in dom
     for path in ("/auth/login", "/users/me", "/users/verify/resend", "/health"):
         assert f">{path}<" in dom.replace("<wbr>", "").replace("\u200b", ""), path
+    violations = [line for line in result.stderr.splitlines() if "Content Security Policy" in line]
+    assert not violations, violations
+
+
+def test_the_server_header_names_no_versions(running_service):
+    base, _ = running_service
+    with urllib.request.urlopen(f"{base}/api/v1/health", timeout=10) as response:  # noqa: S310 (loopback)
+        assert response.headers.get_all("Server") == ["badges"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Cache-Control"] == "no-store"
