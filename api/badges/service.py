@@ -133,8 +133,19 @@ def _enqueue_render(job_id: uuid.UUID) -> None:
         log.warning("Badge job %s is queued but the broker is unreachable; the sweep will resend it", job_id)
 
 
+def lock_owner(session: Session, owner_id: uuid.UUID) -> None:
+    """Serialise one user's job-limit checks until the transaction ends (PostgreSQL: a row lock on
+    the user; SQLite: writers already hold the database's write lock from BEGIN IMMEDIATE).
+
+    Without it two transactions count the same rows and both insert or claim past the limit.
+    FOR NO KEY UPDATE does not block inserts of rows that merely reference the user.
+    """
+    session.execute(select(User.id).where(User.id == owner_id).with_for_update(key_share=True))
+
+
 def _check_queue_limit(session: Session, actor: User) -> None:
     limit = current_app.config["BADGE_JOBS_MAX_QUEUED_PER_USER"]
+    lock_owner(session, actor.id)
     queued = session.scalar(
         select(func.count())
         .select_from(BadgeJob)

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from api.badges.models import FINISHED_STATUSES, BadgeJob
-from api.badges.service import add_log, download_link, download_name, folder
+from api.badges.service import add_log, download_link, download_name, folder, lock_owner
 from api.core.db import rows_changed, utcnow
 from api.core.storage import StorageError, storage
 from api.extensions import db, jobs
@@ -85,6 +85,7 @@ def _claim(session: Session, job_id: uuid.UUID) -> int | None:
     owner_id = session.scalar(select(BadgeJob.owner_id).where(BadgeJob.id == job_id))
     if owner_id is None:
         return None
+    lock_owner(session, owner_id)  # the count below then sees every claim committed before it
     running = (
         select(func.count())
         .select_from(BadgeJob)
