@@ -183,6 +183,11 @@ class Config:
     # Seconds a transaction on SQLite waits for another's write lock before the request answers
     # 503 with Retry-After; well under gunicorn's --timeout, so a busy database never kills workers.
     SQLITE_BUSY_TIMEOUT_SECONDS = float(os.environ.get("SQLITE_BUSY_TIMEOUT_SECONDS", "5"))
+    # Free space under STORAGE_DIR below which /health reports storage as down (jobs still run
+    # until the disk is really full; then they fail, and requests that store input answer 503).
+    STORAGE_MIN_FREE_BYTES = _env_int("STORAGE_MIN_FREE_BYTES", 64 * 1024**2)
+    # Partial writes and job folders with no job row older than this are deleted by the sweep.
+    STORAGE_LEFTOVER_SECONDS = _env_int("STORAGE_LEFTOVER_SECONDS", 3600)
 
 
 class DevelopmentConfig(Config):

@@ -21,8 +21,14 @@ from api.badges.models import FINISHED_STATUSES, BadgeJob, BadgeJobLog
 from api.core.db import on_commit, rows_changed, utcnow
 from api.core.pagination import PageRequest, paginate
 from api.core.security import TokenError, make_signed_token, read_signed_token
-from api.core.storage import storage
-from api.errors import GoneError, NotFoundError, TooManyRequestsError, ValidationError
+from api.core.storage import StorageError, StorageFullError, storage
+from api.errors import (
+    GoneError,
+    NotFoundError,
+    ServiceUnavailableError,
+    TooManyRequestsError,
+    ValidationError,
+)
 from api.extensions import jobs
 from api.jobs import JobsUnavailableError
 from api.users.models import User
@@ -173,14 +179,25 @@ def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
         "background": bool(checked.background),
     }
     store = storage()
-    if checked.background:
-        store.put_bytes(f"{folder(job.id)}/background", checked.background)
-    for family, data in checked.fonts.items():
-        store.put_bytes(f"{folder(job.id)}/fonts/{family}", data)
-    if checked.template.svg is not None:
-        # Its own file, as uploaded: an SVG need not be UTF-8, and the template may be deleted later.
-        store.put_bytes(f"{folder(job.id)}/template.svg", checked.template.svg)
-    store.put_bytes(input_key(job.id), json.dumps(bundle, ensure_ascii=False).encode())
+    try:
+        if checked.background:
+            store.put_bytes(f"{folder(job.id)}/background", checked.background)
+        for family, data in checked.fonts.items():
+            store.put_bytes(f"{folder(job.id)}/fonts/{family}", data)
+        if checked.template.svg is not None:
+            # Its own file, as uploaded: an SVG need not be UTF-8, and the template may be deleted later.
+            store.put_bytes(f"{folder(job.id)}/template.svg", checked.template.svg)
+        store.put_bytes(input_key(job.id), json.dumps(bundle, ensure_ascii=False).encode())
+    except StorageError as error:
+        # The request rolls back the job row; the files written so far go with it.
+        store.delete_folder(folder(job.id))
+        log.warning("Badge job input not stored (%s); the request answers 503", error.__cause__ or error)
+        reason = "storage is full" if isinstance(error, StorageFullError) else "storage could not be written"
+        raise ServiceUnavailableError(
+            f"The job could not be stored: {reason}. Retry after the time in Retry-After.",
+            code="storage_full" if isinstance(error, StorageFullError) else "storage_unavailable",
+            headers={"Retry-After": "60"},
+        ) from None
 
 
 def owned_job(session: Session, *, actor: User, job_id: uuid.UUID) -> BadgeJob:

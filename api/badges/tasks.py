@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from api.badges.models import FINISHED_STATUSES, BadgeJob
 from api.badges.service import add_log, download_link, download_name, folder, lock_owner
 from api.core.db import rows_changed, utcnow
-from api.core.storage import StorageError, storage
+from api.core.storage import StorageError, StorageFullError, storage
 from api.extensions import db, jobs
 from api.jobs import task
 from api.mail.service import queue_email
@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 PDF_NAME = "badges.pdf"
 MAX_WARNING_LINES = 50
 PROGRESS_EVERY_SECONDS = 0.25
+# A PDF write that failed short of the output limit with less room than this left was a full disk.
+OUTPUT_FULL_MARGIN = 1024 * 1024
 
 
 class JobStopped(Exception):
@@ -61,8 +63,15 @@ def render_job(job_id: str) -> None:
     except JobStopped:
         session.rollback()
         log.info("Badge job %s stopped: cancelled or taken over", job_id)
+    except StorageError as error:
+        session.rollback()
+        log.warning("Badge job %s could not store its PDF: %s", job_id, error.__cause__ or error)
+        _fail(session, job_uuid, attempt, _storage_failure(error), "storage")
     except RenderInputError as error:
         session.rollback()
+        if _output_write_failed(error, output):
+            _fail(session, job_uuid, attempt, _storage_failure(_output_error(output)), "storage")
+            return
         kind = "over a limit" if isinstance(error, LimitExceededError) else "refused"
         _fail(
             session,
@@ -78,6 +87,31 @@ def render_job(job_id: str) -> None:
     finally:
         output.unlink(missing_ok=True)
         _start_next_for_owner(session, job_uuid)
+
+
+def _storage_failure(error: StorageError) -> str:
+    if isinstance(error, StorageFullError):
+        return "The badges could not be stored: storage is full. Start the job again later."
+    return "The badges could not be stored: storage could not be written. Start the job again later."
+
+
+def _output_write_failed(error: RenderInputError, output: Path) -> bool:
+    """The render worker reports every failed write of the PDF as the output limit (it maps
+    cairo's WRITE_ERROR so); a PDF that stopped short of the limit hit something else."""
+    if not isinstance(error, LimitExceededError) or not error.message.startswith("the output grew past"):
+        return False
+    try:
+        written = output.stat().st_size
+    except FileNotFoundError:
+        written = 0
+    return written < current_app.config["BADGE_RENDER_OUTPUT_BYTES"]
+
+
+def _output_error(output: Path) -> StorageError:
+    """Which write error the worker met: a full disk when the scratch folder has (almost) no room."""
+    if storage().free_bytes() < OUTPUT_FULL_MARGIN:
+        return StorageFullError("storage is full")
+    return StorageError(f"the PDF could not be written to {output.parent}")
 
 
 def _claim(session: Session, job_id: uuid.UUID) -> int | None:
@@ -337,7 +371,7 @@ def sweep_jobs(limit: int = 100) -> dict[str, int]:
     session = db.session()
     config = current_app.config
     now = utcnow()
-    counts = {"requeued": 0, "failed": 0, "resent": 0, "expired": 0}
+    counts = {"requeued": 0, "failed": 0, "resent": 0, "expired": 0, "leftovers": 0}
     silent_since = now - timedelta(seconds=config["JOB_HEARTBEAT_TIMEOUT"])
     stale = session.scalars(
         select(BadgeJob)
@@ -366,6 +400,7 @@ def sweep_jobs(limit: int = 100) -> dict[str, int]:
         counts["resent"] += 1
     counts["expired"] = _delete_expired_files(session, limit)
     _clean_scratch()
+    counts["leftovers"] = _delete_leftovers(session)
     return counts
 
 
@@ -442,3 +477,29 @@ def _clean_scratch() -> None:
                 shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
         except FileNotFoundError:
             pass
+
+
+def _delete_leftovers(session: Session) -> int:
+    """Partial writes and job folders whose job row does not exist (a request that failed after
+    writing, a crash), once older than STORAGE_LEFTOVER_SECONDS; return how many were deleted."""
+    horizon = time.time() - current_app.config["STORAGE_LEFTOVER_SECONDS"]
+    store = storage()
+    deleted = store.delete_partials(older_than=horizon)
+    candidates: dict[uuid.UUID, str] = {}
+    for name, changed_at in store.folders("jobs"):
+        try:
+            job_id = uuid.UUID(name)
+        except ValueError:
+            continue
+        if changed_at < horizon:
+            candidates[job_id] = name
+    if candidates:
+        known = set(session.scalars(select(BadgeJob.id).where(BadgeJob.id.in_(list(candidates)))))
+        session.commit()
+        for job_id, name in candidates.items():
+            if job_id not in known:
+                store.delete_folder(f"jobs/{name}")
+                deleted += 1
+    if deleted:
+        log.info("Storage sweep deleted %d leftover files and folders", deleted)
+    return deleted

@@ -7,10 +7,13 @@ partial output under the key. Another backend (an object store) would keep the s
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -29,6 +32,31 @@ class StorageError(Exception):
     pass
 
 
+class StorageFullError(StorageError):
+    """The filesystem has no room left (ENOSPC, or a quota): it clears once files are deleted."""
+
+
+PARTIAL_PREFIX = ".partial-"
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+
+
+def is_full_error(error: BaseException) -> bool:
+    return isinstance(error, OSError) and error.errno in _FULL_ERRNOS
+
+
+@contextmanager
+def _storage_errors(key: str) -> Iterator[None]:
+    """OSError while writing becomes StorageError (StorageFullError when the disk is full)."""
+    try:
+        yield
+    except StorageError:
+        raise
+    except OSError as error:
+        if is_full_error(error):
+            raise StorageFullError("storage is full") from error
+        raise StorageError(f"storage could not write {key!r}: {error.strerror or error}") from error
+
+
 class LocalStorage:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).resolve()
@@ -42,27 +70,41 @@ class LocalStorage:
 
     def put_bytes(self, key: str, data: bytes) -> StoredFile:
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".partial-", delete=False) as handle:
-            handle.write(data)
-            temporary = Path(handle.name)
-        os.replace(temporary, target)
+        with _storage_errors(key):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with self._temporary_beside(target) as temporary:
+                temporary.write_bytes(data)
+                os.replace(temporary, target)
         return StoredFile(key, len(data), hashlib.sha256(data).hexdigest())
+
+    @contextmanager
+    def _temporary_beside(self, target: Path) -> Iterator[Path]:
+        """A temporary name in the target's folder, removed unless it was renamed into place: a
+        failed write (a full disk) leaves no partial file behind."""
+        handle, name = tempfile.mkstemp(dir=target.parent, prefix=PARTIAL_PREFIX)
+        os.close(handle)
+        temporary = Path(name)
+        try:
+            yield temporary
+        finally:
+            temporary.unlink(missing_ok=True)
 
     def put_file(self, key: str, source: str | Path) -> StoredFile:
         """Move `source` (a finished file, ideally on the same filesystem) under `key`."""
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
         digest, size = file_digest(source)
-        try:
-            os.replace(source, target)
-        except OSError:
-            # Another filesystem: copy beside the target, then rename, so the swap stays atomic.
-            with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".partial-", delete=False) as handle:
-                temporary = Path(handle.name)
-            shutil.copyfile(source, temporary)
-            os.replace(temporary, target)
-            os.unlink(source)
+        with _storage_errors(key):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.replace(source, target)
+            except OSError as error:
+                if error.errno != errno.EXDEV:
+                    raise
+                # Another filesystem: copy beside the target, then rename, so the swap stays atomic.
+                with self._temporary_beside(target) as temporary:
+                    shutil.copyfile(source, temporary)
+                    os.replace(temporary, target)
+                os.unlink(source)
         return StoredFile(key, size, digest)
 
     def scratch_dir(self) -> Path:
@@ -90,16 +132,50 @@ class LocalStorage:
     def delete_folder(self, prefix: str) -> None:
         shutil.rmtree(self.path(prefix), ignore_errors=True)
 
-    def health(self) -> dict[str, object]:
+    def folders(self, prefix: str) -> list[tuple[str, float]]:
+        """The folders directly under `prefix` ("jobs"), with when each last changed."""
+        found = []
+        try:
+            for entry in os.scandir(self.path(prefix)):
+                if entry.is_dir(follow_symlinks=False):
+                    found.append((entry.name, entry.stat(follow_symlinks=False).st_mtime))
+        except FileNotFoundError:
+            pass
+        return found
+
+    def delete_partials(self, older_than: float) -> int:
+        """Delete temporary files of writes that never finished (a crash mid-write), older than
+        `older_than` (a time.time() value); return how many."""
+        deleted = 0
+        for leftover in self.root.rglob(f"{PARTIAL_PREFIX}*"):
+            try:
+                if leftover.is_file() and leftover.stat().st_mtime < older_than:
+                    leftover.unlink()
+                    deleted += 1
+            except FileNotFoundError:
+                pass
+        return deleted
+
+    def free_bytes(self) -> int:
+        return shutil.disk_usage(self.root).free
+
+    def health(self, min_free_bytes: int = 64 * 1024**2) -> dict[str, object]:
         """Writable, and how much room is left (a full disk fails jobs, so health says so early)."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=self.root, prefix=".health-"):
                 pass
-            usage = shutil.disk_usage(self.root)
+            free = self.free_bytes()
         except OSError as error:
             return {"ok": False, "reason": f"storage is not writable: {error.strerror or error}"}
-        return {"ok": usage.free > 64 * 1024**2, "free_bytes": usage.free}
+        if free < min_free_bytes:
+            return {
+                "ok": False,
+                "free_bytes": free,
+                "reason": f"storage is nearly full: {free} bytes free, under the mark of {min_free_bytes}"
+                " (STORAGE_MIN_FREE_BYTES)",
+            }
+        return {"ok": True, "free_bytes": free}
 
 
 def file_digest(path: str | Path) -> tuple[str, int]:
