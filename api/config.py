@@ -188,6 +188,9 @@ class Config:
     STORAGE_MIN_FREE_BYTES = _env_int("STORAGE_MIN_FREE_BYTES", 64 * 1024**2)
     # Partial writes and job folders with no job row older than this are deleted by the sweep.
     STORAGE_LEFTOVER_SECONDS = _env_int("STORAGE_LEFTOVER_SECONDS", 3600)
+    # Mails one account may be sent per hour (job results, verification resends, password resets);
+    # past it the mail is skipped and logged, and the request answers as it always does.
+    MAIL_BUDGET_PER_HOUR = _env_int("MAIL_BUDGET_PER_HOUR", 20)
 
 
 class DevelopmentConfig(Config):

@@ -25,7 +25,7 @@ from api.core.security import (
 from api.errors import AuthenticationError, ValidationError
 from api.mail.service import queue_email
 from api.users.models import User
-from api.users.service import find_user_by_email, revoke_sessions
+from api.users.service import find_user_by_email, has_mail_budget, revoke_sessions
 
 PASSWORD_RESET_PURPOSE = "password-reset"  # noqa: S105 (a token salt, not a secret)
 
@@ -105,6 +105,8 @@ def request_password_reset(session: Session, *, email: str) -> None:
     """Mail a reset link if the account exists; the caller answers the same either way."""
     user = find_user_by_email(session, email)
     if user is None:
+        return
+    if not has_mail_budget(session, user, what="password reset mail"):
         return
     # Binding the token to the current hash makes it single-use: the reset changes the hash.
     token = make_signed_token(

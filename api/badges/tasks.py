@@ -34,6 +34,7 @@ from api.render.errors import LimitExceededError, RenderInputError
 from api.render.tasks import RenderSummary, RenderTask
 from api.rendering import render_job as render_in_worker
 from api.users.models import User
+from api.users.service import has_mail_budget
 
 log = logging.getLogger(__name__)
 
@@ -328,6 +329,15 @@ def _mail_result(session: Session, job: BadgeJob) -> None:
     """The completion mail, through the outbox: the link always, the PDF when it is small enough."""
     owner = session.get(User, job.owner_id)
     if owner is None:
+        return
+    if not owner.is_verified:
+        # The address was never proven to be the owner's: mailing it a PDF under a subject the
+        # owner chose would make this service a relay for unsolicited mail.
+        add_log(session, job, "INFO", "No mail sent: the account's email address is not verified yet.")
+        return
+    if not has_mail_budget(session, owner, what=f"the result of badge job {job.id}"):
+        budget = current_app.config["MAIL_BUDGET_PER_HOUR"]
+        add_log(session, job, "WARNING", f"No mail sent: the account had its {budget} mails of the hour.")
         return
     base = current_app.config["PUBLIC_API_URL"]
     context: dict[str, Any] = {"name": owner.name, "job_name": job.name, "job": job}

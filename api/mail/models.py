@@ -17,6 +17,8 @@ class OutboundEmail(UUIDPrimaryKey, Timestamps, Base):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status_known"),
         Index("ix_outbound_emails_status_next_attempt_at", "status", "next_attempt_at"),
+        # The per-account mail budget counts an address's messages of the last hour.
+        Index("ix_outbound_emails_to_address_created_at", "to_address", "created_at"),
     )
 
     # Stable across retries, so a receiving server can drop a duplicate of a retried message.

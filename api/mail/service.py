@@ -9,16 +9,18 @@ Message-ID lets the receiving server recognise the duplicate.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
+import unicodedata
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from flask_mail import Connection, Message
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection as DbConnection
 from sqlalchemy.orm import Session
 
@@ -37,14 +39,47 @@ _templates = Environment(
     keep_trailing_newline=True,
 )
 
+# User-chosen text (a job's name) in a subject: at most this many characters, in quotes.
+SUBJECT_TEXT_MAX = 60
+SUBJECT_MAX = 255  # the outbox column
+_NOT_IN_A_LINE = {"Cc", "Cf", "Zl", "Zp"}
+
+
+def _one_line(value: object) -> str:
+    """Control, format (bidi overrides, zero-width) and line/paragraph separators become spaces."""
+    text = "".join(" " if unicodedata.category(char) in _NOT_IN_A_LINE else char for char in str(value))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def quote_for_subject(value: object) -> str:
+    """User text in a subject: one line, bounded, and quoted, so it reads as a name and cannot
+    pose as the service's own words (or add headers)."""
+    text = _one_line(value).replace('"', "'")
+    if len(text) > SUBJECT_TEXT_MAX:
+        text = text[: SUBJECT_TEXT_MAX - 1].rstrip() + "\u2026"
+    return f'"{text}"'
+
+
+_templates.filters["quote_for_subject"] = quote_for_subject
+
 
 def render_email(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """Render `<template>.txt` and `.html`; the subject is `{% set subject %}` in the text template."""
     text_module = _templates.get_template(f"{template}.txt").make_module(context)
     html = _templates.get_template(f"{template}.html").render(context)
     # `subject` is set by the template itself with {% set %}.
-    subject = text_module.subject  # type: ignore[attr-defined]
-    return str(subject), str(text_module), html
+    subject = _one_line(text_module.subject)  # type: ignore[attr-defined]
+    return subject[:SUBJECT_MAX], str(text_module), html
+
+
+def mails_since(session: Session, *, address: str, since: datetime) -> int:
+    """Messages queued to `address` since `since` (the per-account mail budget counts these)."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(OutboundEmail)
+        .where(OutboundEmail.to_address == address, OutboundEmail.created_at >= since)
+    )
+    return int(count or 0)
 
 
 def new_message_id() -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -21,8 +23,10 @@ from api.core.security import (
     verify_password,
 )
 from api.errors import ConflictError, ValidationError
-from api.mail.service import queue_email
+from api.mail.service import mails_since, queue_email
 from api.users.models import User
+
+log = logging.getLogger(__name__)
 
 EMAIL_VERIFY_PURPOSE = "email-verify"
 
@@ -115,7 +119,20 @@ def _user_from_payload(session: Session, payload: dict[str, Any]) -> User | None
 def resend_verification(session: Session, *, actor: User) -> None:
     if actor.is_verified:
         raise ConflictError("This email address is already verified.", code="already_verified")
-    queue_verification_email(session, actor)
+    if has_mail_budget(session, actor, what="verification mail"):
+        queue_verification_email(session, actor)
+
+
+def has_mail_budget(session: Session, user: User, *, what: str) -> bool:
+    """Whether `user` may be sent another mail now: MAIL_BUDGET_PER_HOUR in any hour, counted in
+    the outbox. Over it, say so in the log and send nothing. Locks the user's row, so simultaneous
+    requests cannot both take the last mail of the budget."""
+    session.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
+    budget = current_app.config["MAIL_BUDGET_PER_HOUR"]
+    if mails_since(session, address=user.email, since=utcnow() - timedelta(hours=1)) < budget:
+        return True
+    log.warning("Not sending %s to user %s: MAIL_BUDGET_PER_HOUR (%d) is used up", what, user.id, budget)
+    return False
 
 
 def list_users(session: Session, *, page: PageRequest) -> tuple[list[User], int]:

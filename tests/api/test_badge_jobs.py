@@ -369,7 +369,7 @@ def test_the_completion_mail_carries_the_link_and_the_pdf(client, auth_headers, 
     jobs.run_pending()  # renders, then delivers the mail it queued
 
     message = smtp_server.inbox.wait_for(1)[-1]
-    assert message["Subject"] == "Your badges are ready: Summit 2026"
+    assert message["Subject"] == 'Your badges are ready: "Summit 2026"'
     parts = {part.get_content_type(): part for part in message.walk()}
     assert parts["application/pdf"].get_payload(decode=True).startswith(b"%PDF")
     text = parts["text/plain"].get_payload(decode=True).decode()
