@@ -346,8 +346,10 @@ def test_downloads_support_range_etag_and_a_unicode_file_name(client, auth_heade
 def test_a_job_that_fails_while_rendering_says_why_and_mails_the_reason(
     client, auth_headers, jobs, app, monkeypatch
 ):
-    monkeypatch.setitem(app.config, "BADGE_RENDER_WALL_SECONDS", 0.01)
-    job = queued(client, auth_headers)
+    # 3,000 badges take a warm render worker well over 50 ms on any machine, however fast.
+    monkeypatch.setitem(app.config, "BADGE_RENDER_WALL_SECONDS", 0.05)
+    many = [{"name": f"Attendee {number}", "organization": "FOSSASIA"} for number in range(3000)]
+    job = queued(client, auth_headers, {"attendees": many, "options": {"name": "Summit 2026"}})
 
     jobs.run_pending()
 
