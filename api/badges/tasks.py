@@ -30,7 +30,7 @@ from api.core.storage import StorageError, StorageFullError, storage
 from api.extensions import db, jobs
 from api.jobs import task
 from api.mail.service import queue_email
-from api.render.errors import LimitExceededError, RenderInputError
+from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
 from api.render.tasks import RenderSummary, RenderTask
 from api.rendering import render_job as render_in_worker
 from api.users.models import User
@@ -41,8 +41,6 @@ log = logging.getLogger(__name__)
 PDF_NAME = "badges.pdf"
 MAX_WARNING_LINES = 50
 PROGRESS_EVERY_SECONDS = 0.25
-# A PDF write that failed short of the output limit with less room than this left was a full disk.
-OUTPUT_FULL_MARGIN = 1024 * 1024
 
 
 class JobStopped(Exception):
@@ -68,11 +66,12 @@ def render_job(job_id: str) -> None:
         session.rollback()
         log.warning("Badge job %s could not store its PDF: %s", job_id, error.__cause__ or error)
         _fail(session, job_uuid, attempt, _storage_failure(error), "storage")
+    except OutputWriteError as error:
+        session.rollback()
+        failure = StorageFullError(error.message) if error.full else StorageError(error.message)
+        _fail(session, job_uuid, attempt, _storage_failure(failure), "storage")
     except RenderInputError as error:
         session.rollback()
-        if _output_write_failed(error, output):
-            _fail(session, job_uuid, attempt, _storage_failure(_output_error(output)), "storage")
-            return
         kind = "over a limit" if isinstance(error, LimitExceededError) else "refused"
         _fail(
             session,
@@ -94,25 +93,6 @@ def _storage_failure(error: StorageError) -> str:
     if isinstance(error, StorageFullError):
         return "The badges could not be stored: storage is full. Start the job again later."
     return "The badges could not be stored: storage could not be written. Start the job again later."
-
-
-def _output_write_failed(error: RenderInputError, output: Path) -> bool:
-    """The render worker reports every failed write of the PDF as the output limit (it maps
-    cairo's WRITE_ERROR so); a PDF that stopped short of the limit hit something else."""
-    if not isinstance(error, LimitExceededError) or not error.message.startswith("the output grew past"):
-        return False
-    try:
-        written = output.stat().st_size
-    except FileNotFoundError:
-        written = 0
-    return written < current_app.config["BADGE_RENDER_OUTPUT_BYTES"]
-
-
-def _output_error(output: Path) -> StorageError:
-    """Which write error the worker met: a full disk when the scratch folder has (almost) no room."""
-    if storage().free_bytes() < OUTPUT_FULL_MARGIN:
-        return StorageFullError("storage is full")
-    return StorageError(f"the PDF could not be written to {output.parent}")
 
 
 def _claim(session: Session, job_id: uuid.UUID) -> int | None:

@@ -17,3 +17,13 @@ class RenderInputError(ValueError):
 
 class LimitExceededError(RenderInputError):
     """Input over a configured size limit; the message names the limit."""
+
+
+class OutputWriteError(Exception):
+    """The output could not be written for a reason of the disk, not of the input: the disk is full
+    (`full`), or another write error. Not the task's output limit, which is LimitExceededError."""
+
+    def __init__(self, message: str, *, full: bool) -> None:
+        super().__init__(message)
+        self.message = message
+        self.full = full

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from api.render.errors import LimitExceededError, RenderInputError
+from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
 from api.render.limits import RenderLimits
 from api.render.worker import WorkerSettings
 
@@ -149,6 +149,8 @@ class Worker:
                     return payload, not retire
                 if kind == "failed":
                     raise _Finished(RenderFailedError(f"rendering failed in a worker:\n{payload}"), retire)
+                if kind == "storage":
+                    raise _Finished(OutputWriteError(payload[0], full=payload[1]), retire)
                 error_class = LimitExceededError if kind == "limit" else RenderInputError
                 raise _Finished(error_class(payload[0], location=payload[1]), retire)
             elif not self.is_alive():

@@ -12,6 +12,9 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import os
+import resource
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +24,7 @@ import cairocffi
 from api.render.builtin import BUILT_IN, built_in_template, make_plan
 from api.render.cache import SizedCache
 from api.render.document import BadgePlan, encode_png, render_pdf, render_png
-from api.render.errors import LimitExceededError
+from api.render.errors import LimitExceededError, OutputWriteError
 from api.render.fonts import register_fonts
 from api.render.images import probe_image
 from api.render.template import CompiledTemplate, compile_template
@@ -238,6 +241,22 @@ def _raster(width: float, height: float, max_pixels: int, image_format: int) -> 
 # Jobs --------------------------------------------------------------------------------------------
 
 
+# A write that failed with less room than this left on the output's disk was a full disk.
+FULL_DISK_MARGIN = 1024 * 1024
+
+
+def _write_failure(path: str) -> Exception:
+    """Why cairo could not write the PDF: it reports any failed write as WRITE_ERROR, whether the
+    file reached this task's size limit (RLIMIT_FSIZE, set by the worker) or the disk is full."""
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    written = os.path.getsize(path) if os.path.exists(path) else 0
+    if limit != resource.RLIM_INFINITY and written >= limit - FULL_DISK_MARGIN:
+        return LimitExceededError(f"the output grew past {limit} bytes", location="render")
+    if shutil.disk_usage(os.path.dirname(path) or ".").free < FULL_DISK_MARGIN:
+        return OutputWriteError("storage is full", full=True)
+    return OutputWriteError("the PDF could not be written", full=False)
+
+
 @dataclass(frozen=True)
 class RenderTask:
     """Everything a worker needs for a job, picklable: the template source, not a compiled template."""
@@ -280,7 +299,12 @@ def render_job(report: Report, task: RenderTask) -> RenderSummary:
         if (index + 1) % 100 == 0:
             report(index + 1)
 
-    result = render_pdf(plan, task.rows, task.output_path, on_badge=on_badge)
+    try:
+        result = render_pdf(plan, task.rows, task.output_path, on_badge=on_badge)
+    except OSError as error:  # cairocffi raises its WRITE_ERROR status as an OSError
+        if "WRITE_ERROR" not in str(error):
+            raise
+        raise _write_failure(task.output_path) from None
     report(result.badges)
     summary = RenderSummary(result.badges, result.pages)
     for badge in result.reports:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from api.render.errors import LimitExceededError, RenderInputError
+from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
 from api.render.limits import RenderLimits
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -126,6 +126,8 @@ def _run_task(
         return "done", function(report, *args)
     except LimitExceededError as error:
         return "limit", (error.message, error.location)
+    except OutputWriteError as error:
+        return "storage", (error.message, error.full)
     except RenderInputError as error:
         return "refused", (error.message, error.location)
     except MemoryError:
