@@ -16,7 +16,8 @@ clip-path, mask, filter or group opacity does not reach them: put those on the m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import cairocffi
@@ -32,6 +33,8 @@ from api.render.svgcheck import SvgLimits, check_svg, placeholders_in
 from api.render.text import Anchor, FitRule, TextPainter, TextStyle
 
 CSS_PIXELS_PER_INCH = 96
+# The margin a placeholder without data-max-width keeps from the badge's edges: 4 mm, in points.
+DEFAULT_MARGIN = 4 * 72 / 25.4
 MAX_SIDE = 500 * 72 / 25.4  # points; A3 is 420 mm, nothing worn or printed as a badge is bigger
 _WEIGHT_NAMES = {"normal": 400, "bold": 700, "bolder": 700, "lighter": 300}
 
@@ -191,6 +194,10 @@ class _RecordingSvgSurface(CairoSvgPdfSurface):
         x, y = _position(self, node)
         style, fit = _text_style(self, node)
         names = tuple(placeholders_in(content))
+        if names and fit.max_width is None:
+            fit = replace(fit, max_width=_room_along_baseline(self, node, x, y, style.anchor))
+            if node.get("data-max-lines") is None:
+                fit = replace(fit, max_lines=_lines_that_fit(self, x, y, style.size, fit))
         if names:
             self.fields.append(Field(content, names, tuple(self.context.get_matrix()), x, y, style, fit))
         elif content and node.get("visibility") != "hidden" and node.get("display") != "none":
@@ -256,6 +263,69 @@ def _fit_rule(surface: Any, node: Any, font_size: float) -> FitRule:
         min_size=svg_size(surface, min_size) if min_size else None,
         wrap=wrap,
     )
+
+
+def _room_along_baseline(surface: Any, node: Any, x: float, y: float, anchor: Anchor) -> float | None:
+    """The width a placeholder may take when the template does not say (no data-max-width): from
+    its anchor to the badge's edges along its own baseline, inside a margin (`data-margin`, else
+    DEFAULT_MARGIN), in the text's own units. A start-anchored text may reach the far edge, an
+    end-anchored one the near edge, a centred one twice the distance to the nearer edge; a rotated
+    text measures along its rotated baseline. None when the anchor lies outside the badge."""
+    matrix = surface.context.get_matrix()
+    page_x, page_y = matrix.transform_point(x, y)
+    step_x, step_y = matrix.transform_distance(1, 0)
+    points_per_unit = math.hypot(step_x, step_y)
+    if points_per_unit == 0:
+        return None
+    direction = (step_x / points_per_unit, step_y / points_per_unit)
+    margin_attribute = node.get("data-margin")
+    margin = svg_size(surface, margin_attribute) * points_per_unit if margin_attribute else DEFAULT_MARGIN
+    for inset in (margin, 0.0):  # an anchor inside the margin still gets the room to the edge
+        box = (inset, inset, surface.width - inset, surface.height - inset)
+        forward = _distance_to_edge(page_x, page_y, direction, box)
+        backward = _distance_to_edge(page_x, page_y, (-direction[0], -direction[1]), box)
+        room = {"start": forward, "end": backward, "middle": 2 * min(forward, backward)}[anchor]
+        if room > 0:
+            return room / points_per_unit
+    return None
+
+
+# Pango's line height for the Noto and DejaVu families is about 1.2 to 1.4 times the size.
+LINE_HEIGHT = 1.4
+
+
+def _lines_that_fit(surface: Any, x: float, y: float, size: float, fit: FitRule) -> int:
+    """Without data-max-lines, as many lines (up to the default) as the badge has room for in the
+    direction extra lines go (`fit.wrap`), so a wrapped name does not leave the badge sideways."""
+    matrix = surface.context.get_matrix()
+    page_x, page_y = matrix.transform_point(x, y)
+    step_x, step_y = matrix.transform_distance(0, 1)  # the text's "down", on the page
+    points_per_unit = math.hypot(step_x, step_y)
+    if points_per_unit == 0:
+        return fit.max_lines
+    down = (step_x / points_per_unit, step_y / points_per_unit)
+    box = (0.0, 0.0, surface.width, surface.height)
+    below = _distance_to_edge(page_x, page_y, down, box) / points_per_unit
+    above = _distance_to_edge(page_x, page_y, (-down[0], -down[1]), box) / points_per_unit - size
+    room = {"up": above, "down": below, "center": 2 * min(above, below)}[fit.wrap]
+    extra_lines = max(0, math.floor(room / (size * LINE_HEIGHT)))
+    return max(1, min(fit.max_lines, 1 + extra_lines))
+
+
+def _distance_to_edge(
+    x: float, y: float, direction: tuple[float, float], box: tuple[float, float, float, float]
+) -> float:
+    """How far a ray from (x, y) goes before it leaves the box; negative when it starts outside."""
+    left, top, right, bottom = box
+    if not (left <= x <= right and top <= y <= bottom):
+        return -1.0
+    limits = []
+    for position, step, low, high in ((x, direction[0], left, right), (y, direction[1], top, bottom)):
+        if step > 1e-9:
+            limits.append((high - position) / step)
+        elif step < -1e-9:
+            limits.append((low - position) / step)
+    return min(limits) if limits else 0.0
 
 
 def _weight(value: str) -> int:
