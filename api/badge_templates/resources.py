@@ -68,7 +68,7 @@ class BadgeTemplates(Resource):
 
     @jwt_required()
     def post(self) -> Response:
-        """Upload an SVG template; it is compiled in the engine's sandbox before it is stored."""
+        """Upload an SVG template; a render worker compiles it under limits before it is stored."""
         svg, name = read_upload()
         template = service.create_template(db.session(), actor=current_user(), svg=svg, name=name)
         location = url_for("api.badge_template", template_id=template.id)

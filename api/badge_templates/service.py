@@ -37,7 +37,7 @@ from api.users.models import User
 log = logging.getLogger(__name__)
 
 MM_PER_POINT = 25.4 / 72
-# The engine's own limit: a bigger SVG would be refused by it anyway, so refuse it before the sandbox.
+# The engine's own limit: a bigger SVG would be refused by it anyway, so refuse it before a worker.
 MAX_SVG_BYTES = SvgLimits().max_bytes
 MAX_NAME_LENGTH = 200
 
@@ -191,11 +191,11 @@ def name_from_filename(filename: str | None) -> str:
 
 
 def create_template(session: Session, *, actor: User, svg: bytes, name: str) -> TemplateInfo:
-    """Check an uploaded SVG in the engine's sandbox, then store it; nothing is stored on a refusal."""
+    """Check an uploaded SVG in a render worker, then store it; nothing is stored on a refusal."""
     _check_bytes(svg)
     limit = max_templates_per_user()
     _check_room(session, actor, limit)
-    # The sandboxed check takes half a second and may take up to its wall-clock limit (40 s) for a
+    # The check takes milliseconds and may take up to its wall-clock limit (40 s) for a
     # hostile file; end the transaction first so that no pooled connection idles in it meanwhile.
     session.commit()
     summary = _check_in_worker(svg, actor)

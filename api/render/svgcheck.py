@@ -3,7 +3,8 @@
 CairoSVG's safe mode blocks external entities and files, but not a document that is merely huge:
 thousands of elements, deep nesting, `<use>` chains that multiply (a billion laughs without
 entities), or a data: image that decompresses to gigapixels. Those are refused here, by counting.
-Rendering still runs under CPU and memory limits (sandbox.py) for what counting cannot foresee.
+Rendering still runs under per-task CPU and memory limits in a render worker (worker.py) for what
+counting cannot foresee.
 
 Anything that could make a renderer reach outside the document is refused here too, although
 CairoSVG's fetcher is given data: URLs alone (defence in depth): processing instructions such as
