@@ -10,7 +10,7 @@ from api.core.db import Base, Timestamps, UUIDPrimaryKey
 
 
 class BadgeTemplate(UUIDPrimaryKey, Timestamps, Base):
-    """An uploaded SVG template, stored only after the engine compiled it in a limited child process.
+    """An uploaded SVG template, stored only after a render worker compiled it under limits.
 
     The SVG lives in the database (templates are capped at a few MB), so every worker, on any
     machine, reads the same bytes; jobs copy it when they are queued, so deleting a template never
