@@ -36,3 +36,4 @@ class BadgeTemplateSchema(Schema):
     has_qr = fields.Boolean()
     preview_url = fields.Function(preview_url)
     created_at = fields.AwareDateTime(allow_none=True)
+    warnings = fields.List(fields.String())

@@ -14,7 +14,7 @@ import logging
 import unicodedata
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -70,6 +70,9 @@ class TemplateInfo:
     has_qr: bool
     sha256: str
     created_at: datetime | None
+    # What the upload's check found that the organiser should look at (static text past an edge);
+    # in the upload's answer only: the template is stored as it was sent.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -225,7 +228,7 @@ def create_template(session: Session, *, actor: User, svg: bytes, name: str) -> 
     )
     session.add(template)
     session.flush()
-    return uploaded_info(template)
+    return replace(uploaded_info(template), warnings=tuple(summary.get("warnings", ())))
 
 
 def _check_bytes(svg: bytes) -> None:

@@ -144,6 +144,7 @@ def template_facts_of(template: CompiledTemplate) -> dict[str, Any]:
         "height": template.height,
         "fields": template.placeholders,
         "has_qr": template.qr is not None,
+        "warnings": list(template.warnings),
     }
 
 

@@ -75,6 +75,8 @@ class CompiledTemplate:
     source_with_background: bytes | None = None
     # Elements marked data-ticket-color, drawn per badge after `static`; None when there are none.
     tint: cairocffi.RecordingSurface | None = None
+    # What an organiser should know and the engine leaves as drawn: static text past the edges.
+    warnings: list[str] = field(default_factory=list)
     _over_image: tuple[cairocffi.RecordingSurface, cairocffi.RecordingSurface | None] | None = None
 
     def static_layer(self, over_image: bool) -> cairocffi.RecordingSurface:
@@ -118,7 +120,13 @@ def compile_template(data: bytes, limits: SvgLimits | None = None) -> CompiledTe
     recording = surface.cairo
     assert isinstance(recording, cairocffi.RecordingSurface)
     template = CompiledTemplate(
-        surface.width, surface.height, recording, surface.fields, surface.qr, tint=surface.tint
+        surface.width,
+        surface.height,
+        recording,
+        surface.fields,
+        surface.qr,
+        tint=surface.tint,
+        warnings=surface.warnings,
     )
     if surface.has_background_elements:
         template.source_with_background = data
@@ -149,6 +157,7 @@ class _RecordingSvgSurface(CairoSvgPdfSurface):
         self.has_background_elements = False
         self.tint: cairocffi.RecordingSurface | None = None
         self.drawing_tint = False
+        self.warnings: list[str] = []
         recording = cairocffi.RecordingSurface(cairocffi.CONTENT_COLOR_ALPHA, (0, 0, width, height))
         return recording, width, height
 
@@ -201,7 +210,10 @@ class _RecordingSvgSurface(CairoSvgPdfSurface):
         if names:
             self.fields.append(Field(content, names, tuple(self.context.get_matrix()), x, y, style, fit))
         elif content and node.get("visibility") != "hidden" and node.get("display") != "none":
-            TextPainter(self.context).draw(content, style, fit, x, y)
+            placed = TextPainter(self.context).draw(content, style, fit, x, y)
+            overflow = _overflow(self, x, y, style, placed.width)
+            if overflow is not None:
+                self.warnings.append(f"The text {_shown(content)} runs past the badge's {overflow}.")
         self.context.restore()
 
     def _qr_box(self, node: Any) -> None:
@@ -288,6 +300,37 @@ def _room_along_baseline(surface: Any, node: Any, x: float, y: float, anchor: An
         if room > 0:
             return room / points_per_unit
     return None
+
+
+# How far static text may pass an edge before it is reported: antialiasing, not design.
+OVERFLOW_TOLERANCE = 0.5  # points
+
+
+def _overflow(surface: Any, x: float, y: float, style: TextStyle, width: float) -> str | None:
+    """Which edges of the badge a line of static text passes, and by how much, if it does."""
+    start = {"start": x, "middle": x - width / 2, "end": x - width}[style.anchor]
+    matrix = surface.context.get_matrix()
+    corners = [
+        matrix.transform_point(corner_x, corner_y)
+        for corner_x in (start, start + width)
+        for corner_y in (y - 0.8 * style.size, y + 0.25 * style.size)  # ascender to descender
+    ]
+    beyond = {
+        "left edge": -min(point[0] for point in corners),
+        "right edge": max(point[0] for point in corners) - surface.width,
+        "top edge": -min(point[1] for point in corners),
+        "bottom edge": max(point[1] for point in corners) - surface.height,
+    }
+    passed = [
+        f"{edge} by {distance * 25.4 / 72:.1f} mm"
+        for edge, distance in beyond.items()
+        if distance > OVERFLOW_TOLERANCE
+    ]
+    return " and ".join(passed) or None
+
+
+def _shown(content: str) -> str:
+    return repr(content if len(content) <= 40 else content[:39] + "…")
 
 
 # Pango's line height for the Noto and DejaVu families is about 1.2 to 1.4 times the size.

@@ -130,6 +130,7 @@ def test_the_list_starts_with_the_built_in_templates(client, auth_headers):
         "has_qr": True,
         "preview_url": "/api/v1/badge-templates/classic/preview",
         "created_at": None,
+        "warnings": [],
     }
     assert (card["width_mm"], card["height_mm"]) == (85.6, 54.0)
 
@@ -531,3 +532,28 @@ def test_fragment_references_and_a_style_with_classes_are_still_accepted(client,
     body = uploaded(client, auth_headers, content=content)
 
     assert body["fields"] == ["event", "name", "company"]
+
+
+def test_static_text_past_the_badges_edges_is_reported_at_upload_and_drawn_as_it_is(client, auth_headers):
+    svg = BADGE_SVG.replace(
+        b"</svg>",
+        b'<text x="80" y="50" font-size="5">FOSSASIA Summit 2026 Main Hall</text>'
+        b'<text x="45" y="20" font-size="5" text-anchor="middle">Fits</text></svg>',
+    )
+
+    response = upload(client, auth_headers, content=svg)
+
+    assert response.status_code == 201, response.get_json()
+    warnings = response.get_json()["warnings"]
+    assert len(warnings) == 1
+    assert "'FOSSASIA Summit 2026 Main Hall'" in warnings[0]
+    assert "right edge by" in warnings[0]
+    listed = client.get(f"/api/v1/badge-templates/{response.get_json()['id']}", headers=auth_headers)
+    assert listed.get_json()["warnings"] == []  # reported once, at upload; the SVG is kept as sent
+
+
+def test_a_template_that_fits_has_no_warnings(client, auth_headers):
+    assert uploaded(client, auth_headers)["warnings"] == []
+    for template_id in ("classic", "landscape", "card"):
+        answer = client.get(f"/api/v1/badge-templates/{template_id}", headers=auth_headers).get_json()
+        assert answer["warnings"] == []
