@@ -24,6 +24,7 @@ import psycopg2
 import pytest
 
 from tests.conftest import require_postgres
+from tests.smtp import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.live]
 
@@ -31,12 +32,6 @@ ROOT = Path(__file__).resolve().parents[2]
 MAX_QUEUED = 5
 POSTS_PER_USER = 16
 PASSWORD = "gunicorn-limits-123"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def post(port: int, path: str, body: object, token: str | None = None) -> tuple[int, dict]:

@@ -42,6 +42,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import TEST_DATABASE, require_postgres
+from tests.smtp import free_port
 
 pytestmark = [pytest.mark.live]
 
@@ -111,12 +112,6 @@ checks.positive_data_acceptance.expected-statuses = {json.dumps(POSITIVE_WITH_42
 
 # Calls after which the cached tokens no longer work.
 REVOKING = {("POST", "/auth/logout"), ("PATCH", "/users/me"), ("POST", "/auth/password-reset/confirm")}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def login(base_url: str, email: str, password: str) -> dict[str, Any]:
