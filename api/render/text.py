@@ -116,6 +116,9 @@ class PlacedText:
     width: float
     unknown_glyphs: int
     ellipsized: bool = field(default=False)
+    # Characters drawn from a font other than the requested family, as (characters, font family)
+    # pairs: a name in a script the template's font lacks, or emoji. For the proof report.
+    fallback_fonts: tuple[tuple[str, str], ...] = field(default=())
 
 
 class Layout:
