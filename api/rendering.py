@@ -255,7 +255,7 @@ def check_badges(spec: BadgeSpec, *, user: str) -> dict[str, Any]:
 
 
 def preview_badge(spec: BadgeSpec, row: Mapping[str, str], *, dpi: float, output: str, user: str) -> bytes:
-    data: bytes = render_for_request(
+    preview: tasks.PreviewOutput = render_for_request(
         tasks.preview_badge,
         spec,
         dict(row),
@@ -265,7 +265,7 @@ def preview_badge(spec: BadgeSpec, row: Mapping[str, str], *, dpi: float, output
         limits=limits_for("preview"),
         user=user,
     )
-    return data
+    return preview.content
 
 
 def sample_preview(source: TemplateSource, *, user: str) -> bytes:

@@ -50,12 +50,22 @@ class AttendeeTable:
 
     `encoding` and `delimiter` say how a CSV file was read ("utf-8", "utf-8-sig", "utf-16-le",
     "utf-16-be" or "cp1252"; ",", ";", "\\t" or "|"); both are "" for JSON records.
+    `row_numbers` are the attendees as the organiser numbers them, one per row: the row a
+    spreadsheet shows for a CSV file (the header is row 1, blank rows count), the position from 1
+    in a JSON array. Every message about an attendee uses them.
     """
 
     columns: tuple[str, ...]
     rows: tuple[dict[str, str], ...]
     encoding: str
     delimiter: str
+    row_numbers: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.row_numbers:
+            object.__setattr__(self, "row_numbers", tuple(range(1, len(self.rows) + 1)))
+        if len(self.row_numbers) != len(self.rows):
+            raise ValueError("one row number per row")
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -81,10 +91,11 @@ def read_attendees(
     if not header:
         raise RenderInputError("the file is empty: no attendees", location="file")
     columns = _columns(header, header_row, max_columns)
-    attendees = _attendees(rows, columns, max_rows=max_rows, max_cell_chars=max_cell_chars)
-    if not attendees:
+    numbered = _attendees(rows, columns, max_rows=max_rows, max_cell_chars=max_cell_chars)
+    if not numbered:
         raise RenderInputError("the file has a header row but no attendees", location="file")
-    return AttendeeTable(columns, attendees, encoding, delimiter)
+    row_numbers, attendees = zip(*numbered, strict=True)
+    return AttendeeTable(columns, attendees, encoding, delimiter, row_numbers)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -211,10 +222,10 @@ def _columns(header: list[str], header_row: int, max_columns: int) -> tuple[str,
 
 def _attendees(
     rows: Iterator[Row], columns: tuple[str, ...], *, max_rows: int, max_cell_chars: int
-) -> tuple[dict[str, str], ...]:
-    """Turn data rows into dicts, padding short rows with "" and refusing long ones."""
+) -> list[tuple[int, dict[str, str]]]:
+    """(row number, dict) per data row, padding short rows with "" and refusing long ones."""
     width = len(columns)
-    attendees: list[dict[str, str]] = []
+    attendees: list[tuple[int, dict[str, str]]] = []
     for row_number, cells in rows:
         location = f"row {row_number}"
         if len(attendees) == max_rows:
@@ -226,8 +237,8 @@ def _attendees(
         cells.extend([""] * (width - len(cells)))
         row = dict(zip(columns, cells, strict=True))
         _check_cell_lengths(row, location, max_cell_chars)
-        attendees.append(row)
-    return tuple(attendees)
+        attendees.append((row_number, row))
+    return attendees
 
 
 def _check_cell_lengths(row: dict[str, str], location: str, max_cell_chars: int) -> None:

@@ -25,6 +25,7 @@ from api.render.builtin import BUILT_IN, built_in_template, make_plan
 from api.render.cache import SizedCache
 from api.render.document import BadgePlan, encode_png, render_pdf, render_png
 from api.render.errors import LimitExceededError, OutputWriteError
+from api.render.findings import BadgeFindings, Finding, count_by_kind
 from api.render.fonts import register_fonts
 from api.render.images import probe_image
 from api.render.template import CompiledTemplate, compile_template
@@ -166,20 +167,35 @@ def _background_fit(options: Mapping[str, Any]) -> str:
 # Previews ----------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PreviewOutput:
+    """A preview and the proof report of that one badge (page 1, slot 1)."""
+
+    content: bytes
+    findings: BadgeFindings
+
+
 def preview_badge(
-    report: Report, spec: BadgeSpec, row: Mapping[str, str], dpi: float, output: str, max_pixels: int
-) -> bytes:
+    report: Report,
+    spec: BadgeSpec,
+    row: Mapping[str, str],
+    dpi: float,
+    output: str,
+    max_pixels: int,
+    *,
+    row_number: int = 1,
+) -> PreviewOutput:
     """One badge as PNG at `dpi`, or as a one-page PDF at the badge's own size (`output` "pdf")."""
     if output == "pdf":
         options = {**spec.options, "sheet": "one-per-page"}
         plan = spec.plan(options=options)
         with io.BytesIO() as pdf:
             render_pdf(plan, [row], pdf)
-            return pdf.getvalue()
+            return PreviewOutput(pdf.getvalue(), BadgeFindings(row_number, 1, 1, ()))
     plan = spec.plan()
     template = plan.template
     _check_pixels(template.width * dpi / 72, template.height * dpi / 72, max_pixels)
-    return render_png(plan, row, dpi=dpi)
+    return PreviewOutput(render_png(plan, row, dpi=dpi), BadgeFindings(row_number, 1, 1, ()))
 
 
 def sample_preview(report: Report, source: TemplateSource, max_pixels: int) -> bytes:
@@ -272,6 +288,11 @@ class RenderTask:
     ticket_colors: Mapping[str, str | None] | None = None  # ticket type name -> "#rrggbb"
     # Uploaded fonts the options name: internal family -> TrueType/OpenType bytes.
     fonts: Mapping[str, bytes] | None = None
+    # The organiser's number for each row (spreadsheet row, JSON position), in the order of
+    # `rows`; None numbers them 1..N. Every finding and message names badges by these.
+    row_numbers: list[int] | None = None
+    # Where to write the proof sheet (only the flagged badges, larger, labelled); None: no proof.
+    proof_path: str | None = None
 
 
 @dataclass
@@ -279,6 +300,16 @@ class RenderSummary:
     badges: int = 0
     pages: int = 0
     warnings: list[tuple[int, str, str]] = field(default_factory=list)  # (index, field, message)
+    # Every badge with at least one finding, in print order; details past MAX_DETAILED are
+    # counted in `findings_omitted` but not kept (memory stays flat on long jobs).
+    findings: list[BadgeFindings] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: count_by_kind(()))  # over every badge
+    flagged: int = 0  # badges with a warning- or error-level finding, all of them
+    proof_pages: int = 0  # pages written to proof_path; 0 when nothing was written
+    # Findings about the whole job, said once rather than on every badge (a low-resolution
+    # background image).
+    job_findings: list[Finding] = field(default_factory=list)
+    findings_omitted: int = 0  # badges with findings whose details were not kept
 
 
 def render_job(report: Report, task: RenderTask) -> RenderSummary:
