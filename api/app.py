@@ -13,7 +13,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from api.config import CONFIGS, check_config
 from api.core.storage import init_storage
 from api.errors import register_error_handlers, register_jwt_loaders
-from api.extensions import compress, cors, db, jobs, jwt, limiter, mail
+from api.cross_origin import init_cors
+from api.extensions import compress, db, jobs, jwt, limiter, mail
 from api.http import add_security_headers
 
 
@@ -82,15 +83,7 @@ def init_extensions(app: Flask) -> None:
     register_jwt_loaders(jwt)
     register_token_callbacks(jwt)
     mail.init_app(app)
-    cors.init_app(
-        app,
-        resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}},
-        supports_credentials=app.config["CORS_ALLOW_CREDENTIALS"],
-        expose_headers=["Location", "Content-Disposition", "Link", "Retry-After", "ETag"],
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "Range"],
-        max_age=600,
-        always_send=False,  # no Origin header, no CORS headers: curl and scripts get plain responses
-    )
+    init_cors(app)
     compress.init_app(app)
     limiter.init_app(app)
     jobs.init_app(app)

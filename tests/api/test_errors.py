@@ -746,6 +746,48 @@ def test_a_rate_limited_response_carries_cors_headers_and_exposes_retry_after(cl
     assert "retry-after" in header_values(response, "Access-Control-Expose-Headers")
 
 
+@pytest.mark.parametrize("url", [ME, "/api/v1/badge-jobs/not-a-uuid", "/api/v1/no-such-thing"])
+def test_a_preflight_to_any_api_path_succeeds_so_the_browser_can_read_the_real_answer(client, url):
+    response = client.options(
+        url,
+        headers={
+            "Origin": ALLOWED_ORIGIN,
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "Authorization",
+        },
+    )
+
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+    assert "authorization" in header_values(response, "Access-Control-Allow-Headers")
+
+
+def test_the_request_after_a_preflight_to_a_path_without_a_route_gets_the_api_404(client):
+    response = client.get("/api/v1/no-such-thing", headers={"Origin": ALLOWED_ORIGIN})
+
+    assert_problem(response, 404)
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+
+
+@pytest.mark.parametrize("origin", [None, ALLOWED_ORIGIN, "https://evil.example.com"])
+def test_every_api_answer_varies_on_origin_whoever_asks(client, origin):
+    # An answer cached for an <img> (no Origin) must not be reused for a fetch() from the app.
+    headers = {"Origin": origin} if origin else {}
+    for url in ("/api/v1/health", ME, "/api/v1/no-such-thing"):
+        response = client.get(url, headers=headers)
+
+        assert "origin" in header_values(response, "Vary"), url
+
+
+def test_a_preflight_outside_the_api_is_not_answered_for_it(client):
+    response = client.options(
+        "/nope", headers={"Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "GET"}
+    )
+
+    assert response.status_code == 404
+    assert "origin" not in header_values(response, "Vary")
+
+
 @pytest.mark.parametrize("url", ["/swaggerui/swagger-ui.css", "/nope"])
 def test_paths_outside_the_api_get_no_cors_headers(client, url):
     preflight_headers = {"Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "GET"}
