@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +12,12 @@ import click
 
 from api.render.attendees import read_attendees
 from api.render.builtin import BUILT_IN, built_in_template, make_plan
-from api.render.document import RenderResult, render_pdf, render_png
+from api.render.document import BadgePlan, RenderResult, render_pdf, render_png
 from api.render.errors import RenderInputError
+from api.render.proof import write_proof
 from api.render.template import CompiledTemplate, compile_template
+
+FLAGGED_ROWS_SHOWN = 10
 
 
 @click.group("badges", help="Render badges without a server or a database.")
@@ -40,6 +45,18 @@ def badges_group() -> None:
 @click.option(
     "--preview", type=click.Path(dir_okay=False, path_type=Path), help="Also write the first badge as PNG."
 )
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the proof report (findings per badge, counts by kind) as JSON.",
+)
+@click.option(
+    "--proof",
+    "proof_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a proof sheet PDF of the badges to check (none when no badge is flagged).",
+)
 def render_command(
     attendees: Path,
     template_name: str,
@@ -50,8 +67,13 @@ def render_command(
     event_name: str,
     qr_column: str | None,
     preview: Path | None,
+    report_path: Path | None,
+    proof_path: Path | None,
 ) -> None:
-    """Render ATTENDEES (a CSV file) to a PDF."""
+    """Render ATTENDEES (a CSV file) to a PDF.
+
+    Badges are named by their row in the file as a spreadsheet shows it (the header is row 1).
+    """
     try:
         table = read_attendees(attendees.read_bytes())
         template = _template(template_name)
@@ -70,11 +92,16 @@ def render_command(
     except RenderInputError as error:
         raise click.ClickException(str(error)) from None
     started = time.perf_counter()
-    result = render_pdf(plan, table.rows, str(output))
+    result = render_pdf(plan, table.rows, str(output), row_numbers=table.row_numbers)
     elapsed = time.perf_counter() - started
     if preview:
         preview.write_bytes(render_png(plan, table.rows[0], dpi=150))
-    _report(result, output, elapsed)
+    _summary(result, output, elapsed)
+    if report_path:
+        report_path.write_text(json.dumps(_report_json(result), ensure_ascii=False, indent=1) + "\n")
+        click.echo(f"Report -> {report_path}")
+    if proof_path:
+        _proof(plan, table.rows, result, proof_path)
 
 
 def _template(name: str) -> CompiledTemplate:
@@ -88,19 +115,53 @@ def _template(name: str) -> CompiledTemplate:
     return compile_template(path.read_bytes())
 
 
-def _report(result: RenderResult, output: Path, elapsed: float) -> None:
+def _summary(result: RenderResult, output: Path, elapsed: float) -> None:
+    """What was made, the findings counted by kind, and the first badges to check."""
     rate = result.badges / elapsed if elapsed else float("inf")
     click.echo(
         f"{result.badges} badges on {result.pages} pages, {output.stat().st_size:,} bytes, "
         f"{elapsed:.2f} s ({rate:,.0f} badges/s) -> {output}"
     )
-    for report in result.reports:
-        for field_name, placed in report.placed:
-            row = report.index + 2  # spreadsheet numbering: the header is row 1
-            if placed.unknown_glyphs:
-                missing = placed.unknown_glyphs
-                click.echo(f"  row {row}, {field_name}: {missing} character(s) have no glyph in any font")
-            if placed.ellipsized:
-                click.echo(
-                    f"  row {row}, {field_name}: too long for its box even at the minimum size; shortened"
-                )
+    counts = {kind: count for kind, count in result.tally.count_by_kind().items() if count}
+    found = ", ".join(f"{kind} {count:,}" for kind, count in counts.items())
+    click.echo(f"Findings: {found or 'none'}")
+    for finding in result.job_findings:
+        click.echo(f"  every badge: {finding.message}")
+    tally = result.tally
+    if not tally.flagged:
+        return
+    click.echo(f"{tally.flagged:,} badge(s) to check before printing:")
+    flagged = [badge for badge in tally.badges if badge.flagged]
+    for badge in flagged[:FLAGGED_ROWS_SHOWN]:
+        what = "; ".join(
+            f"{finding.field}: {finding.message}" if finding.field else finding.message
+            for finding in badge.findings
+            if finding.level != "info"
+        )
+        click.echo(f"  row {badge.row} (page {badge.page}, slot {badge.slot}): {what}")
+    if tally.flagged > FLAGGED_ROWS_SHOWN:
+        click.echo(f"  ... and {tally.flagged - FLAGGED_ROWS_SHOWN:,} more")
+
+
+def _report_json(result: RenderResult) -> dict[str, Any]:
+    tally = result.tally
+    return {
+        "badges": result.badges,
+        "pages": result.pages,
+        "counts": tally.count_by_kind(),
+        "flagged": tally.flagged,
+        "job_findings": [finding.as_dict() for finding in result.job_findings],
+        "findings": [badge.as_dict() for badge in tally.badges],
+        "findings_omitted": tally.omitted,
+    }
+
+
+def _proof(plan: BadgePlan, rows: Sequence[Mapping[str, str]], result: RenderResult, path: Path) -> None:
+    if not result.tally.flagged:
+        click.echo("Proof: no badge to check; no proof sheet written")
+        return
+    tally = result.tally
+    pages = write_proof(
+        plan, rows, tally.badges, str(path), flagged=tally.flagged, job_findings=result.job_findings
+    )
+    click.echo(f"Proof: {pages} page(s) -> {path}")

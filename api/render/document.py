@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable, Iterable, Mapping
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 import cairocffi
+import pangocffi
 from PIL import Image
 
-from api.render.images import PlacedImage, paint_image
+from api.render.findings import BadgeFindings, Finding, FindingsTally
+from api.render.images import MIN_PRINT_DPI, PlacedImage, paint_image, printed_dpi
 from api.render.ordering import ticket_key
-from api.render.qr import draw_qr, vcard
+from api.render.qr import MIN_MODULE_MM, MM_PER_POINT, draw_qr, module_size, vcard
 from api.render.sheets import SheetLayout, draw_crop_marks
 from api.render.svgcheck import substitute
 from api.render.template import CompiledTemplate, Field
@@ -71,19 +74,12 @@ class BadgePlan:
         return values
 
 
-@dataclass(frozen=True)
-class BadgeReport:
-    """What happened to one badge, for the job log: which texts shrank, wrapped or lack glyphs."""
-
-    index: int
-    placed: tuple[tuple[str, PlacedText], ...]
-
-
 @dataclass
 class RenderResult:
     badges: int = 0
     pages: int = 0
-    reports: list[BadgeReport] = field(default_factory=list)
+    tally: FindingsTally = field(default_factory=FindingsTally)  # per-badge findings
+    job_findings: tuple[Finding, ...] = ()  # about every badge alike, said once
 
 
 class BadgeStamper:
@@ -106,6 +102,8 @@ class BadgeStamper:
         # Attendees share a handful of ticket types: look each spelling up once per job.
         self.ticket_layers: dict[str, cairocffi.RecordingSurface] = {}
         self.colored_tints: dict[tuple[float, float, float, float], cairocffi.RecordingSurface] = {}
+        # Modules per side of the last badge's QR code; None when it had none.
+        self.qr_modules: int | None = None
 
     def _matrices(self, x: float, y: float) -> tuple[cairocffi.Matrix, list[cairocffi.Matrix]]:
         """The badge's matrix at (x, y) and each field's on top of it, computed once per slot."""
@@ -137,7 +135,7 @@ class BadgeStamper:
             text = values.get(whole, "") if whole is not None else substitute(spec.template, values)
             placed.append((spec.placeholders[0], self.text.draw(text, style, spec.fit, spec.x, spec.y)))
         ctx.set_matrix(base)
-        self._draw_qr(values, row)
+        self.qr_modules = self._draw_qr(values, row)
         ctx.restore()
         return tuple(placed)
 
@@ -170,20 +168,27 @@ class BadgeStamper:
             self.colored_tints[color] = layer
         return layer
 
-    def _draw_qr(self, values: Mapping[str, str], row: Mapping[str, str]) -> None:
+    def _draw_qr(self, values: Mapping[str, str], row: Mapping[str, str]) -> int | None:
         box, spec = self.plan.template.qr, self.plan.qr
         if box is None or spec is None:
-            return
+            return None
         if spec.kind == "vcard":
             data = vcard(values.get("name", ""), values.get("organization", ""), values.get("email", ""))
         else:
             data = clean_text(row.get(self.plan.columns.get(spec.field, spec.field), ""))
         if not data:
-            return
+            return None
         self.ctx.save()
         self.ctx.transform(cairocffi.Matrix(*box.matrix))
-        draw_qr(self.ctx, data, box.x, box.y, box.size)
+        modules = draw_qr(self.ctx, data, box.x, box.y, box.size)
         self.ctx.restore()
+        return modules
+
+
+def _points_per_unit(matrix: tuple[float, ...]) -> float:
+    """How many points one unit of a field's own coordinates is, on average over both axes."""
+    xx, yx, xy, yy = matrix[:4]
+    return math.sqrt(abs(xx * yy - xy * yx)) or 1.0
 
 
 def _style_for(spec: Field, overrides: Mapping[str, FieldOverride]) -> TextStyle:
@@ -191,8 +196,7 @@ def _style_for(spec: Field, overrides: Mapping[str, FieldOverride]) -> TextStyle
     if override is None:
         return spec.style
     # The field draws in the template's units; a size in points is divided by the units' scale.
-    xx, yx, xy, yy = spec.matrix[:4]
-    points_per_unit = math.sqrt(abs(xx * yy - xy * yx)) or 1.0
+    points_per_unit = _points_per_unit(spec.matrix)
     return replace(
         spec.style,
         family=override.family or spec.style.family,
@@ -208,22 +212,31 @@ def render_pdf(
     output: BinaryIO | str,
     *,
     on_badge: Callable[[int], None] | None = None,
+    row_numbers: Sequence[int] | None = None,
 ) -> RenderResult:
-    """Write every badge into one PDF; fonts and images are embedded once for the whole file."""
+    """Write every badge into one PDF; fonts and images are embedded once for the whole file.
+
+    What happened to each badge (the proof report) is collected on the way: badges are named by
+    `row_numbers`, the organiser's numbering of `rows` (1..N when None), with page and slot.
+    """
     sheet = plan.sheet
     surface = cairocffi.PDFSurface(output, sheet.page_width, sheet.page_height)
     surface.set_metadata(cairocffi.PDF_METADATA_CREATOR, "Badge service")
     ctx = cairocffi.Context(surface)
     stamper = BadgeStamper(ctx, plan)
+    checker = BadgeChecker(stamper)
     slots = sheet.slots()
-    result = RenderResult()
+    result = RenderResult(job_findings=job_findings(plan))
     for index, row in enumerate(rows):
         slot = index % len(slots)
         if slot == 0 and index:
             _finish_page(ctx, sheet)
             result.pages += 1
         placed = stamper.stamp(row, *slots[slot])
-        result.reports.append(BadgeReport(index, placed))
+        findings = checker.findings(placed, stamper.qr_modules)
+        if findings:
+            row_number = row_numbers[index] if row_numbers is not None else index + 1
+            result.tally.add(BadgeFindings(row_number, result.pages + 1, slot + 1, findings))
         result.badges += 1
         if on_badge is not None:
             on_badge(index)
@@ -234,6 +247,127 @@ def render_pdf(
     return result
 
 
+def badge_index(badge: BadgeFindings, sheet: SheetLayout) -> int:
+    """The badge's position in the rows rendered (0-based), from its page and slot."""
+    return (badge.page - 1) * sheet.badges_per_page + badge.slot - 1
+
+
+def job_findings(plan: BadgePlan) -> tuple[Finding, ...]:
+    """Findings that hold for every badge of a job alike: said once, not on each badge."""
+    image, template = plan.background, plan.template
+    if image is None:
+        return ()
+    dpi = printed_dpi(image, template.width, template.height)
+    if dpi >= MIN_PRINT_DPI:
+        return ()
+    message = (
+        f"the background image ({image.width} x {image.height} pixels) prints at {dpi:.0f} dpi,"
+        f" below {MIN_PRINT_DPI} dpi: it will look soft or pixelated"
+    )
+    return (Finding("image_upscaled", message, field="background"),)
+
+
+# A size at least this much below the template's is reported as shrunk; less is rounding.
+SHRUNK_RATIO = 0.995
+_FINDINGS_CACHE_MAX = 4096
+_CHARACTERS_SHOWN = 40
+
+
+class BadgeChecker:
+    """Turns what a stamp placed into findings. Costs next to nothing per badge: no layout is made
+    (except to name missing characters, which is rare), and the findings of a field's outcome are
+    computed once and shared, as the event name's are on every badge."""
+
+    def __init__(self, stamper: BadgeStamper) -> None:
+        self.stamper = stamper
+        plan = stamper.plan
+        # Per field, in stamp order: its style as drawn and how many points one of its units is.
+        self.fields = [(style, _points_per_unit(spec.matrix)) for spec, style in stamper.fields]
+        box = plan.template.qr
+        self.qr_points = box.size * _points_per_unit(box.matrix) if box is not None else 0.0
+        self.cache: dict[tuple[int, str, PlacedText], tuple[Finding, ...]] = {}
+        self.missing: dict[tuple[str, int, bool, str], bool] = {}
+
+    def findings(
+        self, placed: Sequence[tuple[str, PlacedText]], qr_modules: int | None
+    ) -> tuple[Finding, ...]:
+        found: list[Finding] = []
+        for position, (name, text) in enumerate(placed):
+            found.extend(self._field_findings(position, name, text))
+        if qr_modules is not None:
+            found.extend(self._qr_findings(qr_modules))
+        return tuple(found)
+
+    def _field_findings(self, position: int, name: str, placed: PlacedText) -> tuple[Finding, ...]:
+        key = (position, name, placed)
+        cached = self.cache.get(key)
+        if cached is None:
+            style, points = self.fields[position]
+            cached = tuple(self._text_findings(name, placed, style, points))
+            if len(self.cache) >= _FINDINGS_CACHE_MAX:
+                del self.cache[next(iter(self.cache))]  # the oldest: memory stays flat
+            self.cache[key] = cached
+        return cached
+
+    def _text_findings(
+        self, name: str, placed: PlacedText, style: TextStyle, points: float
+    ) -> Iterator[Finding]:
+        size_pt = round(placed.size * points, 1)
+        nominal_pt = style.size * points
+        if placed.size < style.size * SHRUNK_RATIO:
+            message = f"shrunk to {size_pt:g} pt (from {nominal_pt:.3g} pt) to fit"
+            yield Finding("shrunk", message, field=name, size_pt=size_pt)
+        if placed.lines > 1:
+            yield Finding("wrapped", f"wrapped to {placed.lines} lines", field=name, lines=placed.lines)
+        if placed.ellipsized:
+            message = f"too long for its box even at {size_pt:g} pt; shortened with an ellipsis"
+            yield Finding("ellipsized", message, field=name, size_pt=size_pt, lines=placed.lines)
+        for characters, font in placed.fallback_fonts:
+            # Emoji come from the colour emoji font whatever the template names (no text font has
+            # them): that is the intended path, and reporting it would flag every emoji name.
+            if "emoji" not in font.casefold():
+                shown = characters[:_CHARACTERS_SHOWN]
+                message = f"“{shown}” drawn from {font}, not the template's font"
+                yield Finding("fallback_font", message, field=name, characters=shown, font=font)
+        if placed.unknown_glyphs:
+            yield self._missing_finding(name, placed, style)
+
+    def _missing_finding(self, name: str, placed: PlacedText, style: TextStyle) -> Finding:
+        found = "".join(char for char in dict.fromkeys(placed.text) if self._has_no_glyph(char, style))
+        characters = found[:_CHARACTERS_SHOWN] or None
+        # Code points only: the characters themselves would print as boxes in any report too.
+        what = _code_points(characters) if characters else f"{placed.unknown_glyphs} character(s)"
+        message = f"{what} in no installed font: printed as empty boxes"
+        return Finding("missing_glyphs", message, field=name, characters=characters)
+
+    def _has_no_glyph(self, char: str, style: TextStyle) -> bool:
+        """Whether Pango draws `char` alone as an unknown glyph in `style`'s fonts. One small layout
+        per distinct character and style, only for texts that had unknown glyphs at all."""
+        if char.isspace() or unicodedata.category(char) in ("Cf", "Mn", "Me"):
+            return False  # joiners, marks and selectors are drawn with their neighbours
+        key = (style.family, style.weight, style.italic, char)
+        missing = self.missing.get(key)
+        if missing is None:
+            layout = self.stamper.text.layout(char, style, style.size)
+            missing = pangocffi.pango.pango_layout_get_unknown_glyphs_count(layout.pointer) > 0
+            self.missing[key] = missing
+        return missing
+
+    def _qr_findings(self, modules: int) -> tuple[Finding, ...]:
+        module_mm = module_size(self.qr_points, modules) * MM_PER_POINT
+        if module_mm >= MIN_MODULE_MM:
+            return ()
+        message = (
+            f"too dense to scan: {modules} x {modules} modules of {module_mm:.2f} mm"
+            f" (at least {MIN_MODULE_MM} mm); shorten its data or enlarge it"
+        )
+        return (Finding("qr_too_dense", message, field="qr"),)
+
+
+def _code_points(characters: str) -> str:
+    return " ".join(f"U+{ord(char):04X}" for char in characters)
+
+
 def _finish_page(ctx: cairocffi.Context, sheet: SheetLayout) -> None:
     if sheet.crop_marks:
         draw_crop_marks(ctx, sheet)
@@ -242,6 +376,13 @@ def _finish_page(ctx: cairocffi.Context, sheet: SheetLayout) -> None:
 
 def render_png(plan: BadgePlan, row: Mapping[str, str], *, dpi: float = 150) -> bytes:
     """One badge as a PNG at `dpi`, white behind transparent parts, for previews."""
+    return render_png_checked(plan, row, dpi=dpi)[0]
+
+
+def render_png_checked(
+    plan: BadgePlan, row: Mapping[str, str], *, dpi: float = 150, row_number: int = 1
+) -> tuple[bytes, BadgeFindings]:
+    """render_png, with the badge's findings (the job-wide ones included: this badge is the job)."""
     template = plan.template
     scale = dpi / 72
     width, height = max(1, round(template.width * scale)), max(1, round(template.height * scale))
@@ -250,8 +391,10 @@ def render_png(plan: BadgePlan, row: Mapping[str, str], *, dpi: float = 150) -> 
     ctx.set_source_rgb(1, 1, 1)
     ctx.paint()
     ctx.scale(scale, scale)
-    BadgeStamper(ctx, plan).stamp(row, 0, 0)
-    return encode_png(surface)
+    stamper = BadgeStamper(ctx, plan)
+    placed = stamper.stamp(row, 0, 0)
+    findings = BadgeChecker(stamper).findings(placed, stamper.qr_modules) + job_findings(plan)
+    return encode_png(surface), BadgeFindings(row_number, 1, 1, findings)
 
 
 # zlib level 3: a third larger than cairo's encoder (libpng's default level), five times faster;

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Level = Literal["info", "warning", "error"]
@@ -85,3 +85,40 @@ def count_by_kind(badges: Iterable[BadgeFindings]) -> dict[str, int]:
     """How many findings of each kind, every kind present (zero when none)."""
     counts = Counter(finding.kind for badge in badges for finding in badge.findings)
     return {kind: counts.get(kind, 0) for kind in KINDS}
+
+
+# Details kept per job, for flagged and for info-only badges each: every badge is counted, but a
+# 100,000-badge job with a finding on every badge would otherwise hold them all until it ends.
+MAX_DETAILED = 10_000
+
+
+@dataclass
+class FindingsTally:
+    """Findings of a job as its badges are rendered: counts over all, details up to a cap.
+
+    Flagged badges have their own cap, so info-only badges (names shrunk a little) cannot crowd
+    out the badges the proof sheet is for.
+    """
+
+    max_detailed: int = MAX_DETAILED
+    badges: list[BadgeFindings] = field(default_factory=list)  # kept details, in print order
+    counts: Counter[str] = field(default_factory=Counter)
+    flagged: int = 0
+    omitted: int = 0  # badges with findings whose details were not kept
+    _kept_info: int = 0
+
+    def add(self, badge: BadgeFindings) -> None:
+        self.counts.update(finding.kind for finding in badge.findings)
+        if badge.flagged:
+            self.flagged += 1
+            keep = self.flagged <= self.max_detailed
+        else:
+            self._kept_info += 1
+            keep = self._kept_info <= self.max_detailed
+        if keep:
+            self.badges.append(badge)
+        else:
+            self.omitted += 1
+
+    def count_by_kind(self) -> dict[str, int]:
+        return {kind: self.counts.get(kind, 0) for kind in KINDS}

@@ -100,15 +100,32 @@ def opened_has_alpha(rgba: Image.Image) -> bool:
     return isinstance(lowest, int) and lowest < 255
 
 
-def paint_image(
-    ctx: cairocffi.Context, image: PlacedImage, x: float, y: float, width: float, height: float
-) -> None:
-    """Paint `image` into the box, scaled by its fit mode and clipped to the box."""
+# Below this an image printed on a badge looks soft or shows its pixels; 300 dpi is what print
+# shops ask for, and at half of it the loss is plain at reading distance.
+MIN_PRINT_DPI = 150
+
+
+def _fit_scales(image: PlacedImage, width: float, height: float) -> tuple[float, float]:
+    """Points per image pixel, across and down, for `image` fitted into a width x height box."""
     scale_x, scale_y = width / image.width, height / image.height
     if image.fit == "cover":
         scale_x = scale_y = max(scale_x, scale_y)
     elif image.fit == "contain":
         scale_x = scale_y = min(scale_x, scale_y)
+    return scale_x, scale_y
+
+
+def printed_dpi(image: PlacedImage, width: float, height: float) -> float:
+    """The image's resolution as printed in a box of `width` x `height` points (the lower of its
+    two directions: a stretched image is as soft as its most stretched side)."""
+    return 72 / max(_fit_scales(image, width, height))
+
+
+def paint_image(
+    ctx: cairocffi.Context, image: PlacedImage, x: float, y: float, width: float, height: float
+) -> None:
+    """Paint `image` into the box, scaled by its fit mode and clipped to the box."""
+    scale_x, scale_y = _fit_scales(image, width, height)
     ctx.save()
     ctx.rectangle(x, y, width, height)
     ctx.clip()

@@ -13,6 +13,12 @@ import segno
 from api.render.errors import RenderInputError
 
 QUIET_ZONE_MODULES = 4
+# The smallest module a badge's QR code should have, in millimetres. DENSO WAVE, who made QR
+# codes, recommend at least 4 printer dots per module (www.qrcode.com/en/howto/cell.html): on the
+# 300 dpi thermal printers badges are usually printed on that is 0.33 mm, and guides for phone
+# scanning at hand distance ask for about 0.4 mm. Smaller modules blur into each other.
+MIN_MODULE_MM = 0.33
+MM_PER_POINT = 25.4 / 72
 ERROR_LEVELS = ("l", "m", "q", "h")
 # What the largest symbol (version 40) holds in byte mode, for the message when data is too long.
 _BYTE_CAPACITY = {"l": 2953, "m": 2331, "q": 1663, "h": 1273}
@@ -67,8 +73,9 @@ def draw_qr(
     color: Color = (0, 0, 0),
     error: str = "m",
     quiet_zone: bool = True,
-) -> None:
-    """Draw `data` as a QR code filling the `size` square whose top-left corner is (x, y).
+) -> int:
+    """Draw `data` as a QR code filling the `size` square whose top-left corner is (x, y); return
+    its modules per side (the printed module is then `module_size(size, modules)`).
 
     The dark modules are one path, a rectangle per horizontal run, filled once. With `quiet_zone`
     the square includes the 4-module margin scanners need, painted white so that a coloured badge
@@ -77,7 +84,7 @@ def draw_qr(
     """
     matrix = _encode(data, error)
     border = QUIET_ZONE_MODULES if quiet_zone else 0
-    module = size / (len(matrix) + 2 * border)
+    module = module_size(size, len(matrix), quiet_zone=quiet_zone)
     ctx.save()
     ctx.new_path()
     if quiet_zone:
@@ -91,6 +98,12 @@ def draw_qr(
     ctx.set_source_rgb(*color)
     ctx.fill()
     ctx.restore()
+    return len(matrix)
+
+
+def module_size(size: float, modules: int, *, quiet_zone: bool = True) -> float:
+    """The side of one module of a `modules`-wide code drawn by draw_qr in a `size` square."""
+    return size / (modules + (2 * QUIET_ZONE_MODULES if quiet_zone else 0))
 
 
 def _encode(data: str, error: str) -> tuple[bytearray, ...]:

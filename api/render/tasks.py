@@ -23,11 +23,21 @@ import cairocffi
 
 from api.render.builtin import BUILT_IN, built_in_template, make_plan
 from api.render.cache import SizedCache
-from api.render.document import BadgePlan, encode_png, render_pdf, render_png
+from api.render.document import (
+    BadgePlan,
+    RenderResult,
+    badge_index,
+    encode_png,
+    render_pdf,
+    render_png,
+    render_png_checked,
+)
 from api.render.errors import LimitExceededError, OutputWriteError
 from api.render.findings import BadgeFindings, Finding, count_by_kind
 from api.render.fonts import register_fonts
 from api.render.images import probe_image
+from api.render.proof import write_proof
+from api.render.sheets import SheetLayout
 from api.render.template import CompiledTemplate, compile_template
 from api.render.text import SCRIPT_FALLBACKS, FitRule, TextPainter, TextStyle
 from api.render.worker import resident_bytes
@@ -190,12 +200,14 @@ def preview_badge(
         options = {**spec.options, "sheet": "one-per-page"}
         plan = spec.plan(options=options)
         with io.BytesIO() as pdf:
-            render_pdf(plan, [row], pdf)
-            return PreviewOutput(pdf.getvalue(), BadgeFindings(row_number, 1, 1, ()))
+            result = render_pdf(plan, [row], pdf, row_numbers=[row_number])
+            found = result.tally.badges[0].findings if result.tally.badges else ()
+            findings = BadgeFindings(row_number, 1, 1, found + result.job_findings)
+            return PreviewOutput(pdf.getvalue(), findings)
     plan = spec.plan()
     template = plan.template
     _check_pixels(template.width * dpi / 72, template.height * dpi / 72, max_pixels)
-    return PreviewOutput(render_png(plan, row, dpi=dpi), BadgeFindings(row_number, 1, 1, ()))
+    return PreviewOutput(*render_png_checked(plan, row, dpi=dpi, row_number=row_number))
 
 
 def sample_preview(report: Report, source: TemplateSource, max_pixels: int) -> bytes:
@@ -332,19 +344,60 @@ def render_job(report: Report, task: RenderTask) -> RenderSummary:
             report(index + 1)
 
     try:
-        result = render_pdf(plan, task.rows, task.output_path, on_badge=on_badge)
+        result = render_pdf(
+            plan, task.rows, task.output_path, on_badge=on_badge, row_numbers=task.row_numbers
+        )
     except OSError as error:  # cairocffi raises its WRITE_ERROR status as an OSError
         if "WRITE_ERROR" not in str(error):
             raise
         raise _write_failure(task.output_path) from None
     report(result.badges)
-    summary = RenderSummary(result.badges, result.pages)
-    for badge in result.reports:
-        for name, placed in badge.placed:
-            if placed.unknown_glyphs:
-                summary.warnings.append(
-                    (badge.index, name, f"{placed.unknown_glyphs} character(s) have no glyph")
-                )
-            if placed.ellipsized:
-                summary.warnings.append((badge.index, name, "too long for its box; shortened"))
+    summary = summary_of(result, plan.sheet)
+    if task.proof_path is not None and summary.flagged:
+        summary.proof_pages = _write_proof(plan, task, summary)
     return summary
+
+
+def summary_of(result: RenderResult, sheet: SheetLayout) -> RenderSummary:
+    """The job's summary: counts over every badge, details of the badges with findings."""
+    tally = result.tally
+    summary = RenderSummary(
+        result.badges,
+        result.pages,
+        findings=tally.badges,
+        counts=tally.count_by_kind(),
+        flagged=tally.flagged,
+        job_findings=list(result.job_findings),
+        findings_omitted=tally.omitted,
+    )
+    # The job log's lines as before this report: shortened names and characters without a glyph.
+    for badge in tally.badges:
+        for finding in badge.findings:
+            if finding.kind in _LOGGED_KINDS:
+                summary.warnings.append(
+                    (badge_index(badge, sheet), finding.field or "", _LOGGED_KINDS[finding.kind])
+                )
+    return summary
+
+
+_LOGGED_KINDS = {
+    "missing_glyphs": "character(s) have no glyph",
+    "ellipsized": "too long for its box; shortened",
+}
+
+
+def _write_proof(plan: BadgePlan, task: RenderTask, summary: RenderSummary) -> int:
+    assert task.proof_path is not None
+    try:
+        return write_proof(
+            plan,
+            task.rows,
+            summary.findings,
+            task.proof_path,
+            flagged=summary.flagged,
+            job_findings=summary.job_findings,
+        )
+    except OSError as error:  # as for the PDF: cairo's WRITE_ERROR
+        if "WRITE_ERROR" not in str(error):
+            raise
+        raise _write_failure(task.proof_path) from None

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from PIL import Image
+
+from tests.render.conftest import pdftotext
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,3 +74,56 @@ def test_the_cli_accepts_an_svg_file_and_reports_bad_input(tmp_path, shared_data
     assert result.returncode != 0
     assert "{{nom}}" in result.stderr
     assert "no 'nom' column" in result.stderr
+
+
+def test_the_cli_names_badges_by_spreadsheet_row_and_writes_the_report_and_proof(tmp_path):
+    people = tmp_path / "people.csv"
+    # Rows 3 and 5 are blank: a spreadsheet numbers the long name's row 6 and the last row 7.
+    long_name = "Maximilian Alexander Hohenzollern-Sigmaringen von und zu Liechtenstein-Habsburg"
+    people.write_text(
+        f"name,organization\nAda Lovelace,FOSSASIA\n\nGrace Hopper,Navy\n\n{long_name},X\nZoe \ue000,Y\n"
+    )
+    report, proof = tmp_path / "report.json", tmp_path / "proof.pdf"
+
+    result = run(
+        str(people),
+        "-o",
+        str(tmp_path / "out.pdf"),
+        "--report",
+        str(report),
+        "--proof",
+        str(proof),
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    data = json.loads(report.read_text())
+    assert (data["badges"], data["pages"]) == (4, 4)
+    assert {badge["row"] for badge in data["findings"]} >= {6, 7}
+    assert data["flagged"] == sum(1 for badge in data["findings"] if _flagged(badge))
+    assert data["counts"]["missing_glyphs"] == 1
+    missing = next(badge for badge in data["findings"] if badge["row"] == 7)
+    assert (missing["page"], missing["slot"]) == (4, 1)
+    assert missing["findings"][0]["characters"] == "\ue000"
+    assert "row 7 (page 4, slot 1): name:" in result.stdout
+    assert "missing_glyphs 1" in result.stdout
+    assert re.findall(r"Row (\d+)", pdftotext(proof)) == [
+        str(badge["row"]) for badge in data["findings"] if _flagged(badge)
+    ]
+
+
+def _flagged(badge: dict) -> bool:
+    return any(finding["level"] != "info" for finding in badge["findings"])
+
+
+def test_the_cli_lists_a_few_flagged_rows_then_how_many_more(tmp_path):
+    people = tmp_path / "people.csv"
+    people.write_text("name\n" + "".join(f"Zoe \ue000 {number}\n" for number in range(14)))
+
+    result = run(str(people), "-o", str(tmp_path / "out.pdf"), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "14 badge(s) to check before printing" in result.stdout
+    listed = re.findall(r"^  row (\d+) ", result.stdout, re.MULTILINE)
+    assert listed == [str(row) for row in range(2, 12)]
+    assert "... and 4 more" in result.stdout
