@@ -3,6 +3,7 @@
 #   docker build -t badges .
 #   docker run -p 8000:8000 -e SECRET_KEY=<64 random hex chars> \
 #       -e FRONTEND_URL=https://badges.example.org -e CORS_ORIGINS=https://badges.example.org \
+#       -e PUBLIC_API_URL=https://api.badges.example.org \
 #       -v badges-instance:/app/instance badges
 #
 # Production refuses to start without a SECRET_KEY (and JWT_SECRET_KEY, which defaults to it) of at

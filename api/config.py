@@ -104,8 +104,11 @@ class Config:
 
     # Badge jobs. Job inputs and PDFs live under STORAGE_DIR (default: instance/storage).
     STORAGE_DIR = os.environ.get("STORAGE_DIR") or None
-    # Public address of this API, for links in mails sent by workers (no request to take it from).
-    PUBLIC_API_URL = os.environ.get("PUBLIC_API_URL", "http://127.0.0.1:5000").rstrip("/")
+    # Public address of this API (scheme, host and any path it is mounted under): every link the
+    # API hands out (Location, Link, preview and download URLs, links in mails) starts with it.
+    # Unset, answers use the address the request came to, and mails sent by workers, which have no
+    # request, `make run`'s address; production requires it.
+    PUBLIC_API_URL = os.environ.get("PUBLIC_API_URL", "").rstrip("/")
     BADGE_TEMPLATES_MAX_PER_USER = _env_int("BADGE_TEMPLATES_MAX_PER_USER", 100)
     BADGE_JOB_MAX_ROWS = _env_int("BADGE_JOB_MAX_ROWS", 10_000)
     BADGE_JOB_JSON_MAX_BYTES = _env_int("BADGE_JOB_JSON_MAX_BYTES", 8 * 1024 * 1024)
@@ -238,6 +241,10 @@ def check_config(config: dict) -> None:
         if "localhost" in config.get("FRONTEND_URL", "") or "127.0.0.1" in config.get("FRONTEND_URL", ""):
             raise ConfigError(
                 "FRONTEND_URL must be the public address of the web app (mail links point there)"
+            )
+        if not config.get("PUBLIC_API_URL", "").startswith(("https://", "http://")):
+            raise ConfigError(
+                "PUBLIC_API_URL must be the public address of this API (links in answers and mails)"
             )
     if config.get("CORS_ALLOW_CREDENTIALS") and "*" in config.get("CORS_ORIGINS", []):
         raise ConfigError("CORS_ORIGINS cannot be '*' when CORS_ALLOW_CREDENTIALS is on")

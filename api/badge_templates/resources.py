@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Response, request, url_for
+from flask import Response, request
 from flask_jwt_extended import jwt_required
 from marshmallow import ValidationError as MarshmallowValidationError
 
@@ -13,6 +13,7 @@ from api.core.pagination import link_header, page_body, page_request
 from api.errors import UnsupportedMediaTypeError, ValidationError
 from api.extensions import db
 from api.http import Resource, api, flatten_messages, no_content, respond
+from api.links import absolute_url
 
 ns = api.namespace("badge-templates", description="Badge templates")
 template_schema = BadgeTemplateSchema()
@@ -71,7 +72,7 @@ class BadgeTemplates(Resource):
         """Upload an SVG template; a render worker compiles it under limits before it is stored."""
         svg, name = read_upload()
         template = service.create_template(db.session(), actor=current_user(), svg=svg, name=name)
-        location = url_for("api.badge_template", template_id=template.id)
+        location = absolute_url("api.badge_template", template_id=template.id)
         return respond(template_schema.dump(template), 201, headers={"Location": location})
 
 

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from flask import url_for
 from marshmallow import Schema, fields, validate
 
 from api.badge_templates.service import MM_PER_POINT, TemplateInfo, preview_signature
 from api.core.schemas import LoadSchema, TrimmedString
+from api.links import absolute_url
 
 
 class BadgeTemplateUploadSchema(LoadSchema):
@@ -16,8 +16,8 @@ class BadgeTemplateUploadSchema(LoadSchema):
 def preview_url(info: TemplateInfo) -> str:
     """The preview's path; an uploaded template's carries a signature, so a plain <img src> works."""
     if info.source == "built-in":
-        return url_for("api.badge_template_preview", template_id=info.id)
-    return url_for(
+        return absolute_url("api.badge_template_preview", template_id=info.id)
+    return absolute_url(
         "api.badge_template_preview", template_id=info.id, sig=preview_signature(info.id, info.sha256)
     )
 

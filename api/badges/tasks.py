@@ -29,6 +29,7 @@ from api.core.db import rows_changed, utcnow
 from api.core.storage import StorageError, StorageFullError, storage
 from api.extensions import db, jobs
 from api.jobs import task
+from api.links import public_base
 from api.mail.service import queue_email
 from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
 from api.render.tasks import RenderSummary, RenderTask
@@ -319,7 +320,7 @@ def _mail_result(session: Session, job: BadgeJob) -> None:
         budget = current_app.config["MAIL_BUDGET_PER_HOUR"]
         add_log(session, job, "WARNING", f"No mail sent: the account had its {budget} mails of the hour.")
         return
-    base = current_app.config["PUBLIC_API_URL"]
+    base = public_base()
     context: dict[str, Any] = {"name": owner.name, "job_name": job.name, "job": job}
     if job.status == "succeeded":
         link = download_link(job)

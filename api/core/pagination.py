@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from api.errors import ValidationError
+from api.links import absolute_path_url
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,11 @@ def link_header(page: PageRequest, total: int) -> str:
         links["next"] = page.page + 1
     # Other query arguments (filters) come first and keep their order; paging comes last.
     args = {k: v for k, v in request.args.items() if k not in {"page", "per_page"}}
+    base = absolute_path_url(request.path)
     parts = []
     for rel, number in links.items():
         query = urlencode({**args, "page": number, "per_page": page.per_page})
-        parts.append(f'<{request.base_url}?{query}>; rel="{rel}"')
+        parts.append(f'<{base}?{query}>; rel="{rel}"')
     return ", ".join(parts)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, url_for
+from flask import Response
 from flask_jwt_extended import jwt_required
 
 from api.auth.tokens import current_user, optional_user
@@ -12,6 +12,7 @@ from api.events import service
 from api.events.schemas import EventCreateSchema, EventSchema, EventUpdateSchema
 from api.extensions import db
 from api.http import Resource, api, load, no_content, respond
+from api.links import absolute_url
 
 ns = api.namespace("events", description="Events")
 event_schema = EventSchema()
@@ -32,7 +33,7 @@ class Events(Resource):
     def post(self) -> Response:
         """Create an event owned by the current user."""
         event = service.create_event(db.session(), actor=current_user(), data=load(EventCreateSchema()))
-        location = url_for("api.events_event", event_id=event.id)
+        location = absolute_url("api.events_event", event_id=event.id)
         return respond(event_schema.dump(event), 201, headers={"Location": location})
 
 

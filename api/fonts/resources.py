@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import Response, request, url_for
+from flask import Response, request
 from flask_jwt_extended import jwt_required
 
 from api import rendering
@@ -17,6 +17,7 @@ from api.fonts.inspect import MAX_FONT_BYTES
 from api.fonts.models import Font
 from api.fonts.preview import DEFAULT_SIZE, MAX_SIZE, MAX_TEXT, MIN_SIZE, sample_text
 from api.http import Resource, api, no_content, respond
+from api.links import absolute_url
 
 ns = api.namespace("fonts", description="Fonts")
 PREVIEW_VERSION = "1"  # part of every preview's ETag: bump when the same request would draw differently
@@ -32,7 +33,7 @@ def dump(font: SystemFont | Font) -> dict[str, Any]:
             "scripts": list(font.scripts),
             "licence": font.licence,
             "licence_url": font.licence_url,
-            "preview_url": url_for("api.fonts_font_preview", font_id=font.id),
+            "preview_url": absolute_url("api.fonts_font_preview", font_id=font.id),
             "created_at": None,
         }
     return {
@@ -43,7 +44,7 @@ def dump(font: SystemFont | Font) -> dict[str, Any]:
         "scripts": list(font.scripts),
         "licence": font.licence,
         "licence_url": font.licence_url,
-        "preview_url": url_for("api.fonts_font_preview", font_id=font.id),
+        "preview_url": absolute_url("api.fonts_font_preview", font_id=font.id),
         "created_at": font.created_at.isoformat(),
     }
 
@@ -77,7 +78,7 @@ class Fonts(Resource):
             raise ValidationError(errors)
         data = files[0].stream.read(MAX_FONT_BYTES + 1)
         font, created = service.upload_font(db.session(), actor=current_user(), data=data)
-        location = url_for("api.fonts_font_item", font_id=font.id)
+        location = absolute_url("api.fonts_font_item", font_id=font.id)
         return respond(dump(font), 201 if created else 200, headers={"Location": location})
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, url_for
+from flask import Response
 from flask_jwt_extended import jwt_required
 
 from api.auth.tokens import current_user, optional_user
@@ -12,6 +12,7 @@ from api.errors import ValidationError
 from api.events.resources import ns
 from api.extensions import db
 from api.http import Resource, json_body, load, load_each, no_content, respond
+from api.links import absolute_url
 from api.tickets import service
 from api.tickets.schemas import (
     MAX_BULK_TICKETS,
@@ -54,7 +55,7 @@ class Tickets(Resource):
         )
         if isinstance(body, list):
             return respond(dump_tickets(tickets), 201)
-        location = url_for("api.events_ticket", event_id=event_id, ticket_id=tickets[0].id)
+        location = absolute_url("api.events_ticket", event_id=event_id, ticket_id=tickets[0].id)
         return respond(ticket_schema.dump(tickets[0]), 201, headers={"Location": location})
 
 

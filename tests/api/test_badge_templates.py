@@ -128,7 +128,7 @@ def test_the_list_starts_with_the_built_in_templates(client, auth_headers):
         "height_mm": 148.0,
         "fields": ["event", "name", "organization", "role"],
         "has_qr": True,
-        "preview_url": "/api/v1/badge-templates/classic/preview",
+        "preview_url": "http://localhost/api/v1/badge-templates/classic/preview",
         "created_at": None,
         "warnings": [],
     }
@@ -178,7 +178,7 @@ def test_an_uploaded_template_is_listed_read_previewed_and_deleted(client, auth_
     assert template["fields"] == ["event", "name", "company"]
     assert template["has_qr"] is True
     assert template["created_at"] is not None
-    assert template["preview_url"].startswith(f"{URL}/{template['id']}/preview?sig=")
+    assert template["preview_url"].startswith(f"http://localhost{URL}/{template['id']}/preview?sig=")
     stored = db.session.get(BadgeTemplate, uuid.UUID(template["id"]))
     assert stored.svg == BADGE_SVG
     assert stored.sha256 == hashlib.sha256(BADGE_SVG).hexdigest()

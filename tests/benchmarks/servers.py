@@ -166,6 +166,7 @@ def gunicorn_server(
         "APP_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
         "FRONTEND_URL": "https://badges.example.org",
+        "PUBLIC_API_URL": "https://api.badges.example.org",
         "CORS_ORIGINS": "https://badges.example.org",
     }
     env = _environment(repo, folder / "gunicorn-instance", {**production, **(extra or {})})

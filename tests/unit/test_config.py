@@ -11,6 +11,7 @@ SAFE_PRODUCTION = {
     "SECRET_KEY": "s" * 40,
     "JWT_SECRET_KEY": "j" * 40,
     "FRONTEND_URL": "https://badges.example.org",
+    "PUBLIC_API_URL": "https://api.badges.example.org",
     "CORS_ORIGINS": ["https://badges.example.org"],
 }
 
@@ -26,6 +27,8 @@ def test_a_safe_production_config_is_accepted():
         ("SECRET_KEY", "short", "SECRET_KEY"),
         ("JWT_SECRET_KEY", "", "JWT_SECRET_KEY"),
         ("FRONTEND_URL", "http://localhost:4200", "FRONTEND_URL"),
+        ("PUBLIC_API_URL", "", "PUBLIC_API_URL"),
+        ("PUBLIC_API_URL", "api.badges.example.org", "PUBLIC_API_URL"),
     ],
 )
 def test_production_refuses_unsafe_values(key, value, message):
