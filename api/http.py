@@ -106,15 +106,31 @@ def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+def _require_plain_json() -> None:
+    """Exactly `application/json`, in UTF-8 (RFC 8259 JSON has no other encoding between systems).
+
+    Flask's is_json also takes every `+json` type; JSON:API's `application/vnd.api+json`, which
+    Ember Data's defaults send, announces a document shape (`data`, `attributes`) this API does not
+    read, so it is refused with the reason rather than answered with puzzling field errors.
+    """
+    if request.mimetype != "application/json":
+        sent = request.mimetype or "no Content-Type"
+        raise UnsupportedMediaTypeError(
+            f"The request body must be JSON sent as Content-Type: application/json, not {sent}."
+        )
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaTypeError(
+            f"The request body must be JSON in UTF-8 (Content-Type: application/json), not {charset}."
+        )
+
+
 def json_body(limit_key: str = "JSON_BODY_MAX_BYTES") -> Any:
     """The request body parsed as JSON: 415 for another type, 413 past the limit, 400 if malformed.
 
     `limit_key` names the config key of the size limit (badge jobs carry attendee lists).
     """
-    if not request.is_json:
-        raise UnsupportedMediaTypeError(
-            "The request body must be JSON: send Content-Type: application/json.",
-        )
+    _require_plain_json()
     limit = current_app.config[limit_key]
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLargeError(f"The JSON body is larger than the limit of {limit} bytes ({limit_key}).")

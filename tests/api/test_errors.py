@@ -31,7 +31,7 @@ from api.core.db import Database
 from api.extensions import db
 from api.http import Api, Resource
 from tests.conftest import bearer, login, make_test_app
-from tests.factories import UserFactory
+from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 ME = "/api/v1/users/me"
 USERS = "/api/v1/users"
@@ -135,14 +135,28 @@ def test_json_that_is_not_an_object_is_a_422_on_patch(client, auth_headers):
         (USERS, {"data": '{"email": "ada@example.org"}', "content_type": "text/plain"}),
         (LOGIN, {"data": "email=ada@example.org", "content_type": "application/x-www-form-urlencoded"}),
         (LOGIN, {"data": "{}"}),
+        (LOGIN, {"data": "{}", "content_type": "application/vnd.api+json"}),
+        (LOGIN, {"data": "{}", "content_type": "application/problem+json"}),
+        (LOGIN, {"data": "{}", "content_type": "application/json; charset=iso-8859-1"}),
     ],
-    ids=["form", "text", "urlencoded", "no-content-type"],
+    ids=["form", "text", "urlencoded", "no-content-type", "json-api", "problem-json", "latin-1"],
 )
 def test_a_body_that_is_not_json_is_a_415(client, url, kwargs):
     response = client.post(url, **kwargs)
 
     problem = assert_problem(response, 415, "unsupported_media_type")
     assert "application/json" in problem["detail"]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON; charset=UTF-8"]
+)
+def test_json_is_read_with_or_without_a_utf_8_charset_in_any_case(client, user, content_type):
+    body = json.dumps({"email": user.email, "password": DEFAULT_PASSWORD})
+
+    response = client.post(LOGIN, data=body, content_type=content_type)
+
+    assert response.status_code == 200
 
 
 # --- 401: every token problem --------------------------------------------------------------------
