@@ -17,7 +17,8 @@ from flask import Flask, Response, request
 from api.extensions import cors
 
 API_PATHS = "/api/"
-EXPOSED_HEADERS = ["Location", "Content-Disposition", "Link", "Retry-After", "ETag"]
+# Badge-Findings: a preview's proof report, read by the app beside the image.
+EXPOSED_HEADERS = ["Location", "Content-Disposition", "Link", "Retry-After", "ETag", "Badge-Findings"]
 ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "Range"]
 
 

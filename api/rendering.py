@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from flask import Flask, current_app
@@ -254,9 +254,13 @@ def check_badges(spec: BadgeSpec, *, user: str) -> dict[str, Any]:
     return facts
 
 
-def preview_badge(spec: BadgeSpec, row: Mapping[str, str], *, dpi: float, output: str, user: str) -> bytes:
+def preview_badge(
+    spec: BadgeSpec, row: Mapping[str, str], *, row_number: int, dpi: float, output: str, user: str
+) -> tasks.PreviewOutput:
+    """One badge (PNG or PDF) and its findings; `row_number` names it as the organiser does."""
     preview: tasks.PreviewOutput = render_for_request(
-        tasks.preview_badge,
+        # The pool passes positional arguments only; a partial of a module-level function pickles.
+        partial(tasks.preview_badge, row_number=row_number),
         spec,
         dict(row),
         dpi,
@@ -265,7 +269,7 @@ def preview_badge(spec: BadgeSpec, row: Mapping[str, str], *, dpi: float, output
         limits=limits_for("preview"),
         user=user,
     )
-    return preview.content
+    return preview
 
 
 def sample_preview(source: TemplateSource, *, user: str) -> bytes:

@@ -48,6 +48,9 @@ class BadgeRequest:
 
     table: AttendeeTable
     rows: list[dict[str, str]]  # sorted as the options ask
+    # Each row's number as the organiser knows it (spreadsheet row, or position in a JSON list),
+    # in the order of `rows`: sorting moves a row with its number.
+    row_numbers: list[int]
     options: dict[str, Any]
     template: TemplateChoice
     spec: BadgeSpec  # what a worker needs to check or draw these badges
@@ -187,13 +190,15 @@ def _check(
         background=background,
     )
     rows = [dict(row) for row in table.rows]
+    row_numbers = list(table.row_numbers)
     if options.get("sort") is not None:
-        rows = sort_rows(rows, options["sort"], columns=columns, ticket_positions=ticket_positions)
+        rows, row_numbers = _sorted(rows, row_numbers, options["sort"], columns, ticket_positions)
     row_index, dpi, preview_format = _preview_extras(extra, len(rows))
     fingerprint = _fingerprint(table, options, background)
     return BadgeRequest(
         table=table,
         rows=rows,
+        row_numbers=row_numbers,
         options=options,
         template=template,
         spec=spec,
@@ -210,11 +215,26 @@ def _check(
                 for name, (family, cmap) in field_fonts.chosen.items()
             },
             limit=MAX_FONT_WARNINGS,
+            row_numbers=row_numbers,
         ),
         preview_row=row_index,
         preview_dpi=dpi,
         preview_format=preview_format,
     )
+
+
+def _sorted(
+    rows: list[dict[str, str]],
+    row_numbers: list[int],
+    sort: Any,
+    columns: dict[str, str],
+    ticket_positions: dict[str, int] | None,
+) -> tuple[list[dict[str, str]], list[int]]:
+    """The rows in the order `sort` asks, and their numbers in the same order."""
+    # sort_rows reorders the very dicts it is given, so each one finds its number by identity.
+    number_of = {id(row): number for row, number in zip(rows, row_numbers, strict=True)}
+    ordered = sort_rows(rows, sort, columns=columns, ticket_positions=ticket_positions)
+    return ordered, [number_of[id(row)] for row in ordered]
 
 
 def check_in_worker(checked: BadgeRequest, *, actor: User) -> None:
@@ -251,10 +271,12 @@ def _check_ticket_names(table: AttendeeTable, column: str, tickets: list[Ticket]
     """Every non-empty ticket cell must name one of the event's tickets: a typo is caught now."""
     known = {ticket_key(ticket.name) for ticket in tickets}
     names = ", ".join(ticket.name for ticket in tickets) or "none yet"
-    for index, row in enumerate(table.rows):
+    # The words the attendee list's own errors use: a CSV file has rows, a JSON list attendees.
+    label = "row" if table.delimiter else "attendee"
+    for number, row in zip(table.row_numbers, table.rows, strict=True):
         value = row.get(column, "")
         if value.strip() and ticket_key(value) not in known:
-            where = f"attendee {index + 1}, column '{column}'"
+            where = f"{label} {number}, column '{column}'"
             raise ValidationError(
                 {where: [f"No ticket named {value!r} in this event; its tickets are: {names}."]},
                 detail=f"{where}: no ticket named {value!r} in this event.",

@@ -49,6 +49,10 @@ class BadgeJob(UUIDPrimaryKey, Timestamps, Base):
     file_bytes: Mapped[int | None]
     file_sha256: Mapped[str | None] = mapped_column(String(64))
     file_deleted_at: Mapped[datetime | None]
+    # The proof report's counts (findings by kind; badges with a warning or an error), set when the
+    # job succeeds; the report and the proof sheet are files in the job's folder. Null before.
+    finding_counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    flagged_badges: Mapped[int | None]
     expires_at: Mapped[datetime | None]
     idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -7,7 +7,7 @@ from flask_jwt_extended import jwt_required
 
 from api import rendering
 from api.auth.tokens import current_user
-from api.badges import service
+from api.badges import report, service
 from api.badges.intake import PREVIEW_FORMATS, check_in_worker, read_badge_request
 from api.badges.schemas import BadgeJobLogSchema, BadgeJobSchema
 from api.core.dumping import dumper
@@ -76,6 +76,38 @@ class BadgeJobLogs(Resource):
         return respond({"items": dump_log_lines(lines)})
 
 
+@jobs_ns.route("/<uuid:job_id>/report")
+class BadgeJobReport(Resource):
+    @jwt_required()
+    def get(self, job_id: uuid.UUID) -> Response:
+        """The proof report of a job that succeeded: counts, and the badges with findings by row."""
+        page = page_request()
+        summary, badges, total = report.job_report(
+            db.session(),
+            actor=current_user(),
+            job_id=job_id,
+            page=page,
+            levels=_query_list("level"),
+            kinds=_query_list("kind"),
+        )
+        body = {**summary, **page_body(badges, total, page)}
+        return respond(body, headers={"Link": link_header(page, total)})
+
+
+@jobs_ns.route("/<uuid:job_id>/proof.pdf")
+class BadgeJobProof(Resource):
+    @jwt_required()
+    def get(self, job_id: uuid.UUID) -> Response:
+        """The proof sheet: only the badges that need a look, larger, labelled with row and finding."""
+        return _send(report.proof_file(db.session(), actor=current_user(), job_id=job_id))
+
+
+def _query_list(name: str) -> list[str]:
+    """`?kind=a&kind=b` or `?kind=a,b`: the values, in order, without blanks."""
+    values = (part.strip() for raw in request.args.getlist(name) for part in raw.split(","))
+    return [value for value in values if value]
+
+
 @previews_ns.route("")
 class BadgePreviews(Resource):
     @jwt_required()
@@ -88,14 +120,16 @@ class BadgePreviews(Resource):
         checked = read_badge_request(session, actor=actor, preview=True)
         session.commit()  # no transaction stays open while a worker draws
         output = checked.preview_format or _format_from_accept()
-        data = rendering.preview_badge(
+        preview = rendering.preview_badge(
             checked.spec,
             checked.rows[checked.preview_row],
+            row_number=checked.row_numbers[checked.preview_row],
             dpi=checked.preview_dpi,
             output=output,
             user=str(actor.id),
         )
-        response = Response(data, mimetype=PREVIEW_FORMATS[output])
+        response = Response(preview.content, mimetype=PREVIEW_FORMATS[output])
+        response.headers["Badge-Findings"] = report.findings_header(preview.findings)
         if output == "pdf":
             response.headers["Content-Disposition"] = 'inline; filename="badge.pdf"'
         response.headers["Cache-Control"] = "no-store"
@@ -112,18 +146,22 @@ def _format_from_accept() -> str:
 @downloads_ns.route("/<string:token>")
 class Download(Resource):
     def get(self, token: str) -> Response:
-        """The PDF behind a signed link: no Authorization header, so a plain link works."""
-        job = service.download_target(db.session(), token)
-        assert job.file_key is not None
-        response = send_file(
-            storage().path(job.file_key),
-            mimetype="application/pdf",
-            as_attachment=True,
-            download_name=service.download_name(job),
-            conditional=True,
-            etag=job.file_sha256 or True,
-            max_age=0,
-        )
-        response.headers["Cache-Control"] = "private, no-cache"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+        """A job's PDF (or proof sheet) behind a signed link: no Authorization header, so a plain
+        link works."""
+        return _send(service.download_target(db.session(), token))
+
+
+def _send(found: service.DownloadFile) -> Response:
+    """A stored PDF with Range, ETag and a file name."""
+    response = send_file(
+        storage().path(found.key),
+        mimetype="application/pdf",
+        as_attachment=found.as_attachment,
+        download_name=found.name,
+        conditional=True,
+        etag=found.etag,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

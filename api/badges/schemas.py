@@ -6,7 +6,8 @@ from flask import url_for
 from marshmallow import Schema, fields
 
 from api.badges.models import BadgeJob
-from api.badges.service import download_link
+from api.badges.service import PROOF, download_link
+from api.links import absolute_url
 
 
 class BadgeJobSchema(Schema):
@@ -41,6 +42,20 @@ class BadgeJobSchema(Schema):
             else None,
             "expires_at": job.expires_at.isoformat() if job.expires_at else None,
             "file_deleted": job.file_deleted_at is not None,
+            "findings": self.get_findings(job),
+        }
+
+    def get_findings(self, job: BadgeJob) -> dict[str, Any] | None:
+        """The proof report's counts; null for a job made before reports existed."""
+        if job.finding_counts is None:
+            return None
+        proof = download_link(job, PROOF)
+        return {
+            "counts": job.finding_counts,
+            "flagged": job.flagged_badges or 0,
+            "report_url": absolute_url("api.badge-jobs_badge_job_report", job_id=job.id),
+            # Signed like download_url, so it opens in a new tab; null when no badge was flagged.
+            "proof_url": absolute_url("api.downloads_download", token=proof.token) if proof else None,
         }
 
 

@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from api.badges.intake import BadgeRequest
 from api.badges.models import FINISHED_STATUSES, BadgeJob, BadgeJobLog
@@ -49,6 +50,14 @@ def input_key(job_id: uuid.UUID) -> str:
 
 def folder(job_id: uuid.UUID) -> str:
     return f"jobs/{job_id}"
+
+
+def report_key(job_id: uuid.UUID) -> str:
+    return f"{folder(job_id)}/report.json"
+
+
+def proof_key(job_id: uuid.UUID) -> str:
+    return f"{folder(job_id)}/proof.pdf"
 
 
 def check_idempotency_key(value: str | None) -> str | None:
@@ -116,16 +125,6 @@ def create_job(
     job.input_key = input_key(job.id)
     _store_input(job, checked)
     add_log(session, job, "INFO", f"Queued: {len(checked.rows)} attendees, template {checked.template.name}.")
-    warnings, total = checked.font_warnings
-    for warning in warnings:
-        add_log(session, job, "WARNING", warning)
-    if total > len(warnings):
-        more = total - len(warnings)
-        add_log(session, job, "WARNING", f"... and {more:,} more texts with characters not in their font.")
-    for name in checked.missing_fields:
-        add_log(
-            session, job, "WARNING", f"The attendee list has no column for {{{{{name}}}}}; it is left empty."
-        )
     session.flush()
     on_commit(session, lambda: _enqueue_render(job.id))
     return job, True
@@ -171,6 +170,10 @@ def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
     bundle = {
         "columns": list(checked.table.columns),
         "rows": checked.rows,
+        "row_numbers": checked.row_numbers,
+        # Found while checking the request, logged by the worker after its Intake line: the log
+        # reads in the order a person would check things.
+        "intake_warnings": intake_warnings(checked),
         "options": checked.render_options,
         "template_ref": checked.template.ref,
         "fonts": sorted(checked.fonts),
@@ -198,6 +201,18 @@ def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
             code="storage_full" if isinstance(error, StorageFullError) else "storage_unavailable",
             headers={"Retry-After": "60"},
         ) from None
+
+
+def intake_warnings(checked: BadgeRequest) -> list[str]:
+    """What the request's checks found that does not stop the job, as build log lines."""
+    warnings, total = checked.font_warnings
+    lines = list(warnings)
+    if total > len(warnings):
+        more = total - len(warnings)
+        lines.append(f"... and {more:,} more texts with characters not in their font.")
+    for name in checked.missing_fields:
+        lines.append(f"The attendee list has no column for {{{{{name}}}}}; it is left empty.")
+    return lines
 
 
 def owned_job(session: Session, *, actor: User, job_id: uuid.UUID) -> BadgeJob:
@@ -231,11 +246,21 @@ def job_logs(
 
 
 def add_log(session: Session, job: BadgeJob, kind: str, message: str, detail: str | None = None) -> None:
-    """Append a build log line; only the job's one worker (or its creator) writes, so seq is safe."""
-    job.log_count += 1
-    session.add(
-        BadgeJobLog(job_id=job.id, seq=job.log_count, type=kind, message=message[:500], detail=detail)
-    )
+    """Append a build log line, numbered after the job's last one.
+
+    The number is counted up in the database, not in this session's copy of the job, which may be
+    stale: a worker and a request (a cancel) both write lines, and the row lock the UPDATE takes
+    keeps their numbers apart.
+    """
+    seq = session.execute(
+        update(BadgeJob)
+        .where(BadgeJob.id == job.id)
+        .values(log_count=BadgeJob.log_count + 1)
+        .returning(BadgeJob.log_count)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    set_committed_value(job, "log_count", seq)
+    session.add(BadgeJobLog(job_id=job.id, seq=seq, type=kind, message=message[:500], detail=detail))
 
 
 def cancel_job(session: Session, *, actor: User, job_id: uuid.UUID) -> BadgeJob:
@@ -273,28 +298,49 @@ class DownloadLink:
     expires_at: datetime
 
 
-def download_link(job: BadgeJob) -> DownloadLink | None:
-    """A signed link to the job's PDF: bound to the job and the file's content, and expiring."""
+@dataclass(frozen=True)
+class DownloadFile:
+    """A file of a job as a response sends it."""
+
+    key: str
+    name: str  # the file name a browser saves it under
+    etag: str | bool  # True: from the file's size and time
+    as_attachment: bool = True
+
+
+PROOF = "proof"  # a download token's `file` for the proof sheet; without it, the badges' PDF
+
+
+def download_link(job: BadgeJob, file: str | None = None) -> DownloadLink | None:
+    """A signed link to the job's PDF (or its proof sheet, `file` "proof"): bound to the job and
+    the badges' content, and expiring."""
     if job.status != "succeeded" or job.file_sha256 is None or job.file_deleted_at is not None:
+        return None
+    if file == PROOF and not job.flagged_badges:
         return None
     max_age = current_app.config["DOWNLOAD_LINK_MAX_AGE"]
     expires_at = utcnow() + timedelta(seconds=max_age)
     if job.expires_at is not None:
         expires_at = min(expires_at, job.expires_at)
     payload = {"job": str(job.id), "sha": job.file_sha256[:32], "exp": int(expires_at.timestamp())}
+    if file is not None:
+        payload["file"] = file
     return DownloadLink(make_signed_token(DOWNLOAD_PURPOSE, payload), expires_at)
 
 
-def download_target(session: Session, token: str) -> BadgeJob:
-    """The job a download token names; 404 for a forged token, 410 for an expired link or file."""
+def download_target(session: Session, token: str) -> DownloadFile:
+    """The file a download token names; 404 for a forged token, 410 for an expired link or file."""
     not_found = NotFoundError("No download with this link.", code="download_not_found")
     try:
         # The signature's own age check is a backstop; `exp` is the link's real deadline.
         payload = read_signed_token(DOWNLOAD_PURPOSE, token, max_age=10 * 365 * 86400)
         job_id = uuid.UUID(str(payload["job"]))
         deadline, sha = int(payload["exp"]), str(payload["sha"])
-    except (TokenError, KeyError, ValueError, TypeError):
+        file = payload.get("file")
+    except (TokenError, KeyError, ValueError, TypeError, AttributeError):
         raise not_found from None
+    if file not in (None, PROOF):
+        raise not_found
     job = session.get(BadgeJob, job_id)
     if job is not None and job.file_sha256 is not None and job.file_sha256[:32] != sha:
         raise not_found  # a token for another file of this job (a re-render) never fits this one
@@ -302,19 +348,33 @@ def download_target(session: Session, token: str) -> BadgeJob:
         raise GoneError(
             "This download link has expired; open the job again for a new link.", code="link_expired"
         )
-    if (
-        job is None
-        or job.file_key is None
-        or job.file_deleted_at is not None
-        or not storage().exists(job.file_key)
-    ):
-        raise GoneError("The file was deleted; generate the badges again.", code="file_deleted")
-    return job
+    gone = GoneError("The file was deleted; generate the badges again.", code="file_deleted")
+    if job is None or job.file_key is None or job.file_deleted_at is not None:
+        raise gone
+    found = proof_download(job) if file == PROOF else badges_download(job)
+    if found is None or not storage().exists(found.key):
+        raise gone
+    return found
+
+
+def badges_download(job: BadgeJob) -> DownloadFile:
+    assert job.file_key is not None
+    return DownloadFile(job.file_key, download_name(job), job.file_sha256 or True)
+
+
+def proof_download(job: BadgeJob) -> DownloadFile | None:
+    """The proof sheet, shown in the browser rather than saved; None when no badge was flagged."""
+    if not job.flagged_badges:
+        return None
+    return DownloadFile(proof_key(job.id), f"{_file_stem(job)} proof.pdf", True, as_attachment=False)
 
 
 def download_name(job: BadgeJob) -> str:
     """A file name from the job's (or event's) name: readable, safe on every OS."""
+    return f"{_file_stem(job)} badges.pdf"
+
+
+def _file_stem(job: BadgeJob) -> str:
     name = unicodedata.normalize("NFC", job.name)
     name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', " ", name)
-    name = re.sub(r"\s+", " ", name).strip(" .")[:120] or "badges"
-    return f"{name} badges.pdf"
+    return re.sub(r"\s+", " ", name).strip(" .")[:120] or "badges"

@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from api.badges.models import FINISHED_STATUSES, BadgeJob
+from api.badges.report import store_report, summary_lines
 from api.badges.service import add_log, download_link, download_name, folder, lock_owner
 from api.core.db import rows_changed, utcnow
 from api.core.storage import StorageError, StorageFullError, storage
@@ -40,7 +41,6 @@ from api.users.service import has_mail_budget
 log = logging.getLogger(__name__)
 
 PDF_NAME = "badges.pdf"
-MAX_WARNING_LINES = 50
 PROGRESS_EVERY_SECONDS = 0.25
 
 
@@ -58,8 +58,9 @@ def render_job(job_id: str) -> None:
     job = session.get(BadgeJob, job_uuid, populate_existing=True)
     assert job is not None
     output = storage().scratch_dir() / f"{job.id}-{attempt}.pdf"
+    proof = output.with_name(f"{job.id}-{attempt}-proof.pdf")
     try:
-        _run(session, job, attempt, output)
+        _run(session, job, attempt, output, proof)
     except JobStopped:
         session.rollback()
         log.info("Badge job %s stopped: cancelled or taken over", job_id)
@@ -87,6 +88,7 @@ def render_job(job_id: str) -> None:
         _fail(session, job_uuid, attempt, "An internal error stopped the job.", type(error).__name__)
     finally:
         output.unlink(missing_ok=True)
+        proof.unlink(missing_ok=True)
         _start_next_for_owner(session, job_uuid)
 
 
@@ -137,7 +139,7 @@ def _still_mine(job_id: uuid.UUID, attempt: int) -> Any:
     return (BadgeJob.id == job_id) & (BadgeJob.status == "running") & (BadgeJob.attempts == attempt)
 
 
-def _run(session: Session, job: BadgeJob, attempt: int, output: Path) -> None:
+def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Path) -> None:
     started = time.monotonic()
     store = storage()
     try:
@@ -148,8 +150,12 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path) -> None:
     except (StorageError, ValueError, KeyError):
         raise RenderInputError("the job's stored input is missing or damaged", location="storage") from None
     rows, columns = bundle["rows"], bundle["columns"]
-    _log(session, job, "INFO", f"Intake: {len(rows):,} attendees, columns {', '.join(columns)}.")
-    _log(session, job, "INFO", _template_line(bundle))
+    add_log(session, job, "INFO", f"Intake: {len(rows):,} attendees, columns {', '.join(columns)}.")
+    add_log(session, job, "INFO", _template_line(bundle))
+    # A job queued before these were kept logged its warnings when it was queued.
+    for warning in bundle.get("intake_warnings", []):
+        add_log(session, job, "WARNING", warning)
+    session.commit()
     render_task = RenderTask(
         template_svg=template_svg,
         template_id=bundle["template_ref"],
@@ -160,16 +166,19 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path) -> None:
         background=background,
         ticket_colors=bundle.get("ticket_colors"),
         fonts=fonts,
+        row_numbers=bundle.get("row_numbers"),
+        proof_path=str(proof),
     )
     progress = _Progress(session, job, attempt, len(rows))
     summary = render_in_worker(
         render_task, user=str(job.owner_id), on_progress=progress.report, on_wait=progress.beat
     )
     progress.report(summary.badges, final=True)
-    size = output.stat().st_size
-    _log(session, job, "INFO", f"Joining: one PDF of {summary.pages:,} pages, {size / 1e6:.1f} MB.")
-    _log_warnings(session, job, summary)
+    for kind, message in summary_lines(summary):
+        add_log(session, job, kind, message)
+    _log(session, job, "INFO", _joining_line(output, summary))
     stored = store.put_file(f"{folder(job.id)}/{PDF_NAME}", output)
+    store_report(store, job.id, summary, proof)
     retention = timedelta(seconds=current_app.config["BADGE_FILE_RETENTION_SECONDS"])
     now = utcnow()
     finished = rows_changed(
@@ -187,6 +196,8 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path) -> None:
                 file_key=stored.key,
                 file_bytes=stored.size,
                 file_sha256=stored.sha256,
+                finding_counts=summary.counts,
+                flagged_badges=summary.flagged,
                 expires_at=now + retention,
             )
             .execution_options(synchronize_session=False)
@@ -206,6 +217,13 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path) -> None:
     )
     _mail_result(session, job)
     session.commit()
+
+
+def _joining_line(output: Path, summary: RenderSummary) -> str:
+    line = f"Joining: one PDF of {summary.pages:,} pages, {output.stat().st_size / 1e6:.1f} MB"
+    if summary.proof_pages:
+        line += f"; a proof sheet of {summary.proof_pages:,} pages"
+    return line + "."
 
 
 def _template_line(bundle: dict[str, Any]) -> str:
@@ -266,15 +284,6 @@ class _Progress:
 
 def _log(session: Session, job: BadgeJob, kind: str, message: str) -> None:
     add_log(session, job, kind, message)
-    session.commit()
-
-
-def _log_warnings(session: Session, job: BadgeJob, summary: RenderSummary) -> None:
-    for index, field_name, message in summary.warnings[:MAX_WARNING_LINES]:
-        add_log(session, job, "WARNING", f"Attendee {index + 1}, {field_name}: {message}.")
-    more = len(summary.warnings) - MAX_WARNING_LINES
-    if more > 0:
-        add_log(session, job, "WARNING", f"... and {more:,} more warnings like these.")
     session.commit()
 
 

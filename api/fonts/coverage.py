@@ -8,7 +8,7 @@ attendee, before anything is printed with a font the organiser did not choose.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 
 from fontTools.ttLib import TTFont
@@ -48,14 +48,17 @@ def missing_glyph_warnings(
     rows: Iterable[Mapping[str, str]],
     fields: Mapping[str, tuple[str, str, frozenset[int]]],
     limit: int,
+    row_numbers: Sequence[int] | None = None,
 ) -> tuple[list[str], int]:
     """Warnings for texts with characters their field's font lacks; (first `limit`, how many in all).
 
     `fields` maps a template field to (the column it reads, the font's name, its character map).
+    `row_numbers` name the rows as the organiser numbers them (1, 2, ... without them).
     """
     warnings: list[str] = []
     total = 0
     for index, row in enumerate(rows):
+        number = row_numbers[index] if row_numbers is not None else index + 1
         for field, (column, family, cmap) in fields.items():
             text = row.get(column, "")
             # In the order they appear, once each: the way a person reads the name.
@@ -66,7 +69,7 @@ def missing_glyph_warnings(
             if len(warnings) < limit:
                 shown = "".join(missing[:12]) + ("…" if len(missing) > 12 else "")
                 warnings.append(
-                    f"Attendee {index + 1}, {field}: {shown} not in {family}; drawn with "
+                    f"Row {number}, {field}: {shown} not in {family}; drawn with "
                     f"{fallback_for(missing, family)}."
                 )
     return warnings, total

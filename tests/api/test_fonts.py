@@ -284,11 +284,13 @@ def test_the_job_log_names_attendees_whose_text_the_chosen_font_lacks_and_the_fa
         "options": {"fields": {"name": {"font": "dejavu-serif"}}},
     }
     job = queued(client, auth_headers, body)
+    jobs.run_pending()  # the worker logs them, after its Intake line
 
     response = client.get(f"/api/v1/badge-jobs/{job['id']}/logs", headers=auth_headers)
     warnings = [line["message"] for line in response.get_json()["items"] if "not in" in line["message"]]
 
+    # A JSON list's rows are its positions from 1, as in the job's report.
     assert warnings == [
-        "Attendee 2, name: 张伟 not in DejaVu Serif; drawn with Noto Sans CJK JP.",
-        "Attendee 3, name: محد not in DejaVu Serif; drawn with Noto Sans Arabic.",
+        "Row 2, name: 张伟 not in DejaVu Serif; drawn with Noto Sans CJK JP.",
+        "Row 3, name: محد not in DejaVu Serif; drawn with Noto Sans Arabic.",
     ]
