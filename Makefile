@@ -17,7 +17,7 @@ TEST_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) curl chromium zbar-tools
 # The benchmarks compare the engine with rsvg-convert (librsvg) and load the HTTP API with wrk.
 BENCH_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) librsvg2-bin wrk
 
-.PHONY: run test test-sqlite test-postgres bench bench-runtime bench-http lint typecheck format system-deps test-system-deps bench-system-deps venv clean
+.PHONY: run test test-sqlite test-postgres bench bench-runtime bench-http bench-peers lint typecheck format system-deps test-system-deps bench-system-deps venv clean
 
 venv: $(BIN)/.installed
 
@@ -83,6 +83,13 @@ bench-runtime: bench-system-deps venv
 # Authenticated reads under wrk beside a bare endpoint, about 2 minutes.
 bench-http: bench-system-deps venv
 	$(BIN)/python tests/benchmarks/bench_http.py
+
+# The engine beside Typst, reportlab and rsvg-convert on realistic unique names (issue 15), with
+# the peers pinned in requirements/bench.txt (benchmark only). About an hour at 1,000 and 10,000
+# badges with QR codes; pass e.g. BENCH_PEERS_ARGS="--sizes 1000 --json peers.json".
+bench-peers: bench-system-deps venv
+	$(BIN)/python -m pip install --quiet -r requirements/bench.txt
+	$(BIN)/python tests/benchmarks/bench_peers.py $(BENCH_PEERS_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
