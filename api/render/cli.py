@@ -14,6 +14,7 @@ from api.render.attendees import read_attendees
 from api.render.builtin import BUILT_IN, built_in_template, make_plan
 from api.render.document import BadgePlan, RenderResult, render_pdf, render_png
 from api.render.errors import RenderInputError
+from api.render.findings import BadgeFindings
 from api.render.proof import write_proof
 from api.render.template import CompiledTemplate, compile_template
 
@@ -133,14 +134,18 @@ def _summary(result: RenderResult, output: Path, elapsed: float) -> None:
     click.echo(f"{tally.flagged:,} badge(s) to check before printing:")
     flagged = [badge for badge in tally.badges if badge.flagged]
     for badge in flagged[:FLAGGED_ROWS_SHOWN]:
-        what = "; ".join(
-            f"{finding.field}: {finding.message}" if finding.field else finding.message
-            for finding in badge.findings
-            if finding.level != "info"
-        )
-        click.echo(f"  row {badge.row} (page {badge.page}, slot {badge.slot}): {what}")
+        click.echo(f"  row {badge.row} (page {badge.page}, slot {badge.slot}): {_in_words(badge)}")
     if tally.flagged > FLAGGED_ROWS_SHOWN:
         click.echo(f"  ... and {tally.flagged - FLAGGED_ROWS_SHOWN:,} more")
+
+
+def _in_words(badge: BadgeFindings) -> str:
+    """The badge's warnings and errors, grouped by field: "name: wrapped to 2 lines; ..."."""
+    by_field: dict[str, list[str]] = {}
+    for finding in badge.findings:
+        if finding.level != "info":
+            by_field.setdefault(finding.field or "badge", []).append(finding.message)
+    return "; ".join(f"{name}: {', '.join(messages)}" for name, messages in by_field.items())
 
 
 def _report_json(result: RenderResult) -> dict[str, Any]:

@@ -299,13 +299,22 @@ class BadgeChecker:
         return tuple(found)
 
     def _field_findings(self, position: int, name: str, placed: PlacedText) -> tuple[Finding, ...]:
+        style, points = self.fields[position]
+        if (
+            placed.lines == 1
+            and placed.size >= style.size * SHRUNK_RATIO
+            and not (placed.ellipsized or placed.unknown_glyphs or placed.fallback_fonts)
+        ):
+            return ()  # fitted as is: most fields of most badges, decided without a lookup
         key = (position, name, placed)
         cached = self.cache.get(key)
         if cached is None:
-            style, points = self.fields[position]
             cached = tuple(self._text_findings(name, placed, style, points))
             if len(self.cache) >= _FINDINGS_CACHE_MAX:
-                del self.cache[next(iter(self.cache))]  # the oldest: memory stays flat
+                # Start afresh: memory stays flat, and repeated texts (the event name) come back at
+                # once. Deleting the oldest key instead makes each next(iter()) walk past the slots
+                # of every key deleted before it.
+                self.cache.clear()
             self.cache[key] = cached
         return cached
 

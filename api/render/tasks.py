@@ -374,16 +374,11 @@ def summary_of(result: RenderResult, sheet: SheetLayout) -> RenderSummary:
     for badge in tally.badges:
         for finding in badge.findings:
             if finding.kind in _LOGGED_KINDS:
-                summary.warnings.append(
-                    (badge_index(badge, sheet), finding.field or "", _LOGGED_KINDS[finding.kind])
-                )
+                summary.warnings.append((badge_index(badge, sheet), finding.field or "", finding.message))
     return summary
 
 
-_LOGGED_KINDS = {
-    "missing_glyphs": "character(s) have no glyph",
-    "ellipsized": "too long for its box; shortened",
-}
+_LOGGED_KINDS = frozenset({"missing_glyphs", "ellipsized"})
 
 
 def _write_proof(plan: BadgePlan, task: RenderTask, summary: RenderSummary) -> int:
