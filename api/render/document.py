@@ -327,9 +327,10 @@ class BadgeChecker:
             message = f"shrunk to {size_pt:g} pt (from {nominal_pt:.3g} pt) to fit"
             yield Finding("shrunk", message, field=name, size_pt=size_pt)
         if placed.lines > 1:
-            yield Finding("wrapped", f"wrapped to {placed.lines} lines", field=name, lines=placed.lines)
+            message = f"wrapped to {placed.lines} lines at {size_pt:g} pt"
+            yield Finding("wrapped", message, field=name, size_pt=size_pt, lines=placed.lines)
         if placed.ellipsized:
-            message = f"too long for its box even at {size_pt:g} pt; shortened with an ellipsis"
+            message = f"shortened with an ellipsis: too long for its box even at {size_pt:g} pt"
             yield Finding("ellipsized", message, field=name, size_pt=size_pt, lines=placed.lines)
         for characters, font in placed.fallback_fonts:
             # Emoji come from the colour emoji font whatever the template names (no text font has
@@ -367,8 +368,8 @@ class BadgeChecker:
         if module_mm >= MIN_MODULE_MM:
             return ()
         message = (
-            f"too dense to scan: {modules} x {modules} modules of {module_mm:.2f} mm"
-            f" (at least {MIN_MODULE_MM} mm); shorten its data or enlarge it"
+            f"too dense to scan: modules of {module_mm:.2f} mm ({modules} x {modules}), under"
+            f" {MIN_MODULE_MM} mm; shorten its data or enlarge it"
         )
         return (Finding("qr_too_dense", message, field="qr"),)
 

@@ -25,7 +25,7 @@ PAGE_WIDTH, PAGE_HEIGHT = 210 * MM, 297 * MM  # A4 portrait: every office printe
 MARGIN = 12 * MM
 GAP = 8 * MM
 HEADER_HEIGHT = 12 * MM  # the title line and job-wide findings above the badges
-LABEL_HEIGHT = 22 * MM  # the row, page and slot, and the findings, under each badge
+LABEL_HEIGHT = 26 * MM  # the row, page and slot, and the findings, under each badge
 LABEL_SIZE = 8.0
 LINE_HEIGHT = LABEL_SIZE * 1.35
 MAX_SCALE = 2.0  # a small card at more than twice its size no longer looks like the badge
@@ -158,22 +158,35 @@ def _badge(
 
 
 def _label(labels: TextPainter, badge: BadgeFindings, x: float, top: float, width: float) -> None:
-    """Row, page and slot, then each finding in words, the most serious first."""
+    """Row, page and slot, then each finding in words, the most serious first, down to the label's
+    bottom; a finding too long for one line takes two."""
     heading = f"Row {badge.row} · page {badge.page}, slot {badge.slot}"
-    _line(labels, heading, x, top + LINE_HEIGHT * 1.2, width, bold=True)
-    room = int((LABEL_HEIGHT - LINE_HEIGHT * 1.6) // LINE_HEIGHT)
-    findings = sorted(badge.findings, key=lambda finding: _SEVERITY[finding.level])
-    shown = findings if len(findings) <= room else findings[: room - 1]
-    for number, finding in enumerate(shown, start=1):
+    baseline = top + LINE_HEIGHT * 1.2
+    _line(labels, heading, x, baseline, width, bold=True)
+    bottom = top + LABEL_HEIGHT
+    findings = sorted(_worth_a_line(badge.findings), key=lambda finding: _SEVERITY[finding.level])
+    for number, finding in enumerate(findings):
+        baseline += LINE_HEIGHT
+        left = len(findings) - number
+        # Keep a line for "… and N more" unless this is the last finding.
+        room = int((bottom - baseline) // LINE_HEIGHT) + 1 - (left > 1)
+        if room < 1:
+            _line(labels, f"… and {left} more", x, baseline, width)
+            return
         text = f"{finding.field}: {finding.message}" if finding.field else finding.message
         color = LEVEL_COLORS[finding.level]
-        _line(labels, text, x, top + LINE_HEIGHT * (1.2 + number), width, color=color)
-    if len(shown) < len(findings):
-        more = f"… and {len(findings) - len(shown)} more"
-        _line(labels, more, x, top + LINE_HEIGHT * (1.2 + room), width)
+        lines = _line(labels, text, x, baseline, width, color=color, max_lines=min(room, 2))
+        baseline += (lines - 1) * LINE_HEIGHT
 
 
 _SEVERITY = {"error": 0, "warning": 1, "info": 2}
+
+
+def _worth_a_line(findings: Sequence[Finding]) -> list[Finding]:
+    """The findings without "shrunk" where the same field also wrapped or was shortened: those
+    say the size too, and the label has few lines."""
+    sized = {finding.field for finding in findings if finding.kind in ("wrapped", "ellipsized")}
+    return [finding for finding in findings if not (finding.kind == "shrunk" and finding.field in sized)]
 
 
 def _line(
@@ -185,12 +198,15 @@ def _line(
     *,
     bold: bool = False,
     color: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 1.0),
-) -> None:
-    """One line of a label, shrunk (then shortened) to stay inside its cell."""
+    max_lines: int = 1,
+) -> int:
+    """Text of a label from `baseline` down, on at most `max_lines` lines, shrunk (then shortened)
+    to stay inside its cell; returns the lines it took."""
     style = TextStyle(
         family="Noto Sans", size=LABEL_SIZE, weight=700 if bold else 400, color=color, anchor="start"
     )
-    labels.draw(text, style, FitRule(max_width=width, max_lines=1, min_size=6.0), x, baseline)
+    fit = FitRule(max_width=width, max_lines=max_lines, min_size=LABEL_SIZE * 0.85, wrap="down")
+    return labels.draw(text, style, fit, x, baseline).lines
 
 
 def write_proof(
