@@ -1,8 +1,9 @@
 """Which characters of the attendees' texts a chosen font lacks, and which font draws them instead.
 
-The render engine asks Pango for the chosen family, then the Noto family of each script
-(api.render.text.SCRIPT_FALLBACKS), then whatever fontconfig finds; the job log says so, per
-attendee, before anything is printed with a font the organiser did not choose.
+The render engine asks Pango for the chosen family, then Noto Sans and the Noto family of each
+script in the text (api.render.fallback), then whatever fontconfig finds (Noto Color Emoji for
+emoji); the job log says so, per attendee, before anything is printed with a font the organiser
+did not choose.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from functools import cache
 from fontTools.ttLib import TTFont
 
 from api.fonts.catalogue import font_id, system_font
-from api.render.text import SCRIPT_FALLBACKS
+from api.fonts.fontconfig import installed_faces
+from api.render.fallback import BASE_FAMILY, EMOJI_FAMILY, fallback_families
 
-EMOJI_FAMILY = "Noto Color Emoji"
+NO_FONT = "fontconfig's choice (a box where no installed font has them)"
 
 
 def cmap_of_bytes(data: bytes) -> frozenset[int]:
@@ -35,13 +37,31 @@ def system_cmap(family: str) -> frozenset[int]:
         return frozenset(opened.getBestCmap() or {})
 
 
+@cache
+def installed_cmap(family: str) -> frozenset[int]:
+    """The character map of an installed family's regular face, any family fontconfig lists
+    (empty when it is not installed): the engine falls back to families outside the catalogue."""
+    faces = [face for face in installed_faces() if family in face.families]
+    if not faces:
+        return frozenset()
+    face = min(faces, key=lambda face: (face.italic, abs(face.weight - 400), face.width != 100))
+    with TTFont(face.file, fontNumber=face.index, lazy=True) as opened:
+        return frozenset(opened.getBestCmap() or {})
+
+
 def fallback_for(characters: Iterable[str], chosen: str) -> str:
-    """The font that draws `characters` instead of `chosen`, as the engine's fallback order has it."""
-    wanted = {ord(character) for character in characters}
-    for family in (*SCRIPT_FALLBACKS, EMOJI_FAMILY):
-        if family != chosen and wanted <= system_cmap(family):
-            return family
-    return "fontconfig's choice (a box where no installed font has them)"
+    """The fonts that draw `characters` instead of `chosen`, in the engine's order: the families
+    api.render.fallback lists for them, then the colour emoji font fontconfig gives emoji."""
+    text = "".join(characters)
+    # Latin, Greek and Cyrillic go to fontconfig's default, which is Noto Sans where the
+    # Makefile's fonts are installed.
+    listed = fallback_families(text) or (BASE_FAMILY,)
+    order = [family for family in (*listed, EMOJI_FAMILY) if family != chosen]
+    drawn: dict[str, None] = {}
+    for character in text:
+        family = next((name for name in order if ord(character) in installed_cmap(name)), NO_FONT)
+        drawn[family] = None
+    return " and ".join(drawn) or NO_FONT
 
 
 def missing_glyph_warnings(

@@ -29,6 +29,7 @@ from cairosvg.surface import PDFSurface as CairoSvgPdfSurface
 from cairosvg.url import fetch as fetch_data_url
 
 from api.render.errors import RenderInputError
+from api.render.fallback import is_installed, missing_family_warnings, static_text_warnings
 from api.render.svgcheck import SvgLimits, check_svg, placeholders_in
 from api.render.text import Anchor, FitRule, TextPainter, TextStyle
 
@@ -126,7 +127,7 @@ def compile_template(data: bytes, limits: SvgLimits | None = None) -> CompiledTe
         surface.fields,
         surface.qr,
         tint=surface.tint,
-        warnings=surface.warnings,
+        warnings=missing_family_warnings(surface.families) + surface.warnings,
     )
     if surface.has_background_elements:
         template.source_with_background = data
@@ -158,6 +159,7 @@ class _RecordingSvgSurface(CairoSvgPdfSurface):
         self.tint: cairocffi.RecordingSurface | None = None
         self.drawing_tint = False
         self.warnings: list[str] = []
+        self.families: dict[str, None] = {}  # each font-family a text names, in order
         recording = cairocffi.RecordingSurface(cairocffi.CONTENT_COLOR_ALPHA, (0, 0, width, height))
         return recording, width, height
 
@@ -202,6 +204,7 @@ class _RecordingSvgSurface(CairoSvgPdfSurface):
         apply_transform(self, node.get("transform"), transform_origin=node.get("transform-origin"))
         x, y = _position(self, node)
         style, fit = _text_style(self, node)
+        self.families[style.family] = None
         names = tuple(placeholders_in(content))
         if names and fit.max_width is None:
             fit = replace(fit, max_width=_room_along_baseline(self, node, x, y, style.anchor))
@@ -214,6 +217,10 @@ class _RecordingSvgSurface(CairoSvgPdfSurface):
             overflow = _overflow(self, x, y, style, placed.width)
             if overflow is not None:
                 self.warnings.append(f"The text {_shown(content)} runs past the badge's {overflow}.")
+            if is_installed(style.family):  # else the font's own warning says it
+                self.warnings += static_text_warnings(
+                    content, style.family, placed.fallback_fonts, placed.unknown_glyphs
+                )
         self.context.restore()
 
     def _qr_box(self, node: Any) -> None:

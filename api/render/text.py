@@ -21,6 +21,14 @@ import pangocairocffi
 import pangocffi
 from pangocffi import Alignment, EllipsizeMode, WrapMode
 
+from api.render.fallback import (
+    check_description,
+    every_fallback_family,
+    fallback_families,
+    fallback_fonts,
+    with_fallbacks,
+)
+
 # Pango's C API, called directly: pangocffi's wrapper objects cost more than the layout itself
 # when a job lays out tens of thousands of names.
 _pango = pangocffi.pango
@@ -35,34 +43,13 @@ _PREPARED_MAX = 2048
 _WEIGHTS = {100, 200, 300, 350, 380, 400, 500, 600, 700, 800, 900, 1000}
 
 
-# After the requested family, the Noto family for each script, so that a name in any script is set
-# in a matching design (fontconfig alone falls back to DejaVu for Arabic and Hebrew). Emoji are left
-# to fontconfig: listing the emoji font here makes Pango take digits and spaces from it.
-SCRIPT_FALLBACKS = (
-    "Noto Sans",
-    "Noto Sans Arabic",
-    "Noto Sans Hebrew",
-    "Noto Sans Devanagari",
-    "Noto Sans Thai",
-    "Noto Sans CJK JP",
-)
+# Every family the engine may fall back to: the Noto family of each script, then the colour emoji
+# font. api.render.fallback chooses the ones each text needs, and says why emoji are not listed.
+SCRIPT_FALLBACKS = every_fallback_family()
 
-
-def with_fallbacks(family: str) -> str:
-    """A Pango family list: the requested families first, then the script fallbacks."""
-    requested = [name.strip() for name in family.split(",") if name.strip()]
-    extra = [name for name in SCRIPT_FALLBACKS if name not in requested]
-    return ", ".join(requested + extra)
-
-
-def _needs_script_fallbacks(text: str) -> bool:
-    """False when every character is Latin, Greek, Cyrillic or common punctuation: the families a
-    template names cover those, and a list of fallbacks makes each layout almost twice as slow."""
-    return any(
-        ord(character) >= 0x0590
-        and not (0x1E00 <= ord(character) <= 0x1EFF or 0x2000 <= ord(character) <= 0x20CF)
-        for character in text
-    )
+# The families `text` falls back to after the requested ones; empty (falsy) for Latin, Greek and
+# Cyrillic, which the families a template names cover, and which then lay out without a list.
+_needs_script_fallbacks = fallback_families
 
 
 def clean_text(value: str) -> str:
@@ -173,16 +160,18 @@ class TextPainter:
             tuple[str, TextStyle, FitRule], tuple[Layout | None, PlacedText, float, float]
         ] = {}
 
-    def _description(self, style: TextStyle, needs_fallbacks: bool) -> Any:
-        key = (style.family, style.weight if style.weight in _WEIGHTS else 400, style.italic, needs_fallbacks)
+    def _description(self, style: TextStyle, fallbacks: tuple[str, ...]) -> Any:
+        # With fallbacks the key holds the whole family list: each mix of scripts has its own.
+        family = with_fallbacks(style.family, fallbacks) if fallbacks else style.family
+        key = (family, style.weight if style.weight in _WEIGHTS else 400, style.italic, bool(fallbacks))
         description = self.descriptions.get(key)
         if description is None:
             description = _ffi.gc(_pango.pango_font_description_new(), _pango.pango_font_description_free)
-            family = with_fallbacks(key[0]) if needs_fallbacks else key[0]
             _pango.pango_font_description_set_family(description, family.encode())
             _pango.pango_font_description_set_weight(description, key[1])
             style_value = pangocffi.Style.ITALIC if key[2] else pangocffi.Style.NORMAL
             _pango.pango_font_description_set_style(description, style_value.value)
+            check_description(self.pango.pointer, description)  # once: PlacedText's fast path
             self.descriptions[key] = description
         return description
 
@@ -255,7 +244,8 @@ class TextPainter:
     def _placed(self, layout: Layout, text: str, size: float, width: float, lines: int) -> PlacedText:
         unknown = int(_pango.pango_layout_get_unknown_glyphs_count(layout.pointer))
         ellipsized = bool(_pango.pango_layout_is_ellipsized(layout.pointer))
-        return PlacedText(text, size, lines, width, unknown, ellipsized)
+        fallbacks = fallback_fonts(layout.pointer, text)
+        return PlacedText(text, size, lines, width, unknown, ellipsized, fallbacks)
 
     def draw(self, text: str, style: TextStyle, fit: FitRule, x: float, y: float) -> PlacedText:
         """Draw `text` on the baseline `y`, anchored at `x`; extra lines go as `fit.wrap` says."""

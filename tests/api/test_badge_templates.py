@@ -552,6 +552,25 @@ def test_static_text_past_the_badges_edges_is_reported_at_upload_and_drawn_as_it
     assert listed.get_json()["warnings"] == []  # reported once, at upload; the SVG is kept as sent
 
 
+def test_fonts_that_are_not_installed_and_static_text_they_lack_are_reported_at_upload(client, auth_headers):
+    svg = BADGE_SVG.replace(
+        b"</svg>",
+        '<text x="45" y="20" font-size="4" font-family="DejaVu Sans" text-anchor="middle">'
+        "Welcome 👋 வணக்கம்</text>"
+        '<text x="45" y="30" font-size="4" font-family="Comic Sans MS" text-anchor="middle">'
+        "Hall A</text></svg>".encode(),
+    )
+
+    response = upload(client, auth_headers, content=svg)
+
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["warnings"] == [
+        "The font 'Comic Sans MS' is not installed: text set in it is drawn with Noto Sans.",
+        "The text 'Welcome 👋 வணக்கம்' takes 👋 from Noto Color Emoji and வணக்கம் from Noto Sans "
+        "Tamil: DejaVu Sans lacks them.",
+    ]
+
+
 def test_a_template_that_fits_has_no_warnings(client, auth_headers):
     assert uploaded(client, auth_headers)["warnings"] == []
     for template_id in ("classic", "landscape", "card"):
