@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import cairocffi
@@ -327,3 +328,24 @@ def test_a_preview_carries_the_findings_of_its_badge(output):
     assert "wrapped" in found
     assert "image_upscaled" in found
     json.dumps(preview.findings.as_dict())  # JSON as it is
+
+
+def word_heights(pdf: Path, word: str) -> list[float]:
+    """The height of each box pdftotext finds for `word`, in points."""
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pattern = rf'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">{word}</word>'
+    return [float(bottom) - float(top) for top, bottom in re.findall(pattern, html)]
+
+
+def test_the_proof_sheet_draws_the_same_badge_at_its_scale(tmp_path):
+    task = job(tmp_path, [attendee(LONG_NAME)], proof_path=str(tmp_path / "proof.pdf"))
+    render_job(lambda done: None, task)
+    scale = proof.proof_layout(100 * 72 / 25.4, 70 * 72 / 25.4).scale
+
+    (printed,) = word_heights(tmp_path / "badges.pdf", "Maximilian")
+    (proofed,) = word_heights(tmp_path / "proof.pdf", "Maximilian")
+
+    # Stamped again under a scale, not laid out again: the same name, in proportion.
+    assert proofed == pytest.approx(printed * scale, rel=0.02)
