@@ -2,7 +2,7 @@
 
     make bench-peers                         # installs requirements/bench.txt, then runs this
     .venv/bin/python tests/benchmarks/bench_peers.py [--sizes 1000,10000] [--repeat 3]
-        [--mixes issue15,all] [--qr off,on] [--json FILE] [--out DIR]
+        [--mixes issue15,all] [--qr off,on] [--json FILE] [--out DIR] [--engine CHECKOUT]
 
 Attendees: unique names from tests/data/realistic_names.py (a small built-in list stands in when
 that module cannot be imported), written to one CSV per size and mix that every tool reads:
@@ -15,7 +15,8 @@ a vCard (name, organisation, e-mail), as `manage.py badges render --qr vcard` ma
 The badge is the built-in "classic" template (A6 portrait, one badge per page). What the clock
 covers: the wall time of a fresh child process, start-up included, and its peak RSS is that
 child's alone (GNU time's "%M"):
-- ours (CLI): `manage.py badges render ATTENDEES.csv --template classic -o out.pdf [--qr vcard]`;
+- ours (CLI): `manage.py badges render ATTENDEES.csv --template classic -o out.pdf [--qr vcard]`,
+  from --engine (a checkout held still while others edit this one; default: this checkout);
 - ours (render_pdf): the inner loop, render_pdf alone, as that same CLI process times it with
   perf_counter and prints it (its summary line): no separate run, so it is the same PDF;
 - Typst: `python -c "import typst; typst.compile(...)"` on bench_peers_badge.typ, which reads the
@@ -120,6 +121,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--out", type=Path, default=Path(tempfile.gettempdir()) / "bench_peers", help="work directory"
     )
+    parser.add_argument(
+        "--engine",
+        type=Path,
+        default=REPO,
+        help="checkout whose manage.py is measured as ours, e.g. `git worktree add /tmp/engine HEAD`\n"
+        "to hold the engine still while others edit this tree (default: this checkout)",
+    )
     parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)  # reportlab: CSV PDF EVENT QR
     return parser.parse_args()
 
@@ -135,7 +143,7 @@ def main() -> None:
     mixes = args.mixes.split(",")
     qr_settings = [setting == "on" for setting in args.qr.split(",")]
     args.out.mkdir(parents=True, exist_ok=True)
-    header = run_header()
+    header = run_header(args.engine.resolve())
     print_header(header)
     results: list[Measurement] = []
     for size in sizes:
@@ -143,7 +151,7 @@ def main() -> None:
             rows = attendee_rows(size, mix)
             source = write_csv(args.out / f"attendees-{mix}-{size}.csv", rows)
             for qr in qr_settings:
-                results += measure_side_by_side(rows, source, mix, qr, args.repeat, args.out)
+                results += measure_side_by_side(rows, source, mix, qr, args.repeat, args.out, args.engine)
     print_table(results)
     header["load_average_end"] = os.getloadavg()
     print(f"\nLoad average at the end: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
@@ -273,13 +281,13 @@ def run_measured(command: list[str], cwd: Path | None = None) -> tuple[float, fl
 
 
 def measure_side_by_side(
-    rows: list[dict[str, str]], source: Path, mix: str, qr: bool, repeat: int, out: Path
+    rows: list[dict[str, str]], source: Path, mix: str, qr: bool, repeat: int, out: Path, engine: Path
 ) -> list[Measurement]:
     """Every tool once per round, in the same order, `repeat` rounds."""
     count, setting = len(rows), "qr" if qr else "noqr"
     tools = [tool for tool in TOOLS if not (tool == "typst" and qr)]
     pdfs = {tool: out / f"{tool}-{mix}-{count}-{setting}.pdf" for tool in tools}
-    commands = {tool: command_for(tool, rows, source, pdfs[tool], qr, out) for tool in tools}
+    commands = {tool: command_for(tool, rows, source, pdfs[tool], qr, out, engine) for tool in tools}
     results = {tool: Measurement(tool, count, mix, qr) for tool in tools}
     inner = Measurement("ours-inner", count, mix, qr)
     for round_number in range(1, repeat + 1):
@@ -312,14 +320,14 @@ def measure_side_by_side(
 
 
 def command_for(
-    tool: str, rows: list[dict[str, str]], source: Path, pdf: Path, qr: bool, out: Path
+    tool: str, rows: list[dict[str, str]], source: Path, pdf: Path, qr: bool, out: Path, engine: Path
 ) -> tuple[list[str], Path | None]:
     """The command line that makes `pdf` from the attendees, and the directory it runs in."""
     python = sys.executable
     if tool == "ours":
-        command = [python, str(REPO / "manage.py"), "badges", "render", str(source)]
+        command = [python, str(engine / "manage.py"), "badges", "render", str(source)]
         command += ["--template", "classic", "-o", str(pdf), "--name", EVENT]
-        return command + (["--qr", "vcard"] if qr else []), REPO
+        return command + (["--qr", "vcard"] if qr else []), engine
     if tool == "typst":
         (out / TYPST_SOURCE.name).write_text(TYPST_SOURCE.read_text())
         inputs = {"csv": source.name, "event": EVENT}
@@ -523,7 +531,7 @@ def spot_check(pdf: Path, rows: list[dict[str, str]]) -> dict[str, bool]:
 # Report ---------------------------------------------------------------------------------------
 
 
-def run_header() -> dict[str, Any]:
+def run_header(engine: Path) -> dict[str, Any]:
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
     models = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
     rsvg = subprocess.run(["rsvg-convert", "--version"], capture_output=True, text=True, check=True)
@@ -538,8 +546,10 @@ def run_header() -> dict[str, Any]:
         "cpus": len(os.sched_getaffinity(0)),
         "cpu_model": models[0] if models else platform.processor(),
         "load_average_start": os.getloadavg(),
-        "code": code_version(),
+        "engine": f"{engine}: {code_version(engine)}",
         "names": names_source(),
+        "seed": SEED,
+        "command": " ".join(["python", "tests/benchmarks/bench_peers.py", *sys.argv[1:]]),
         "versions": {
             "python": platform.python_version(),
             "typst": versions[0],
@@ -549,9 +559,9 @@ def run_header() -> dict[str, Any]:
     }
 
 
-def code_version() -> str:
+def code_version(engine: Path) -> str:
     """The commit measured, and whether the engine's files differ from it: others edit them."""
-    git = ["git", "-C", str(REPO), "--no-optional-locks"]  # read-only: no index refresh
+    git = ["git", "-C", str(engine), "--no-optional-locks"]  # read-only: no index refresh
     commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     changed = subprocess.run([*git, "status", "--porcelain", "--", "api"], capture_output=True, text=True)
     if commit.returncode:
@@ -578,7 +588,7 @@ def print_header(header: dict[str, Any]) -> None:
     versions = ", ".join(f"{name} {version}" for name, version in header["versions"].items())
     print(f"# Peers side by side, {header['date']}\n")
     print(f"Machine: nproc {header['cpus']}, {header['cpu_model']}; load average {load}")
-    print(f"Code: {header['code']}")
+    print(f"Engine: {header['engine']}")
     print(f"Names: {header['names']}, seed {SEED}")
     print(f"Versions: {versions}\n")
 
