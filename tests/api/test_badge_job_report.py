@@ -208,7 +208,7 @@ def test_rows_keep_their_spreadsheet_numbers_through_sorting(client, auth_header
 
     # Header row 1, Zoë row 2, a blank row 3, 张伟 row 4: sorted first or last, it stays row 4.
     messages = log_messages(client, auth_headers, job_id)
-    assert "Row 4, name: 张伟 not in DejaVu Serif; drawn with Noto Sans CJK JP." in messages, messages
+    assert any(m.startswith("Row 4, name: 张伟 not in DejaVu Serif; drawn with") for m in messages), messages
     bundle = json.loads(storage().read_bytes(f"jobs/{job_id}/input.json"))
     assert [row["name"] for row in bundle["rows"]] == ["Ada Lovelace", "Zoë Zimmermann", "张伟"]
     assert bundle["row_numbers"] == [5, 2, 4]
