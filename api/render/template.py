@@ -31,7 +31,7 @@ from cairosvg.url import fetch as fetch_data_url
 from api.render.errors import RenderInputError
 from api.render.fallback import is_installed, missing_family_warnings, static_text_warnings
 from api.render.svgcheck import SvgLimits, check_svg, placeholders_in
-from api.render.text import Anchor, FitRule, TextPainter, TextStyle
+from api.render.text import LEGIBLE_POINTS, Anchor, FitRule, TextPainter, TextStyle
 
 CSS_PIXELS_PER_INCH = 96
 # The margin a placeholder without data-max-width keeps from the badge's edges: 4 mm, in points.
@@ -260,8 +260,23 @@ def _text_style(surface: Any, node: Any) -> tuple[TextStyle, FitRule]:
         italic=node.get("font-style") in ("italic", "oblique"),
         color=(red, green, blue, alpha),
         anchor=anchor,
+        letter_spacing=_letter_spacing(surface, node.get("letter-spacing"), font_size),
     )
     return style, _fit_rule(surface, node, font_size)
+
+
+def _letter_spacing(surface: Any, value: str | None, font_size: float) -> float:
+    """SVG letter-spacing (attribute or style) in the text's units: a length, or em of its size."""
+    value = (value or "").strip()
+    if not value or value == "normal":
+        return 0.0
+    try:
+        if value.endswith("em") and not value.endswith("rem"):
+            return float(value[:-2]) * font_size
+        return float(svg_size(surface, value))
+    except ValueError:
+        message = f"letter-spacing {value[:20]!r} is not a length"
+        raise RenderInputError(message, location="template") from None
 
 
 def _fit_rule(surface: Any, node: Any, font_size: float) -> FitRule:
@@ -276,11 +291,17 @@ def _fit_rule(surface: Any, node: Any, font_size: float) -> FitRule:
     wrap = node.get("data-wrap", "up")
     if wrap not in ("up", "center", "down"):
         raise RenderInputError("data-wrap must be up, center or down", location="template")
+    max_height = node.get("data-max-height")
+    xx, yx, xy, yy, _, _ = surface.context.get_matrix().as_tuple()
+    points_per_unit = math.sqrt(abs(xx * yy - xy * yx))
     return FitRule(
         max_width=svg_size(surface, max_width) if max_width else None,
         max_lines=max_lines,
         min_size=svg_size(surface, min_size) if min_size else None,
         wrap=wrap,
+        max_height=svg_size(surface, max_height) if max_height else None,
+        legible_size=LEGIBLE_POINTS / points_per_unit if points_per_unit else 0.0,
+        rtl_to_end=bool(max_width),
     )
 
 

@@ -4,9 +4,13 @@ CairoSVG draws text a glyph at a time with cairo's toy API, which cannot join Ar
 right-to-left runs or fall back to another font for a missing glyph. Pango does all three, on the
 same cairo context, so variable text goes through here.
 
-Fitting: a name that is too wide first shrinks; when shrinking would take it below the minimum
-size it wraps (up to `max_lines`) at the largest size that fits; at the minimum size and still too
-long, the last line is ellipsized. Text never leaves its box.
+Fitting, so that a name is never cut: a text that is too wide first shrinks, down to the field's
+minimum size; below that it wraps (up to `max_lines`, and `max_height` when the template gives it)
+at the largest size that fits, breaking only where the script allows (spaces and hyphens, between
+CJK characters, Thai words by dictionary: Pango's UAX #14 breaking with libthai); then the same
+below the minimum, down to a floor still legible (60% of the minimum, never under 6 pt). Only a
+word too long for the box even at the floor is broken inside, and only text that still does not
+fit is ellipsized. Text never leaves its box.
 """
 
 from __future__ import annotations
@@ -38,7 +42,13 @@ _SCALE = 1024  # PANGO_SCALE: Pango units per user-space unit
 Anchor = Literal["start", "middle", "end"]
 
 _SPACES = re.compile(" {2,}")
-_SIZE_STEPS = 24
+# Probes when searching the largest wrapped size; each is one layout. Widths scale almost exactly
+# with the size (unhinted metrics), so the search converges in two or three.
+_WRAP_STEPS = 6
+_CLOSE_ENOUGH = 1.02  # a wrapped size within 2% of the largest possible is not worth another layout
+# The floor below a field's minimum size, as a share of it, and in points (converted by the template).
+FLOOR_SHARE = 0.6
+LEGIBLE_POINTS = 6.0
 _PREPARED_MAX = 2048
 _WEIGHTS = {100, 200, 300, 350, 380, 400, 500, 600, 700, 800, 900, 1000}
 
@@ -76,6 +86,9 @@ class TextStyle:
     italic: bool = False
     color: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 1.0)
     anchor: Anchor = "middle"
+    # Extra space between characters (SVG letter-spacing), in the text's units at `size`; it
+    # shrinks with the text when a long name is fitted, so the name keeps its look.
+    letter_spacing: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -88,9 +101,22 @@ class FitRule:
     # Which way extra lines go from the single line's baseline: "up" keeps the last line where
     # the one line would have been (names above a rule), "down" keeps the first, "center" splits.
     wrap: Literal["up", "center", "down"] = "up"
+    # The height the lines may take together (data-max-height), so that wrapping cannot reach the
+    # next part of the design; None: only max_lines limits them.
+    max_height: float | None = None
+    # 6 pt in the text's own units: the floor never goes below it. 0 when the units are unknown.
+    legible_size: float = 0.0
+    # Right-to-left text in a start-anchored field ends at the box's right end, where a reader of
+    # that script starts; only when the template drew the box (data-max-width).
+    rtl_to_end: bool = False
 
     def minimum(self, size: float) -> float:
         return self.min_size if self.min_size is not None else max(6.0, size * 0.5)
+
+    def floor(self, size: float) -> float:
+        """The smallest size a text may take before it is ever ellipsized."""
+        minimum = min(self.minimum(size), size)
+        return min(minimum, max(minimum * FLOOR_SHARE, self.legible_size))
 
 
 @dataclass(frozen=True)
@@ -153,6 +179,9 @@ class TextPainter:
         options.set_hint_metrics(cairocffi.HINT_METRICS_OFF)
         options.set_hint_style(cairocffi.HINT_STYLE_NONE)
         pangocairocffi.set_font_options(self.pango, pangocairocffi.ffi.cast("void *", options._pointer))
+        # Glyph advances stay in 1/1024 units: rounding them (Pango's default) rounds to whole user
+        # units, which in a template drawn in millimetres moves letters by up to half a millimetre.
+        _pango.pango_context_set_round_glyph_positions(self.pango.pointer, False)
         self.size_buffer = _ffi.new("int[2]")
         self.descriptions: dict[tuple[str, int, bool, bool], Any] = {}
         # Texts that repeat (the event name on every badge, organisations, roles) are laid out once.
@@ -182,6 +211,8 @@ class TextPainter:
         # The layout copies the description, so the shared one can be resized for the next.
         _pango.pango_font_description_set_absolute_size(description, round(size * _SCALE))
         _pango.pango_layout_set_font_description(pointer, description)
+        if style.letter_spacing:
+            _letter_space(pointer, style.letter_spacing * size / style.size)
         # set_text, never markup: "<b>" in a name is printed as typed.
         encoded = text.encode("utf-8")
         _pango.pango_layout_set_text(pointer, encoded, len(encoded))
@@ -195,16 +226,20 @@ class TextPainter:
             return layout, self._placed(layout, text, style.size, width, lines=1)
         minimum = min(fit.minimum(style.size), style.size)
         single_line_size = style.size * fit.max_width / width
-        if single_line_size >= minimum or fit.max_lines <= 1:
+        if single_line_size >= minimum:
             # Unhinted widths scale almost linearly: aim just under, so one check usually suffices.
             start = max(single_line_size * 0.997, minimum)
             layout, size = self._shrink_to_width(text, style, fit.max_width, start, minimum)
-            layout.constrain(fit.max_width, 1, WrapMode.WORD_CHAR)
-            return layout, self._placed(layout, text, size, min(layout.width, fit.max_width), lines=1)
-        size = self._largest_wrapped_size(text, style, fit, minimum)
-        layout = self.layout(text, style, size)
-        layout.constrain(fit.max_width, fit.max_lines, WrapMode.WORD_CHAR)
-        return layout, self._placed(layout, text, size, layout.width, lines=layout.line_count())
+            if layout.width <= fit.max_width:
+                return layout, self._placed(layout, text, size, layout.width, lines=1)
+        floor = fit.floor(style.size)
+        # Wrapped at the largest size that fits: at the minimum or above when that is possible,
+        # else below it, down to the floor (one search: what fits at a size fits when smaller).
+        wrapped = self._largest_wrapped(text, style, fit, floor, style.size)
+        if wrapped is not None:
+            layout, size = wrapped
+            return layout, self._placed(layout, text, size, layout.width, lines=layout.line_count())
+        return self._last_resort(text, style, fit, floor)
 
     def _shrink_to_width(
         self, text: str, style: TextStyle, max_width: float, size: float, minimum: float
@@ -219,27 +254,77 @@ class TextPainter:
             layout = self.layout(text, style, size)
         return layout, size
 
-    def _largest_wrapped_size(self, text: str, style: TextStyle, fit: FitRule, minimum: float) -> float:
-        low, high = minimum, style.size
-        if not self._fits_wrapped(text, style, fit, low):
-            return low
-        for _ in range(_SIZE_STEPS):
-            middle = (low + high) / 2
-            if self._fits_wrapped(text, style, fit, middle):
-                low = middle
-            else:
-                high = middle
-            if high - low < 0.05:
-                break
-        return low
+    def _largest_wrapped(
+        self, text: str, style: TextStyle, fit: FitRule, low: float, high: float
+    ) -> tuple[Layout, float] | None:
+        """The largest size from `low` to `high` (within 2%) at which `text`, broken only at word
+        boundaries, fits the box: the layout and the size, or None when it does not fit at `low`.
 
-    def _fits_wrapped(self, text: str, style: TextStyle, fit: FitRule, size: float) -> bool:
+        Whether a text fits only gets easier as it gets smaller, and a set of line breaks that
+        fits at one size fits up to the size where its widest line (or its height) fills the box:
+        each probe either fits and says how far it could grow, or says how much too large it is.
+        """
+        best: tuple[Layout, float] | None = None
+        too_large = high * _CLOSE_ENOUGH
+        size = high
+        for _ in range(_WRAP_STEPS):
+            layout, room, lines = self._wrapped_at(text, style, fit, size)
+            if room >= 1.0:
+                best = (layout, size)
+                if size >= high or too_large <= size * _CLOSE_ENOUGH:
+                    break
+                # These lines grow until they fill the box; when that gains little, other breaks
+                # (more lines) may fit a larger size still: try halfway to the smallest failure.
+                grown = size * room * 0.998
+                size = grown if grown >= size * _CLOSE_ENOUGH else (size + too_large) / 2
+                size = min(size, high, too_large * 0.999)
+            elif best is not None:
+                too_large = size
+                if too_large <= best[1] * _CLOSE_ENOUGH:
+                    break
+                size = (best[1] + too_large) / 2
+            elif size <= low:
+                return None
+            else:
+                too_large = size
+                # Too many lines: about lines/max_lines times too large; too wide or too tall
+                # with few enough lines: `room` says by how much.
+                estimate = room * 0.998 if lines <= fit.max_lines else fit.max_lines / lines
+                size = max(low, size * min(estimate, 0.98))
+        return best
+
+    def _wrapped_at(
+        self, text: str, style: TextStyle, fit: FitRule, size: float
+    ) -> tuple[Layout, float, int]:
+        """`text` wrapped at word boundaries at `size`: the layout, the factor by which these lines
+        could grow and still fit (under 1: they do not fit; 0: too many lines), and the line count."""
         assert fit.max_width is not None
         layout = self.layout(text, style, size)
         _pango.pango_layout_set_width(layout.pointer, round(fit.max_width * _SCALE))
         _pango.pango_layout_set_wrap(layout.pointer, WrapMode.WORD.value)
-        # A single word wider than the box would be broken mid-word: that is not a fit.
-        return layout.line_count() <= fit.max_lines and layout.width <= fit.max_width + 0.01
+        lines = layout.line_count()
+        if lines > fit.max_lines:
+            return layout, 0.0, lines
+        # A single word wider than the box overflows it (WORD never breaks inside a word).
+        width, height = layout.extent()
+        room = fit.max_width / width if width > 0 else 2.0
+        if fit.max_height is not None and height > 0:
+            room = min(room, fit.max_height / height)
+        return layout, room, lines
+
+    def _last_resort(
+        self, text: str, style: TextStyle, fit: FitRule, floor: float
+    ) -> tuple[Layout, PlacedText]:
+        """At the floor, a word too long for the box is broken inside; what still does not fit in
+        the lines the box has room for ends with an ellipsis."""
+        assert fit.max_width is not None
+        layout = self.layout(text, style, floor)
+        lines = fit.max_lines
+        if fit.max_height is not None:
+            line_height = layout.extent()[1]  # one line: nothing constrains it yet
+            lines = max(1, min(lines, int(fit.max_height / line_height))) if line_height > 0 else lines
+        layout.constrain(fit.max_width, lines, WrapMode.WORD_CHAR)
+        return layout, self._placed(layout, text, floor, layout.width, lines=layout.line_count())
 
     def _placed(self, layout: Layout, text: str, size: float, width: float, lines: int) -> PlacedText:
         unknown = int(_pango.pango_layout_get_unknown_glyphs_count(layout.pointer))
@@ -273,12 +358,14 @@ class TextPainter:
         layout, placed = self.measure(text, style, fit)
         if not text:
             return None, placed, 0.0, 0.0
+        right_to_left = _pango.pango_find_base_dir(text.encode("utf-8"), -1) == _RTL
+        side = _side(style.anchor, right_to_left and fit.rtl_to_end and fit.max_width is not None)
         box = layout.box_width()
         if box is not None:
-            _pango.pango_layout_set_alignment(layout.pointer, _ALIGNMENT[style.anchor].value)
-        else:
-            box = placed.width
-        offset_x = {"start": 0.0, "middle": -box / 2, "end": -box}[style.anchor]
+            # Pango mirrors the alignment of a right-to-left paragraph; ours is on the page.
+            alignment = _MIRRORED[side] if right_to_left else _ALIGNMENT[side]
+            _pango.pango_layout_set_alignment(layout.pointer, alignment.value)
+        offset_x = _offset(side, box if box is not None else placed.width, fit.max_width)
         baseline = _pango.pango_layout_get_baseline(layout.pointer) / _SCALE
         shift = 0.0
         if placed.lines > 1:
@@ -287,5 +374,35 @@ class TextPainter:
         return layout, placed, offset_x, -baseline - shift
 
 
-_ALIGNMENT = {"start": Alignment.LEFT, "middle": Alignment.CENTER, "end": Alignment.RIGHT}
+Side = Literal["left", "center", "right", "box-right"]
+
+
+def _side(anchor: Anchor, to_box_end: bool) -> Side:
+    """Where the text sits on the page: "box-right" is a start-anchored field's far end."""
+    if anchor == "start":
+        return "box-right" if to_box_end else "left"
+    return "center" if anchor == "middle" else "right"
+
+
+def _offset(side: Side, width: float, max_width: float | None) -> float:
+    """From the anchor to the left edge of a layout `width` wide."""
+    if side == "box-right":
+        assert max_width is not None
+        return max_width - width
+    return {"left": 0.0, "center": -width / 2, "right": -width}[side]
+
+
+def _letter_space(layout: Any, spacing: float) -> None:
+    attributes = _pango.pango_attr_list_new()
+    _pango.pango_attr_list_insert(attributes, _pango.pango_attr_letter_spacing_new(round(spacing * _SCALE)))
+    _pango.pango_layout_set_attributes(layout, attributes)
+    _pango.pango_attr_list_unref(attributes)
+
+
+_RTL = 1  # PANGO_DIRECTION_RTL
+_ALIGNMENT = {"left": Alignment.LEFT, "center": Alignment.CENTER, "right": Alignment.RIGHT}
+_ALIGNMENT["box-right"] = Alignment.RIGHT
+_MIRRORED = {"left": Alignment.RIGHT, "center": Alignment.CENTER, "right": Alignment.LEFT}
+_MIRRORED["box-right"] = Alignment.LEFT
+
 _WRAP_SHIFT = {"up": 1.0, "center": 0.5, "down": 0.0}

@@ -1,0 +1,74 @@
+"""No attendee's name is cut on a built-in template: 2,000 realistic unique names in every script
+the lists have, through the whole engine (make_plan, render_pdf), none ellipsized.
+
+tests/benchmarks/bench_names.py runs the same on 10,000 names (too slow for the suite).
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from api.render.builtin import BUILT_IN, built_in_template, make_plan
+from api.render.document import render_pdf
+from api.render.text import PlacedText, TextPainter, clean_text
+from tests.data.realistic_names import realistic_attendees, realistic_names
+
+COUNT = 2_000
+
+
+@pytest.fixture
+def drawn(monkeypatch) -> list[PlacedText]:
+    """Every text the engine draws, as it placed it."""
+    placed: list[PlacedText] = []
+    draw = TextPainter.draw
+
+    def recording(self, text, style, fit, x, y):
+        result = draw(self, text, style, fit, x, y)
+        placed.append(result)
+        return result
+
+    monkeypatch.setattr(TextPainter, "draw", recording)
+    return placed
+
+
+def test_the_generated_names_are_unique_varied_and_the_same_for_a_seed():
+    names = realistic_names(COUNT)
+
+    assert len(set(names)) == COUNT
+    assert names == realistic_names(COUNT)
+    assert names != realistic_names(COUNT, seed=11)
+    scripts = {
+        "arabic": "\u0600",
+        "hebrew": "\u0590",
+        "devanagari": "\u0900",
+        "thai": "\u0e00",
+        "cjk": "\u4e00",
+        "cyrillic": "\u0400",
+    }
+    for script, first in scripts.items():
+        assert any(any(first <= ch <= chr(ord(first) + 0xFF) for ch in name) for name in names), script
+    latin = [name for name in names if all(ch < "\u0530" for ch in name)]
+    assert len(latin) > COUNT / 2
+    assert any(len(name) > 40 and "-" in name for name in latin)
+
+
+@pytest.mark.parametrize("template_id", list(BUILT_IN))
+def test_no_name_is_ellipsized_on_a_built_in_template(template_id, drawn):
+    rows = realistic_attendees(COUNT)
+    template = built_in_template(template_id)
+    plan = make_plan(template, {"name": "FOSSASIA Summit 2026"}, columns_available=list(rows[0]))
+
+    render_pdf(plan, rows, io.BytesIO())
+
+    names = {clean_text(row["name"]) for row in rows}
+    placed_names = {placed.text: placed for placed in drawn if placed.text in names}
+    assert len(placed_names) == COUNT
+    assert [text for text, placed in placed_names.items() if placed.ellipsized] == []
+    name_field = next(field for field in template.fields if field.placeholders == ("name",))
+    assert max(placed.lines for placed in placed_names.values()) <= name_field.fit.max_lines
+    floor = name_field.fit.floor(name_field.style.size)
+    assert min(placed.size for placed in placed_names.values()) >= floor - 1e-6
+    # Some names did need the new steps: three lines, or a size below the template's minimum.
+    assert any(placed.lines == 3 for placed in placed_names.values())
