@@ -63,9 +63,8 @@ def store_report(store: LocalStorage, job_id: uuid.UUID, summary: RenderSummary,
 
 def summary_lines(summary: RenderSummary) -> list[tuple[str, str]]:
     """The findings as build log lines (type, message): the counts, then the first flagged badges."""
-    lines = [
-        (_log_type(finding.level), _sentence(_finding_text(finding))) for finding in summary.job_findings
-    ]
+    # A job-wide finding's message names what it is about ("the background image ...").
+    lines = [(_log_type(finding.level), _sentence(finding.message)) for finding in summary.job_findings]
     flagged_kinds = {kind: n for kind, n in summary.counts.items() if n and KIND_LEVELS.get(kind) != "info"}
     info_kinds = {kind: n for kind, n in summary.counts.items() if n and KIND_LEVELS.get(kind) == "info"}
     if not summary.flagged:

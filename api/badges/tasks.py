@@ -222,7 +222,8 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
 def _joining_line(output: Path, summary: RenderSummary) -> str:
     line = f"Joining: one PDF of {summary.pages:,} pages, {output.stat().st_size / 1e6:.1f} MB"
     if summary.proof_pages:
-        line += f"; a proof sheet of {summary.proof_pages:,} pages"
+        pages = "page" if summary.proof_pages == 1 else "pages"
+        line += f"; a proof sheet of {summary.proof_pages:,} {pages}"
     return line + "."
 
 

@@ -449,7 +449,8 @@ def test_the_build_log_names_the_flagged_rows_after_the_counts(client, auth_head
     named = [m for m in messages if m.startswith("Row ") and "(page" in m]
     assert [int(m.split()[1]) for m in named] == FLAGGED_ROWS
     assert "Row 9 (page 2, slot 3): qr: too dense to scan" in named[-1]
-    assert any(m.startswith("Background") or "dpi" in m for m in messages), messages
+    assert any(m.startswith("The background image (120 x 84 pixels) prints at 30 dpi") for m in messages)
+    assert any(m.endswith("; a proof sheet of 1 page.") for m in messages), messages
     order = [
         messages.index(summary),
         messages.index(named[0]),
