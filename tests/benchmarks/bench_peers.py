@@ -497,10 +497,13 @@ def page_count(pdf: Path) -> int | None:
 
 
 def squeezed(text: str) -> str:
-    """Text to compare: compatibility forms folded (Arabic presentation forms), without spaces or
-    hyphens (pdftotext joins a word hyphenated at a line's end)."""
+    """Text to compare: compatibility forms folded (Arabic presentation forms), without spaces,
+    hyphens (pdftotext joins a word hyphenated at a line's end) or format characters (it wraps
+    right-to-left lines in U+202B ... U+202C)."""
     folded = unicodedata.normalize("NFKC", text)
-    return "".join(char for char in folded if not char.isspace() and unicodedata.category(char) != "Pd")
+    return "".join(
+        char for char in folded if not char.isspace() and unicodedata.category(char) not in ("Pd", "Cf")
+    )
 
 
 def spot_check(pdf: Path, rows: list[dict[str, str]]) -> dict[str, bool]:
