@@ -8,15 +8,18 @@ PDF as a printer reads it (pdffonts, pdfimages, pdftotext) and in what the engin
 from __future__ import annotations
 
 import subprocess
+from functools import cache
 from pathlib import Path
 
 import cairocffi
 import pytest
+from fontTools.ttLib import TTFont
 
 from api.fonts.coverage import fallback_for, installed_cmap
+from api.fonts.fontconfig import installed_faces
 from api.render.builtin import make_plan
 from api.render.document import render_pdf
-from api.render.fallback import fallback_families, fonts_of_runs
+from api.render.fallback import _FONT_SLOT, _family_of, _ffi, _pango, fallback_families, fonts_of_runs
 from api.render.template import compile_template
 from api.render.text import FitRule, TextPainter, TextStyle
 from tests.render.conftest import pdffonts, pdftotext
@@ -110,6 +113,55 @@ def test_a_tamil_cluster_is_shaped_by_one_font():
     fonts = {family for piece, family in fonts_of_runs(layout.pointer) if piece.strip()}
 
     assert fonts == {"Noto Sans Tamil"}
+
+
+@cache
+def dotted_circle_glyph(family: str) -> int | None:
+    """The glyph HarfBuzz inserts before a mark it could not attach: the font's U+25CC."""
+    face = next(face for face in installed_faces() if family in face.families)
+    with TTFont(face.file, fontNumber=face.index, lazy=True) as font:
+        name = (font.getBestCmap() or {}).get(0x25CC)
+        return font.getGlyphID(name) if name else None
+
+
+def dotted_circles(layout) -> int:
+    """How many dotted circles a layout draws, read from its glyph strings (pango-glyph.h:
+    num_glyphs, then a pointer to PangoGlyphInfo, 5 words each, the glyph id first)."""
+    count = 0
+    iterator = _pango.pango_layout_get_iter(layout)
+    try:
+        while True:
+            run = _pango.pango_layout_iter_get_run_readonly(iterator)
+            if run != _ffi.NULL:
+                font = _ffi.cast("void **", _ffi.addressof(run.item[0], "analysis"))[_FONT_SLOT]
+                circle = dotted_circle_glyph(_family_of(_ffi.cast("PangoFont *", font)))
+                glyphs = _ffi.cast("uint32_t *", _ffi.cast("void **", run.glyphs)[1])
+                total = _ffi.cast("int *", run.glyphs)[0]
+                count += sum(1 for index in range(total) if glyphs[5 * index] == circle)
+            if not _pango.pango_layout_iter_next_run(iterator):
+                return count
+    finally:
+        _pango.pango_layout_iter_free(iterator)
+
+
+INDIC = ["क्षत्रिय", "ਗੁਰਪ੍ਰੀਤ", "ભાર્ગવ", "ଓଡ଼ିଆ", "ಕೃಷ್ಣ", "മലയാളം", "శ్రీనివాస్", "ශ්‍රී", "ខ្មែរ", "မြန်မာ", "ພາສາລາວ"]
+
+
+@pytest.mark.parametrize("family", ["DejaVu Sans", "DejaVu Serif", "Noto Sans"])
+def test_no_name_gets_a_dotted_circle_whatever_the_family(family):
+    text = painter()
+    circles = {}
+    for name in NAMES + INDIC:
+        layout, _ = text.measure(name, TextStyle(family=family), FitRule())
+        circles[name] = dotted_circles(layout.pointer)
+
+    assert {name: count for name, count in circles.items() if count} == {}
+    # The check sees one where there is one: a vowel sign with no consonant, and Tamil shaped
+    # with Noto Sans Grantha first, as fontconfig's own order had it.
+    lone_sign = text.measure("a\u0bbf", TextStyle(family="Noto Sans Tamil"), FitRule())[0]
+    grantha = text.measure(TAMIL, TextStyle(family="Noto Sans Grantha, Noto Sans Tamil"), FitRule())[0]
+    assert dotted_circles(lone_sign.pointer) == 1
+    assert dotted_circles(grantha.pointer) >= 1
 
 
 def test_fallback_fonts_name_the_characters_another_font_drew():
