@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, request, send_file, url_for
+from flask import Response, request, send_file
 from flask_jwt_extended import jwt_required
 
 from api import rendering
@@ -15,6 +15,7 @@ from api.core.pagination import link_header, page_body, page_request, query_int
 from api.core.storage import storage
 from api.extensions import db
 from api.http import Resource, api, no_content, rate_limited, read_only, respond
+from api.links import absolute_url
 
 jobs_ns = api.namespace("badge-jobs", description="Badge jobs")
 previews_ns = api.namespace("badge-previews", description="Badge previews")
@@ -44,7 +45,7 @@ class BadgeJobs(Resource):
         session.commit()  # no transaction stays open while a worker checks the options and image
         check_in_worker(checked, actor=actor)
         job, created = service.create_job(session, actor=actor, checked=checked, idempotency_key=key)
-        headers = {"Location": url_for("api.badge-jobs_badge_job", job_id=job.id)}
+        headers = {"Location": absolute_url("api.badge-jobs_badge_job", job_id=job.id)}
         if not created:
             headers["Idempotent-Replayed"] = "true"
         return respond(job_schema.dump(job), 202, headers=headers)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
 from marshmallow import Schema, fields
 
 from api.badges.models import BadgeJob
@@ -37,9 +36,7 @@ class BadgeJobSchema(Schema):
             "pages": job.pages,
             "bytes": job.file_bytes,
             # A fresh signed link on every read; null once the file is deleted.
-            "download_url": url_for("api.downloads_download", token=link.token, _external=True)
-            if link
-            else None,
+            "download_url": absolute_url("api.downloads_download", token=link.token) if link else None,
             "expires_at": job.expires_at.isoformat() if job.expires_at else None,
             "file_deleted": job.file_deleted_at is not None,
             "findings": self.get_findings(job),

@@ -81,7 +81,7 @@ def test_a_json_job_is_queued_rendered_logged_and_downloadable_without_a_token(
 
     assert response.status_code == 202
     job = response.get_json()
-    assert response.headers["Location"] == f"/api/v1/badge-jobs/{job['id']}"
+    assert response.headers["Location"] == f"http://localhost/api/v1/badge-jobs/{job['id']}"
     assert job["status"] == "queued"
     assert job["progress"] == {"done": 0, "total": 4}
     assert job["result"] is None
