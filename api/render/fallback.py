@@ -203,8 +203,8 @@ _ASCII = range(0x20, 0x7F)
 
 @dataclass(frozen=True)
 class _Requested:
-    """The font Pango loads for a family list when it is one of the requested families (else
-    None, kept referenced so its address stays its own), and whether it has all of ASCII."""
+    """The font Pango loads for a family list when it is one of the requested families, else None
+    (held here, so that it can be asked which characters it has), and whether it has all of ASCII."""
 
     font: Any
     has_ascii: bool

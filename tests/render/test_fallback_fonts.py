@@ -180,6 +180,13 @@ def test_fallback_fonts_name_the_characters_another_font_drew():
     assert tamil.unknown_glyphs == 0
 
 
+def test_characters_no_font_has_are_counted_as_unknown_not_as_a_fallback():
+    placed = painter().measure(f"{TAMIL} \U000f0001\U000f0002", TextStyle(family="DejaVu Sans"), FitRule())[1]
+
+    assert placed.unknown_glyphs == 2
+    assert placed.fallback_fonts == ((TAMIL, "Noto Sans Tamil"),)
+
+
 def test_emoji_take_no_digits_or_spaces_from_the_emoji_font():
     placed = painter().measure("Ada 2026 🎉 #1", TextStyle(family="DejaVu Sans"), FitRule())[1]
 
