@@ -12,8 +12,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import CONFIGS, check_config
 from api.core.storage import init_storage
-from api.errors import register_error_handlers, register_jwt_loaders
 from api.cross_origin import init_cors
+from api.errors import register_error_handlers, register_jwt_loaders
 from api.extensions import compress, db, jobs, jwt, limiter, mail
 from api.http import add_security_headers
 
