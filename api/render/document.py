@@ -368,7 +368,9 @@ class BadgeChecker:
         if module_mm >= MIN_MODULE_MM:
             return ()
         message = (
-            f"too dense to scan: modules of {module_mm:.2f} mm ({modules} x {modules}), under"
+            # Rounded down: 0.328 mm must not read as "0.33 mm, under 0.33 mm".
+            f"too dense to scan: modules of {math.floor(module_mm * 100) / 100:.2f} mm"
+            f" ({modules} x {modules}), under"
             f" {MIN_MODULE_MM} mm; shorten its data or enlarge it"
         )
         return (Finding("qr_too_dense", message, field="qr"),)
