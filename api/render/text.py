@@ -15,6 +15,7 @@ fit is ellipsized. Text never leaves its box.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -42,8 +43,9 @@ _SCALE = 1024  # PANGO_SCALE: Pango units per user-space unit
 Anchor = Literal["start", "middle", "end"]
 
 _SPACES = re.compile(" {2,}")
-# Probes when searching the largest wrapped size; each is one layout. Widths scale almost exactly
-# with the size (unhinted metrics), so the search converges in two or three.
+# Probes when searching the largest wrapped size; each is one layout. Widths and heights scale
+# almost exactly with the size (unhinted metrics), so each probe says where to look next: a name
+# on a built-in template that wraps takes two probes, or five or six when its lines are too tall.
 _WRAP_STEPS = 6
 _CLOSE_ENOUGH = 1.02  # a wrapped size within 2% of the largest possible is not worth another layout
 # The floor below a field's minimum size, as a share of it, and in points (converted by the template).
@@ -257,7 +259,7 @@ class TextPainter:
     def _largest_wrapped(
         self, text: str, style: TextStyle, fit: FitRule, low: float, high: float
     ) -> tuple[Layout, float] | None:
-        """The largest size from `low` to `high` (within 2%) at which `text`, broken only at word
+        """About the largest size from `low` to `high` at which `text`, broken only at word
         boundaries, fits the box: the layout and the size, or None when it does not fit at `low`.
 
         Whether a text fits only gets easier as it gets smaller, and a set of line breaks that
@@ -265,52 +267,59 @@ class TextPainter:
         each probe either fits and says how far it could grow, or says how much too large it is.
         """
         best: tuple[Layout, float] | None = None
-        too_large = high * _CLOSE_ENOUGH
+        ceiling = high * _CLOSE_ENOUGH  # nothing fits above; lowered by every probe that fails
         size = high
         for _ in range(_WRAP_STEPS):
-            layout, room, lines = self._wrapped_at(text, style, fit, size)
-            if room >= 1.0:
+            layout, wide, tall, lines = self._wrapped_at(text, style, fit, size)
+            if lines <= fit.max_lines and min(wide, tall) >= 1.0:
                 best = (layout, size)
-                if size >= high or too_large <= size * _CLOSE_ENOUGH:
+                if size >= high or ceiling <= size * _CLOSE_ENOUGH:
                     break
                 # These lines grow until they fill the box; when that gains little, other breaks
-                # (more lines) may fit a larger size still: try halfway to the smallest failure.
-                grown = size * room * 0.998
-                size = grown if grown >= size * _CLOSE_ENOUGH else (size + too_large) / 2
-                size = min(size, high, too_large * 0.999)
-            elif best is not None:
-                too_large = size
-                if too_large <= best[1] * _CLOSE_ENOUGH:
+                # (more lines) may fit a larger size still: try halfway to the ceiling.
+                grown = size * min(wide, tall) * 0.998
+                size = grown if grown >= size * _CLOSE_ENOUGH else (size + ceiling) / 2
+                size = min(size, high, ceiling)
+                continue
+            guess = self._smaller(size, wide, tall, lines, fit.max_lines)
+            # A word wider than the box bounds the size; too many or too tall lines do not (fewer
+            # lines may fit at a size between).
+            ceiling = min(ceiling, guess if lines <= fit.max_lines and wide < tall else size)
+            if best is not None:
+                if ceiling <= best[1] * _CLOSE_ENOUGH:
                     break
-                size = (best[1] + too_large) / 2
+                wanted = guess >= best[1] * _CLOSE_ENOUGH
+                size = min(guess, ceiling) if wanted else (best[1] + ceiling) / 2
             elif size <= low:
                 return None
             else:
-                too_large = size
-                # Too many lines: about lines/max_lines times too large; too wide or too tall
-                # with few enough lines: `room` says by how much.
-                estimate = room * 0.998 if lines <= fit.max_lines else fit.max_lines / lines
-                size = max(low, size * min(estimate, 0.98))
+                size = max(low, guess)
         return best
+
+    @staticmethod
+    def _smaller(size: float, wide: float, tall: float, lines: int, max_lines: int) -> float:
+        """The next size to try after `size` failed."""
+        if lines > max_lines:
+            return size * min(max_lines / lines, 0.98)  # about that much too large
+        if wide < tall:
+            return size * wide * 0.998  # the widest word just fits
+        # Too tall: these lines fit `tall` times smaller, fewer lines perhaps somewhat larger.
+        return size * max(tall, math.sqrt(tall) * 0.98)
 
     def _wrapped_at(
         self, text: str, style: TextStyle, fit: FitRule, size: float
-    ) -> tuple[Layout, float, int]:
-        """`text` wrapped at word boundaries at `size`: the layout, the factor by which these lines
-        could grow and still fit (under 1: they do not fit; 0: too many lines), and the line count."""
+    ) -> tuple[Layout, float, float, int]:
+        """`text` wrapped at word boundaries at `size`: the layout, by how much these lines could
+        grow across and down and still fit (under 1: they do not), and the line count."""
         assert fit.max_width is not None
         layout = self.layout(text, style, size)
         _pango.pango_layout_set_width(layout.pointer, round(fit.max_width * _SCALE))
         _pango.pango_layout_set_wrap(layout.pointer, WrapMode.WORD.value)
-        lines = layout.line_count()
-        if lines > fit.max_lines:
-            return layout, 0.0, lines
         # A single word wider than the box overflows it (WORD never breaks inside a word).
         width, height = layout.extent()
-        room = fit.max_width / width if width > 0 else 2.0
-        if fit.max_height is not None and height > 0:
-            room = min(room, fit.max_height / height)
-        return layout, room, lines
+        wide = fit.max_width / width if width > 0 else 2.0
+        tall = fit.max_height / height if fit.max_height is not None and height > 0 else 2.0
+        return layout, wide, tall, layout.line_count()
 
     def _last_resort(
         self, text: str, style: TextStyle, fit: FitRule, floor: float

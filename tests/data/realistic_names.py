@@ -200,7 +200,7 @@ def _latin(rng: random.Random) -> str:
     given_names, family_names, _ = rng.choices(LATIN_GROUPS, weights=[w for *_, w in LATIN_GROUPS])[0]
     parts = [rng.choice(given_names)]
     if rng.random() < 0.12:  # a second given name
-        parts.append(rng.choice(given_names))
+        parts.append(rng.choice([other for other in given_names if other != parts[0]]))
     parts.append(rng.choice(family_names))
     if family_names is IBERIAN_FAMILY and rng.random() < 0.6:  # father's and mother's surnames
         parts.append(rng.choice([other for other in family_names if other != parts[-1]]))
