@@ -180,7 +180,8 @@ class BadgeStamper:
             return None
         self.ctx.save()
         self.ctx.transform(cairocffi.Matrix(*box.matrix))
-        modules = draw_qr(self.ctx, data, box.x, box.y, box.size)
+        min_module = MIN_MODULE_MM / MM_PER_POINT / _points_per_unit(box.matrix)
+        modules = draw_qr(self.ctx, data, box.x, box.y, box.size, min_module=min_module)
         self.ctx.restore()
         return modules
 

@@ -73,6 +73,7 @@ def draw_qr(
     color: Color = (0, 0, 0),
     error: str = "m",
     quiet_zone: bool = True,
+    min_module: float = 0.0,
 ) -> int:
     """Draw `data` as a QR code filling the `size` square whose top-left corner is (x, y); return
     its modules per side (the printed module is then `module_size(size, modules)`).
@@ -80,9 +81,16 @@ def draw_qr(
     The dark modules are one path, a rectangle per horizontal run, filled once. With `quiet_zone`
     the square includes the 4-module margin scanners need, painted white so that a coloured badge
     does not spoil the scan; without it only the dark modules are painted. `error` is the lowest
-    error correction level (L, M, Q or H); segno raises it when that costs no extra size.
+    error correction level (L, M, Q or H); segno raises it when that costs no extra size. When its
+    modules would come out smaller than `min_module` (in the same units as `size`), level L is used
+    if it gives larger ones: a freshly printed badge needs legible modules more than it needs M's
+    recovery of damaged ones.
     """
     matrix = _encode(data, error)
+    if module_size(size, len(matrix), quiet_zone=quiet_zone) < min_module and error.lower() != "l":
+        sparser = _encode(data, "l")
+        if len(sparser) < len(matrix):
+            matrix = sparser
     border = QUIET_ZONE_MODULES if quiet_zone else 0
     module = module_size(size, len(matrix), quiet_zone=quiet_zone)
     ctx.save()

@@ -223,3 +223,30 @@ def test_empty_data_and_unknown_error_levels_are_refused(data, error):
         draw_qr(cairocffi.Context(surface), data, 0, 0, PAGE, error=error)
 
     assert caught.value.location == "qr"
+
+
+LONG_VCARD = vcard("முத்துக்குமாரசுவாமி இராமநாதன் பாலசுப்பிரமணியம்", "சென்னை தொழில்நுட்ப நிறுவனம்", "m@example.org")
+
+
+def test_a_code_whose_modules_would_be_too_small_at_m_drops_to_l_when_that_makes_them_larger():
+    surface = cairocffi.RecordingSurface(cairocffi.CONTENT_COLOR_ALPHA, None)
+    at_m = draw_qr(cairocffi.Context(surface), LONG_VCARD, 0, 0, 60.0)
+    at_m_with_room = draw_qr(cairocffi.Context(surface), LONG_VCARD, 0, 0, 60.0, min_module=0.1)
+    wanting_more = draw_qr(
+        cairocffi.Context(surface), LONG_VCARD, 0, 0, 60.0, min_module=60.0 / (at_m + 8) + 0.01
+    )
+
+    assert at_m_with_room == at_m  # M's modules are large enough: M stays
+    assert wanting_more < at_m  # L holds the same data in fewer, larger modules
+
+
+def test_a_code_dropped_to_l_still_scans_at_its_printed_size(tmp_path, zbarimg):
+    # A 21 mm square (the card template's) printed at 300 dpi, as a badge printer would.
+    side = 21 / 25.4 * 72
+    pdf = tmp_path / "card-qr.pdf"
+    surface = cairocffi.PDFSurface(str(pdf), side + 20, side + 20)
+    modules = draw_qr(cairocffi.Context(surface), LONG_VCARD, 10, 10, side, min_module=0.33 / 25.4 * 72)
+    surface.finish()
+
+    assert modules < len(segno.make(LONG_VCARD, error="m", encoding="utf-8", eci=True).matrix)
+    assert scan(zbarimg, rasterise(pdf, 300)) == LONG_VCARD
