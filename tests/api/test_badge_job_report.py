@@ -22,6 +22,7 @@ from api.core.storage import storage
 from api.extensions import db
 from api.render.findings import BadgeFindings, Finding
 from tests.conftest import bearer, login
+from tests.data.templates import FINDINGS_TEMPLATE as TEMPLATE
 from tests.factories import UserFactory
 
 JOBS = "/api/v1/badge-jobs"
@@ -253,16 +254,6 @@ def test_a_line_written_by_a_request_after_the_worker_continues_the_numbering(cl
 
 # Each kind of finding, from a real job ---------------------------------------------------------
 
-# A plain user template with boxes chosen for each finding: the name's box is roomy, the
-# organisation's impossibly small (3 mm, one line), the QR code's 12 mm.
-TEMPLATE = b"""<svg xmlns="http://www.w3.org/2000/svg" width="100mm" height="70mm" viewBox="0 0 100 70"
-     font-family="DejaVu Sans">
-  <text x="50" y="20" text-anchor="middle" font-size="8" data-max-width="80" data-min-size="5"
-        data-max-lines="2">{{name}}</text>
-  <text x="5" y="40" font-size="4" data-max-width="3" data-max-lines="1"
-        data-min-size="3.5">{{organization}}</text>
-  <rect x="80" y="50" width="12" height="12" fill="none" data-qr="email"/>
-</svg>"""
 LONG_NAME = "Maximilian Alexander Hohenzollern-Sigmaringen"
 # Spreadsheet rows: the header is row 1, the blank line row 3.
 ATTENDEES_CSV = "\n".join(

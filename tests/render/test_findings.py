@@ -22,18 +22,9 @@ from api.render.findings import BadgeFindings, Finding, FindingsTally
 from api.render.tasks import BadgeSpec, RenderTask, TemplateSource, preview_badge, render_job
 from api.render.template import compile_template
 from api.render.text import PlacedText
+from tests.data.templates import FINDINGS_TEMPLATE as TEMPLATE
 from tests.render.conftest import pdftotext
 
-# A plain user template in millimetres naming one font, with boxes chosen for each finding: the
-# name's box is roomy, the organisation's impossibly small, the QR code's 12 mm.
-TEMPLATE = b"""<svg xmlns="http://www.w3.org/2000/svg" width="100mm" height="70mm" viewBox="0 0 100 70"
-     font-family="DejaVu Sans">
-  <text x="50" y="20" text-anchor="middle" font-size="8" data-max-width="80" data-min-size="5"
-        data-max-lines="2">{{name}}</text>
-  <text x="5" y="40" font-size="4" data-max-width="3" data-max-lines="1"
-        data-min-size="3.5">{{organization}}</text>
-  <rect x="80" y="50" width="12" height="12" fill="none" data-qr="email"/>
-</svg>"""
 NAME_PT = 8 * 72 / 25.4  # the name's size in points: 8 mm
 LONG_NAME = "Maximilian Alexander Hohenzollern-Sigmaringen"
 
