@@ -51,7 +51,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -60,7 +59,12 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 REPO = Path(__file__).resolve().parents[2]
-TIME = "/usr/bin/time"  # GNU time, for "%M": the maximum resident set size in KiB
+# Run as a script: the repository root goes on the path for tests.benchmarks.measure (which, like
+# this script, imports nothing of the engine: --engine measures another checkout).
+sys.path.insert(0, str(REPO))
+
+from tests.benchmarks.measure import run_measured  # noqa: E402
+
 TEMPLATE_SVG = REPO / "api" / "render" / "templates" / "classic.svg"
 TYPST_SOURCE = Path(__file__).resolve().parent / "bench_peers_badge.typ"
 FONT_DIR = Path("/usr/share/fonts/truetype/noto")
@@ -257,27 +261,6 @@ def vcard(row: dict[str, str]) -> str:
 
 
 # Measuring ------------------------------------------------------------------------------------
-
-
-def run_measured(command: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
-    """Run a command; return its wall time, its own peak RSS in MB and its output (stdout+stderr).
-
-    GNU time reports the peak of the process it starts, which is forked from the small time
-    process, not from this one (Linux carries a forked copy's high-water mark across exec).
-    """
-    with tempfile.TemporaryDirectory() as scratch:
-        output, peak = Path(scratch) / "output", Path(scratch) / "peak"
-        with output.open("wb") as sink:
-            start = time.perf_counter()
-            process = subprocess.run(
-                [TIME, "-f", "%M", "-o", str(peak), *command], cwd=cwd, stdout=sink, stderr=sink, check=False
-            )
-            seconds = time.perf_counter() - start
-        text = output.read_text(errors="replace")
-        if process.returncode:
-            raise RuntimeError(f"{' '.join(command[:4])} ... failed ({process.returncode}):\n{text[-3000:]}")
-        peak_kib = int(peak.read_text().split()[-1])
-    return seconds, peak_kib * 1024 / 1e6, text
 
 
 def measure_side_by_side(

@@ -48,8 +48,8 @@ from PIL import Image  # noqa: E402
 from api.render.attendees import read_attendees  # noqa: E402
 from api.render.builtin import built_in_template, make_plan  # noqa: E402
 from api.render.document import render_pdf  # noqa: E402
+from tests.benchmarks.measure import run_measured  # noqa: E402
 
-TIME = "/usr/bin/time"  # GNU time, for "%M": the maximum resident set size in KiB
 ATTENDEES = Path(__file__).resolve().parents[1] / "data" / "attendees-10k.csv"
 TEMPLATE_SVG = REPO / "api" / "render" / "templates" / "classic.svg"
 EVENT = "FOSSASIA Summit 2026"
@@ -201,28 +201,6 @@ def write_svgs(directory: Path, count: int, photo: Path | None) -> list[str]:
 
 
 # Measuring in child processes -----------------------------------------------------------------
-
-
-def run_measured(command: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
-    """Run a command; return its wall time, its own peak RSS in MB and its output.
-
-    GNU time reports the peak: a child of this process would report at least this process's own
-    size, because Linux carries the forked copy's high-water mark across exec; time's child is
-    forked from the small time process instead.
-    """
-    with tempfile.TemporaryDirectory() as scratch:
-        output, peak = Path(scratch) / "output", Path(scratch) / "peak"
-        with output.open("wb") as sink:
-            start = time.perf_counter()
-            process = subprocess.run(
-                [TIME, "-f", "%M", "-o", str(peak), *command], cwd=cwd, stdout=sink, stderr=sink, check=False
-            )
-            seconds = time.perf_counter() - start
-        text = output.read_text(errors="replace")
-        if process.returncode:
-            raise RuntimeError(f"{' '.join(command[:4])} ... failed ({process.returncode}):\n{text[-3000:]}")
-        peak_kib = int(peak.read_text().split()[-1])
-    return seconds, peak_kib * 1024 / 1e6, text
 
 
 def measure_in_worker(approach: str, count: int, photo: Path | None, repeat: int, out: Path) -> Measurement:
