@@ -332,8 +332,10 @@ def test_a_job_in_the_worker_can_start_a_child_process_and_time_limits_stop_an_o
 ):
     require_broker(REDIS_URL)
     # --no-beat: no periodic job runs in this worker.
+    # The limits cover render_in_child too, whose first run starts and warms this pool process's
+    # render workers (a second or two, more on a busy two-core machine): they must leave it room.
     app, worker = celery_stack.start(
-        REDIS_URL, beat=False, with_test_tasks=True, JOBS_SOFT_TIME_LIMIT="2", JOBS_TIME_LIMIT="4"
+        REDIS_URL, beat=False, with_test_tasks=True, JOBS_SOFT_TIME_LIMIT="10", JOBS_TIME_LIMIT="14"
     )
     assert "beat: Starting" not in worker.output()
     rendered, overran = tmp_path / "rendered", tmp_path / "overran"
@@ -351,7 +353,7 @@ def test_a_job_in_the_worker_can_start_a_child_process_and_time_limits_stop_an_o
         wait_until(lambda: overran.exists() and overran.read_text(), "the soft limit") == "soft limit reached"
     )
     wait_until(
-        lambda: "Hard time limit (4s) exceeded for service.tests.overrun" in worker.output(), "the hard limit"
+        lambda: "Hard time limit (14s) exceeded for service.tests.overrun" in worker.output(), "the hard limit"
     )
     # The pool replaced the killed process: the worker still runs jobs.
     rendered.unlink()
