@@ -37,6 +37,7 @@ class BadgeJobSchema(Schema):
             "bytes": job.file_bytes,
             # A fresh signed link on every read; null once the file is deleted.
             "download_url": absolute_url("api.downloads_download", token=link.token) if link else None,
+            "download_token": link.token if link else None,
             "expires_at": job.expires_at.isoformat() if job.expires_at else None,
             "file_deleted": job.file_deleted_at is not None,
             "findings": self.get_findings(job),

@@ -106,6 +106,8 @@ def test_a_json_job_is_queued_rendered_logged_and_downloadable_without_a_token(
 
     pdf = download(client, result["download_url"])  # no Authorization header
     assert pdf.status_code == 200
+    # The downloadBadges operation's token parameter, for generated clients: the same file.
+    assert result["download_url"] == f"http://localhost/api/v1/downloads/{result['download_token']}"
     assert pdf.mimetype == "application/pdf"
     assert int(pdf.headers["Content-Length"]) == result["bytes"]
     assert pdf_pages(pdf.data, tmp_path) == 1
@@ -294,6 +296,7 @@ def test_deleting_a_finished_job_removes_its_file_and_its_links_answer_410(clien
     after = get_job(client, auth_headers, job["id"])
     assert after["status"] == "succeeded"
     assert after["result"]["download_url"] is None
+    assert after["result"]["download_token"] is None
     assert after["result"]["file_deleted"] is True
 
 
