@@ -352,9 +352,8 @@ def test_a_job_in_the_worker_can_start_a_child_process_and_time_limits_stop_an_o
     assert (
         wait_until(lambda: overran.exists() and overran.read_text(), "the soft limit") == "soft limit reached"
     )
-    wait_until(
-        lambda: "Hard time limit (14s) exceeded for service.tests.overrun" in worker.output(), "the hard limit"
-    )
+    hard_limit_line = "Hard time limit (14s) exceeded for service.tests.overrun"
+    wait_until(lambda: hard_limit_line in worker.output(), "the hard limit")
     # The pool replaced the killed process: the worker still runs jobs.
     rendered.unlink()
     with app.app_context():
