@@ -72,3 +72,25 @@ def test_no_name_is_ellipsized_on_a_built_in_template(template_id, drawn):
     assert min(placed.size for placed in placed_names.values()) >= floor - 1e-6
     # Some names did need the new steps: three lines, or a size below the template's minimum.
     assert any(placed.lines == 3 for placed in placed_names.values())
+
+
+# The longest names met on 10,000 realistic names of other seeds, and a famous one: on classic they
+# take a fourth line, at the floor, inside the height the template gives the name (above the rule).
+LONGEST = [
+    "Александра Константиновна Воскресенский Преображенская-Рождественская",
+    "Karl-Theodor Maria Nikolaus Johann Jacob Philipp Franz Joseph Sylvester Freiherr von und zu Guttenberg",
+]
+
+
+@pytest.mark.parametrize("name", LONGEST)
+def test_the_longest_names_are_whole_on_classic_within_its_name_height(name, drawn):
+    template = built_in_template("classic")
+    plan = make_plan(template, {"name": "Summit"}, columns_available=["name"])
+
+    render_pdf(plan, [{"name": name}], io.BytesIO())
+
+    placed = next(placed for placed in drawn if placed.text == name)
+    name_field = next(field for field in template.fields if field.placeholders == ("name",))
+    assert not placed.ellipsized
+    assert placed.lines == 4
+    assert placed.size >= name_field.fit.floor(name_field.style.size) - 1e-6
