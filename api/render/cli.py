@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from api.render.builtin import BUILT_IN, built_in_template, make_plan
 from api.render.document import BadgePlan, RenderResult, render_pdf, render_png
 from api.render.errors import RenderInputError
 from api.render.findings import BadgeFindings
+from api.render.progress import Progress
 from api.render.proof import write_proof
 from api.render.template import CompiledTemplate, compile_template
 
@@ -53,6 +55,12 @@ def badges_group() -> None:
     help="Write the proof report (findings per badge, counts by kind) as JSON.",
 )
 @click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No progress while rendering (the summary and findings are still printed).",
+)
+@click.option(
     "--proof",
     "proof_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -69,6 +77,7 @@ def render_command(
     qr_column: str | None,
     preview: Path | None,
     report_path: Path | None,
+    quiet: bool,
     proof_path: Path | None,
 ) -> None:
     """Render ATTENDEES (a CSV file) to a PDF.
@@ -92,9 +101,22 @@ def render_command(
         )
     except RenderInputError as error:
         raise click.ClickException(str(error)) from None
+    progress: Progress | None = None
+    if not quiet:
+        # On stderr, so that stdout keeps only the summary.
+        stream = sys.stderr
+        progress = Progress(len(table.rows), stream, is_terminal=stream.isatty())
     started = time.perf_counter()
-    result = render_pdf(plan, table.rows, str(output), row_numbers=table.row_numbers)
+    result = render_pdf(
+        plan,
+        table.rows,
+        str(output),
+        row_numbers=table.row_numbers,
+        on_badge=progress.badge_done if progress else None,
+    )
     elapsed = time.perf_counter() - started
+    if progress:
+        progress.finish()
     if preview:
         preview.write_bytes(render_png(plan, table.rows[0], dpi=150))
     _summary(result, output, elapsed)

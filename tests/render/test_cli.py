@@ -127,3 +127,33 @@ def test_the_cli_lists_a_few_flagged_rows_then_how_many_more(tmp_path):
     listed = re.findall(r"^  row (\d+) ", result.stdout, re.MULTILINE)
     assert listed == [str(row) for row in range(2, 12)]
     assert "... and 4 more" in result.stdout
+
+
+# --- Progress -----------------------------------------------------------------------------------
+
+
+def attendees_csv(tmp_path, count: int):
+    path = tmp_path / "attendees.csv"
+    path.write_text("name\n" + "".join(f"Attendee Number {n}\n" for n in range(count)))
+    return path
+
+
+def test_a_log_gets_a_plain_line_every_tenth_of_the_way_on_stderr(tmp_path):
+    result = run(str(attendees_csv(tmp_path, 40)), "-o", str(tmp_path / "out.pdf"), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert [int(re.match(r"Rendering: (\d+) of 40 badges", line)[1]) for line in lines] == list(
+        range(4, 40, 4)
+    )
+    assert all(re.search(r"\(\d+%\), [\d,]+ badges/s, \d+ s left$", line) for line in lines)
+    assert "Rendering" not in result.stdout
+    assert result.stdout.startswith("40 badges on 40 pages")
+
+
+def test_quiet_prints_no_progress_but_the_summary(tmp_path):
+    result = run(str(attendees_csv(tmp_path, 40)), "-o", str(tmp_path / "out.pdf"), "--quiet", cwd=tmp_path)
+
+    assert result.returncode == 0
+    assert result.stderr == ""
+    assert result.stdout.startswith("40 badges on 40 pages")
