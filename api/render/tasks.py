@@ -15,6 +15,7 @@ import math
 import os
 import resource
 import shutil
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,8 @@ from api.render.text import SCRIPT_FALLBACKS, FitRule, TextPainter, TextStyle
 from api.render.worker import resident_bytes
 
 Report = Callable[[int], None]
+# How often a job's worker reports progress at the least (the web side writes it to the job).
+REPORT_EVERY_SECONDS = 0.5
 # Per worker (WorkerSettings.template_cache_bytes); a worker also retires past its memory mark.
 _templates: SizedCache[str, CompiledTemplate] = SizedCache(256 * 1024**2)
 
@@ -339,8 +342,15 @@ def render_job(report: Report, task: RenderTask) -> RenderSummary:
         ticket_colors=task.ticket_colors,
     )
 
+    last_report = time.monotonic()
+
     def on_badge(index: int) -> None:
-        if (index + 1) % 100 == 0:
+        # Every 100 badges, or sooner when badges are slow (QR codes, photos): the job's progress
+        # must move at least every second.
+        nonlocal last_report
+        now = time.monotonic()
+        if (index + 1) % 100 == 0 or now - last_report >= REPORT_EVERY_SECONDS:
+            last_report = now
             report(index + 1)
 
     try:
