@@ -99,6 +99,8 @@ def relayed_app(postgres_databases) -> Iterator[tuple[Flask, Relay]]:
     with app.app_context():
         command.upgrade(alembic_config(), "head")
     yield app, relay
+    # The thread runner's periodic sweeps would go on after the test, against a relay that is gone.
+    app.extensions["jobs"].shutdown()
     relay.cut()
     Database.state(app).engine.dispose()
 
