@@ -27,7 +27,6 @@ from api.render.cache import SizedCache
 from api.render.document import (
     BadgePlan,
     RenderResult,
-    badge_index,
     encode_png,
     render_pdf,
     render_png,
@@ -38,7 +37,6 @@ from api.render.findings import BadgeFindings, Finding, count_by_kind
 from api.render.fonts import register_fonts
 from api.render.images import probe_image
 from api.render.proof import write_proof
-from api.render.sheets import SheetLayout
 from api.render.template import CompiledTemplate, compile_template
 from api.render.text import SCRIPT_FALLBACKS, FitRule, TextPainter, TextStyle
 from api.render.worker import resident_bytes
@@ -314,7 +312,6 @@ class RenderTask:
 class RenderSummary:
     badges: int = 0
     pages: int = 0
-    warnings: list[tuple[int, str, str]] = field(default_factory=list)  # (index, field, message)
     # Every badge with at least one finding, in print order; details past MAX_DETAILED are
     # counted in `findings_omitted` but not kept (memory stays flat on long jobs).
     findings: list[BadgeFindings] = field(default_factory=list)
@@ -362,16 +359,16 @@ def render_job(report: Report, task: RenderTask) -> RenderSummary:
             raise
         raise _write_failure(task.output_path) from None
     report(result.badges)
-    summary = summary_of(result, plan.sheet)
+    summary = summary_of(result)
     if task.proof_path is not None and summary.flagged:
         summary.proof_pages = _write_proof(plan, task, summary)
     return summary
 
 
-def summary_of(result: RenderResult, sheet: SheetLayout) -> RenderSummary:
+def summary_of(result: RenderResult) -> RenderSummary:
     """The job's summary: counts over every badge, details of the badges with findings."""
     tally = result.tally
-    summary = RenderSummary(
+    return RenderSummary(
         result.badges,
         result.pages,
         findings=tally.badges,
@@ -380,15 +377,6 @@ def summary_of(result: RenderResult, sheet: SheetLayout) -> RenderSummary:
         job_findings=list(result.job_findings),
         findings_omitted=tally.omitted,
     )
-    # The job log's lines as before this report: shortened names and characters without a glyph.
-    for badge in tally.badges:
-        for finding in badge.findings:
-            if finding.kind in _LOGGED_KINDS:
-                summary.warnings.append((badge_index(badge, sheet), finding.field or "", finding.message))
-    return summary
-
-
-_LOGGED_KINDS = frozenset({"missing_glyphs", "ellipsized"})
 
 
 def _write_proof(plan: BadgePlan, task: RenderTask, summary: RenderSummary) -> int:

@@ -262,8 +262,10 @@ def test_a_job_summary_carries_counts_flags_and_a_proof_sheet(tmp_path):
     assert summary.counts["wrapped"] == 1
     assert summary.counts["missing_glyphs"] == 1
     assert summary.counts["shrunk"] >= 2
-    # The job log's lines as before: (index, field, message) for missing characters and ellipses.
-    assert summary.warnings == [(3, "name", "U+E000 in no installed font: printed as empty boxes")]
+    missing = [f for badge in summary.findings for f in badge.findings if f.kind == "missing_glyphs"]
+    assert [(f.field, f.message) for f in missing] == [
+        ("name", "U+E000 in no installed font: printed as empty boxes")
+    ]
     assert summary.proof_pages == 1
     text = pdftotext(tmp_path / "proof.pdf")
     assert re.findall(r"Row (\d+)", text) == ["3", "6"]  # only the flagged badges
