@@ -48,6 +48,8 @@ _SPACES = re.compile(" {2,}")
 # on a built-in template that wraps takes two probes, or five or six when its lines are too tall.
 _WRAP_STEPS = 6
 _CLOSE_ENOUGH = 1.02  # a wrapped size within 2% of the largest possible is not worth another layout
+# A text scaled to fill its box exactly is drawn a hair smaller, so rounding never takes it past.
+_SNUG = 0.9995
 # The floor below a field's minimum size, as a share of it, and in points (converted by the template).
 FLOOR_SHARE = 0.6
 LEGIBLE_POINTS = 6.0
@@ -188,7 +190,7 @@ class TextPainter:
         self.descriptions: dict[tuple[str, int, bool, bool], Any] = {}
         # Texts that repeat (the event name on every badge, organisations, roles) are laid out once.
         self.prepared: dict[
-            tuple[str, TextStyle, FitRule], tuple[Layout | None, PlacedText, float, float]
+            tuple[str, TextStyle, FitRule], tuple[Layout | None, PlacedText, float, float, float]
         ] = {}
 
     def _description(self, style: TextStyle, fallbacks: tuple[str, ...]) -> Any:
@@ -221,119 +223,122 @@ class TextPainter:
         return Layout(pointer, self.size_buffer)
 
     def measure(self, text: str, style: TextStyle, fit: FitRule) -> tuple[Layout, PlacedText]:
-        """Choose the size and line breaks for `text` in `fit`; draw nothing."""
+        """Choose the size and line breaks for `text` in `fit`; draw nothing. The layout is at the
+        style's size; `PlacedText.size` says how large it is drawn."""
+        layout, _, placed = self._fit(text, style, fit)
+        return layout, placed
+
+    def _fit(self, text: str, style: TextStyle, fit: FitRule) -> tuple[Layout, float, PlacedText]:
+        """The layout at the style's own size, the scale it is drawn at, and what was placed.
+
+        Every layout is made at the style's size and a smaller text is that layout drawn scaled:
+        with unhinted metrics and unrounded glyph positions a layout scaled by k is the layout at
+        k times the size, line breaks included when its box is 1/k as wide. So one font per
+        family and size serves every name (a new size costs Pango a font: milliseconds, against
+        microseconds for the layout), a name's fit is exact without another layout, and the
+        search for a wrapped size only moves the box of one layout.
+        """
         layout = self.layout(text, style, style.size)
         width = layout.width
         if fit.max_width is None or width <= fit.max_width:
-            return layout, self._placed(layout, text, style.size, width, lines=1)
+            return layout, 1.0, self._placed(layout, text, style.size, width, lines=1)
         minimum = min(fit.minimum(style.size), style.size)
-        single_line_size = style.size * fit.max_width / width
-        if single_line_size >= minimum:
-            # Unhinted widths scale almost linearly: aim just under, so one check usually suffices.
-            start = max(single_line_size * 0.997, minimum)
-            layout, size = self._shrink_to_width(text, style, fit.max_width, start, minimum)
-            if layout.width <= fit.max_width:
-                return layout, self._placed(layout, text, size, layout.width, lines=1)
+        shrink = fit.max_width / width * _SNUG
+        if shrink * style.size >= minimum:
+            return layout, shrink, self._placed(layout, text, style.size * shrink, width * shrink, lines=1)
         floor = fit.floor(style.size)
         # Wrapped at the largest size that fits: at the minimum or above when that is possible,
         # else below it, down to the floor (one search: what fits at a size fits when smaller).
-        wrapped = self._largest_wrapped(text, style, fit, floor, style.size)
-        if wrapped is not None:
-            layout, size = wrapped
-            return layout, self._placed(layout, text, size, layout.width, lines=layout.line_count())
-        return self._last_resort(text, style, fit, floor)
+        scale = self._largest_wrapped(layout, fit, floor / style.size)
+        if scale is not None:
+            placed = self._placed(
+                layout, text, style.size * scale, layout.width * scale, lines=layout.line_count()
+            )
+            return layout, scale, placed
+        return self._last_resort(layout, text, style, fit, floor / style.size)
 
-    def _shrink_to_width(
-        self, text: str, style: TextStyle, max_width: float, size: float, minimum: float
-    ) -> tuple[Layout, float]:
-        # Width is not exactly proportional to size (kerning, rounding): check, and nudge down.
-        layout = self.layout(text, style, size)
-        for _ in range(4):
-            width = layout.width
-            if width <= max_width or size <= minimum:
-                break
-            size = max(minimum, size * max_width / width * 0.998)
-            layout = self.layout(text, style, size)
-        return layout, size
-
-    def _largest_wrapped(
-        self, text: str, style: TextStyle, fit: FitRule, low: float, high: float
-    ) -> tuple[Layout, float] | None:
-        """About the largest size from `low` to `high` at which `text`, broken only at word
-        boundaries, fits the box: the layout and the size, or None when it does not fit at `low`.
+    def _largest_wrapped(self, layout: Layout, fit: FitRule, low: float) -> float | None:
+        """About the largest scale from `low` to 1 at which the text, broken only at word
+        boundaries, fits the box, with `layout` left wrapped for it; None when it does not fit at
+        `low`.
 
         Whether a text fits only gets easier as it gets smaller, and a set of line breaks that
-        fits at one size fits up to the size where its widest line (or its height) fills the box:
-        each probe either fits and says how far it could grow, or says how much too large it is.
+        fits at one scale fits up to the scale where its widest line (or its height) fills the
+        box: each probe either fits and says how far it could grow, or how much too large it is.
         """
-        best: tuple[Layout, float] | None = None
-        ceiling = high * _CLOSE_ENOUGH  # nothing fits above; lowered by every probe that fails
-        size = high
+        best: tuple[float, int] | None = None  # the scale and the box width of its probe
+        ceiling = _CLOSE_ENOUGH  # nothing fits above; lowered by every probe that fails
+        scale = 1.0
         for _ in range(_WRAP_STEPS):
-            layout, wide, tall, lines = self._wrapped_at(text, style, fit, size)
+            wide, tall, lines = self._wrapped_at(layout, fit, scale)
             if lines <= fit.max_lines and min(wide, tall) >= 1.0:
-                best = (layout, size)
-                if size >= high or ceiling <= size * _CLOSE_ENOUGH:
+                best = (scale, _pango.pango_layout_get_width(layout.pointer))
+                if scale >= 1.0 or ceiling <= scale * _CLOSE_ENOUGH:
                     break
                 # These lines grow until they fill the box; when that gains little, other breaks
                 # (more lines) may fit a larger size still: try halfway to the ceiling.
-                grown = size * min(wide, tall) * 0.998
-                size = grown if grown >= size * _CLOSE_ENOUGH else (size + ceiling) / 2
-                size = min(size, high, ceiling)
+                grown = scale * min(wide, tall) * _SNUG
+                scale = grown if grown >= scale * _CLOSE_ENOUGH else (scale + ceiling) / 2
+                scale = min(scale, 1.0, ceiling)
                 continue
-            guess = self._smaller(size, wide, tall, lines, fit.max_lines)
+            guess = self._smaller(scale, wide, tall, lines, fit.max_lines)
             # A word wider than the box bounds the size; too many or too tall lines do not (fewer
             # lines may fit at a size between).
-            ceiling = min(ceiling, guess if lines <= fit.max_lines and wide < tall else size)
+            ceiling = min(ceiling, guess if lines <= fit.max_lines and wide < tall else scale)
             if best is not None:
-                if ceiling <= best[1] * _CLOSE_ENOUGH:
+                if ceiling <= best[0] * _CLOSE_ENOUGH:
                     break
-                wanted = guess >= best[1] * _CLOSE_ENOUGH
-                size = min(guess, ceiling) if wanted else (best[1] + ceiling) / 2
-            elif size <= low:
+                wanted = guess >= best[0] * _CLOSE_ENOUGH
+                scale = min(guess, ceiling) if wanted else (best[0] + ceiling) / 2
+            elif scale <= low:
                 return None
             else:
-                size = max(low, guess)
-        return best
+                scale = max(low, guess)
+        if best is None:
+            return None
+        if _pango.pango_layout_get_width(layout.pointer) != best[1]:
+            _pango.pango_layout_set_width(layout.pointer, best[1])  # back to the breaks that fit
+        return best[0]
 
     @staticmethod
-    def _smaller(size: float, wide: float, tall: float, lines: int, max_lines: int) -> float:
-        """The next size to try after `size` failed."""
+    def _smaller(scale: float, wide: float, tall: float, lines: int, max_lines: int) -> float:
+        """The next scale to try after `scale` failed."""
         if lines > max_lines:
-            return size * min(max_lines / lines, 0.98)  # about that much too large
+            return scale * min(max_lines / lines, 0.98)  # about that much too large
         if wide < tall:
-            return size * wide * 0.998  # the widest word just fits
+            return scale * wide * _SNUG  # the widest word just fits
         # Too tall: these lines fit `tall` times smaller, fewer lines perhaps somewhat larger.
-        return size * max(tall, math.sqrt(tall) * 0.98)
+        return scale * max(tall, math.sqrt(tall) * 0.98)
 
-    def _wrapped_at(
-        self, text: str, style: TextStyle, fit: FitRule, size: float
-    ) -> tuple[Layout, float, float, int]:
-        """`text` wrapped at word boundaries at `size`: the layout, by how much these lines could
-        grow across and down and still fit (under 1: they do not), and the line count."""
+    def _wrapped_at(self, layout: Layout, fit: FitRule, scale: float) -> tuple[float, float, int]:
+        """`layout` wrapped at word boundaries for drawing at `scale`: by how much these lines
+        could grow across and down and still fit (under 1: they do not), and the line count."""
         assert fit.max_width is not None
-        layout = self.layout(text, style, size)
-        _pango.pango_layout_set_width(layout.pointer, round(fit.max_width * _SCALE))
+        box = fit.max_width / scale
+        _pango.pango_layout_set_width(layout.pointer, math.floor(box * _SCALE))
         _pango.pango_layout_set_wrap(layout.pointer, WrapMode.WORD.value)
         # A single word wider than the box overflows it (WORD never breaks inside a word).
         width, height = layout.extent()
-        wide = fit.max_width / width if width > 0 else 2.0
-        tall = fit.max_height / height if fit.max_height is not None and height > 0 else 2.0
-        return layout, wide, tall, layout.line_count()
+        wide = box / width if width > 0 else 2.0
+        tall = fit.max_height / (height * scale) if fit.max_height is not None and height > 0 else 2.0
+        return wide, tall, layout.line_count()
 
     def _last_resort(
-        self, text: str, style: TextStyle, fit: FitRule, floor: float
-    ) -> tuple[Layout, PlacedText]:
+        self, layout: Layout, text: str, style: TextStyle, fit: FitRule, scale: float
+    ) -> tuple[Layout, float, PlacedText]:
         """At the floor, a word too long for the box is broken inside; what still does not fit in
         the lines the box has room for ends with an ellipsis."""
         assert fit.max_width is not None
-        layout = self.layout(text, style, floor)
+        _pango.pango_layout_set_width(layout.pointer, -1)  # one line: its height is one line's
         lines = fit.max_lines
         if fit.max_height is not None:
-            line_height = layout.extent()[1]  # one line: nothing constrains it yet
+            line_height = layout.extent()[1] * scale
             lines = max(1, min(lines, int(fit.max_height / line_height))) if line_height > 0 else lines
-        layout.constrain(fit.max_width, lines, WrapMode.WORD_CHAR)
-        return layout, self._placed(layout, text, floor, layout.width, lines=layout.line_count())
+        layout.constrain(fit.max_width / scale, lines, WrapMode.WORD_CHAR)
+        placed = self._placed(
+            layout, text, style.size * scale, layout.width * scale, lines=layout.line_count()
+        )
+        return layout, scale, placed
 
     def _placed(self, layout: Layout, text: str, size: float, width: float, lines: int) -> PlacedText:
         unknown = int(_pango.pango_layout_get_unknown_glyphs_count(layout.pointer))
@@ -351,22 +356,32 @@ class TextPainter:
                 # Drop the oldest: memory stays flat however many different names a job has.
                 del self.prepared[next(iter(self.prepared))]
             self.prepared[key] = prepared
-        layout, placed, offset_x, offset_y = prepared
+        layout, placed, offset_x, offset_y, scale = prepared
         if layout is not None:
             # Sets the colour and the current point; callers set their own before drawing again.
-            self.ctx.set_source_rgba(*style.color)
-            self.ctx.move_to(x + offset_x, y + offset_y)
-            pangocairocffi.pangocairo.pango_cairo_show_layout(self.cairo_pointer, layout.pointer)
+            ctx = self.ctx
+            ctx.set_source_rgba(*style.color)
+            if scale == 1.0:
+                ctx.move_to(x + offset_x, y + offset_y)
+                pangocairocffi.pangocairo.pango_cairo_show_layout(self.cairo_pointer, layout.pointer)
+            else:
+                matrix = ctx.get_matrix()
+                ctx.translate(x + offset_x, y + offset_y)
+                ctx.scale(scale, scale)
+                ctx.move_to(0, 0)
+                pangocairocffi.pangocairo.pango_cairo_show_layout(self.cairo_pointer, layout.pointer)
+                ctx.set_matrix(matrix)
         return placed
 
     def _prepare(
         self, text: str, style: TextStyle, fit: FitRule
-    ) -> tuple[Layout | None, PlacedText, float, float]:
-        """Lay out once: the layout, what was placed, and where its top-left goes from (x, y)."""
+    ) -> tuple[Layout | None, PlacedText, float, float, float]:
+        """Lay out once: the layout, what was placed, where its top-left goes from (x, y), and
+        the scale it is drawn at."""
         text = clean_text(text)
-        layout, placed = self.measure(text, style, fit)
+        layout, scale, placed = self._fit(text, style, fit)
         if not text:
-            return None, placed, 0.0, 0.0
+            return None, placed, 0.0, 0.0, 1.0
         right_to_left = _pango.pango_find_base_dir(text.encode("utf-8"), -1) == _RTL
         side = _side(style.anchor, right_to_left and fit.rtl_to_end and fit.max_width is not None)
         box = layout.box_width()
@@ -374,13 +389,13 @@ class TextPainter:
             # Pango mirrors the alignment of a right-to-left paragraph; ours is on the page.
             alignment = _MIRRORED[side] if right_to_left else _ALIGNMENT[side]
             _pango.pango_layout_set_alignment(layout.pointer, alignment.value)
-        offset_x = _offset(side, box if box is not None else placed.width, fit.max_width)
-        baseline = _pango.pango_layout_get_baseline(layout.pointer) / _SCALE
+        offset_x = _offset(side, box * scale if box is not None else placed.width, fit.max_width)
+        baseline = _pango.pango_layout_get_baseline(layout.pointer) / _SCALE * scale
         shift = 0.0
         if placed.lines > 1:
-            line_height = layout.extent()[1] / placed.lines
+            line_height = layout.extent()[1] * scale / placed.lines
             shift = (placed.lines - 1) * line_height * _WRAP_SHIFT[fit.wrap]
-        return layout, placed, offset_x, -baseline - shift
+        return layout, placed, offset_x, -baseline - shift, scale
 
 
 Side = Literal["left", "center", "right", "box-right"]

@@ -111,13 +111,14 @@ def test_a_single_word_too_long_even_at_the_floor_is_broken_inside_rather_than_c
 
 def test_the_lines_stay_within_the_height_the_template_allows():
     name, style = "Maria-Magdalena Szczepańska-Wróblewska", TextStyle(size=12, weight=700)
-    free, _ = painter().measure(name, style, FitRule(max_width=100, min_size=10, max_lines=3))
+    free, free_placed = painter().measure(name, style, FitRule(max_width=100, min_size=10, max_lines=3))
     held, placed = painter().measure(
         name, style, FitRule(max_width=100, min_size=10, max_lines=3, max_height=30)
     )
 
-    assert free.extent()[1] > 30  # three lines at 11 or more
-    assert held.extent()[1] <= 30
+    # A layout is made at the style's size and drawn scaled to the size chosen.
+    assert free.extent()[1] * free_placed.size / style.size > 30  # three lines at 11 or more
+    assert held.extent()[1] * placed.size / style.size <= 30
     assert not placed.ellipsized
 
 
@@ -134,6 +135,33 @@ def test_a_name_that_fits_takes_one_layout(monkeypatch):
     text.measure("Ada Lovelace", TextStyle(size=12), FitRule(max_width=200, min_size=10, max_lines=3))
     assert len(made) == 1
 
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Dewi Lestari Simangunsong Persephone", "Wolfeschlegelsteinhausenbergerdorff", "Ana Fernández Azpilicueta"],
+)
+def test_a_name_that_shrinks_wraps_or_breaks_takes_one_layout_at_the_styles_own_size(monkeypatch, name):
+    # A new font size costs Pango a font (milliseconds); every fit is one layout drawn scaled.
+    text = painter()
+    made = []
+    original = TextPainter.layout
+
+    def counting(self, *args):
+        made.append(args[2])
+        return original(self, *args)
+
+    monkeypatch.setattr(TextPainter, "layout", counting)
+    _, placed = text.measure(name, TextStyle(size=24), FitRule(max_width=150, min_size=18, max_lines=2))
+    assert made == [24]
+    assert placed.size < 24
+
+
+def test_a_shrunk_name_fills_its_box_without_passing_it():
+    for name in ("Lieselotte Friedrich-Wilhelm", "محمد عبد الرحمن الهاشمي", "Приходько-Вознесенська"):
+        _, placed = painter().measure(name, TextStyle(size=24), FitRule(max_width=120, min_size=6))
+        assert placed.lines == 1
+        assert 0.998 * 120 <= placed.width <= 120
 
 # --- Right-to-left names in start-anchored fields ------------------------------------------------
 
