@@ -139,7 +139,11 @@ def test_a_name_that_fits_takes_one_layout(monkeypatch):
 
 @pytest.mark.parametrize(
     "name",
-    ["Dewi Lestari Simangunsong Persephone", "Wolfeschlegelsteinhausenbergerdorff", "Ana Fernández Azpilicueta"],
+    [
+        "Dewi Lestari Simangunsong Persephone",
+        "Wolfeschlegelsteinhausenbergerdorff",
+        "Ana Fernández Azpilicueta",
+    ],
 )
 def test_a_name_that_shrinks_wraps_or_breaks_takes_one_layout_at_the_styles_own_size(monkeypatch, name):
     # A new font size costs Pango a font (milliseconds); every fit is one layout drawn scaled.
