@@ -136,7 +136,6 @@ def test_a_name_that_fits_takes_one_layout(monkeypatch):
     assert len(made) == 1
 
 
-
 @pytest.mark.parametrize(
     "name",
     [
@@ -166,6 +165,7 @@ def test_a_shrunk_name_fills_its_box_without_passing_it():
         _, placed = painter().measure(name, TextStyle(size=24), FitRule(max_width=120, min_size=6))
         assert placed.lines == 1
         assert 0.998 * 120 <= placed.width <= 120
+
 
 # --- Right-to-left names in start-anchored fields ------------------------------------------------
 
