@@ -22,7 +22,11 @@ from api.render.qr import MIN_MODULE_MM, MM_PER_POINT, draw_qr, module_size, vca
 from api.render.sheets import SheetLayout, draw_crop_marks
 from api.render.svgcheck import substitute
 from api.render.template import CompiledTemplate, Field
-from api.render.text import PlacedText, TextPainter, TextStyle, clean_text
+from api.render.text import PlacedText, Prepared, TextPainter, TextStyle, clean_text
+
+_cairo = cairocffi.cairo
+# Texts kept laid out per field: enough for every role, ticket and organisation of a big event.
+_PREPARED_PER_FIELD = 1024
 
 
 @dataclass(frozen=True)
@@ -89,12 +93,15 @@ class BadgeStamper:
         self.ctx = ctx
         self.plan = plan
         self.text = TextPainter(ctx)
+        self.cr = ctx._pointer
         self.fields = [(spec, _style_for(spec, plan.overrides)) for spec in plan.template.fields]
         # A field that is exactly one placeholder takes its value directly, without substitution.
         self.whole_field = [
             spec.placeholders[0] if spec.template == f"{{{{{spec.placeholders[0]}}}}}" else None
             for spec in plan.template.fields
         ]
+        # Per field, its texts laid out and fitted: names once, the event name and roles reused.
+        self.prepared: list[dict[str, Prepared]] = [{} for _ in plan.template.fields]
         self.slot_matrices: dict[tuple[float, float], tuple[cairocffi.Matrix, list[cairocffi.Matrix]]] = {}
         over_image = plan.background is not None
         self.static = plan.template.static_layer(over_image)
@@ -115,28 +122,41 @@ class BadgeStamper:
         return matrices
 
     def stamp(self, row: Mapping[str, str], x: float, y: float) -> tuple[tuple[str, PlacedText], ...]:
-        """Draw one badge with its top-left corner at (x, y) on the current page."""
-        ctx, template = self.ctx, self.plan.template
+        """Draw one badge with its top-left corner at (x, y) on the current page.
+
+        Through cairo's C API where it is called per badge: cairocffi's status check after each
+        call cost more than the calls themselves, a dozen or more per badge."""
+        template = self.plan.template
         values = self.plan.values(row)
-        ctx.save()
-        ctx.translate(x, y)
-        ctx.rectangle(0, 0, template.width, template.height)
-        ctx.clip()
+        cr = self.cr
+        _cairo.cairo_save(cr)
+        _cairo.cairo_translate(cr, x, y)
+        _cairo.cairo_rectangle(cr, 0.0, 0.0, template.width, template.height)
+        _cairo.cairo_clip(cr)
         if self.plan.background is not None:
-            paint_image(ctx, self.plan.background, 0, 0, template.width, template.height)
-        ctx.set_source_surface(self.static, 0, 0)
-        ctx.paint()
+            paint_image(self.ctx, self.plan.background, 0, 0, template.width, template.height)
+        _cairo.cairo_set_source_surface(cr, self.static._pointer, 0.0, 0.0)
+        _cairo.cairo_paint(cr)
         if self.tint is not None:
             self._paint_tint(row)
         base, field_matrices = self._matrices(x, y)
         placed = []
-        for (spec, style), matrix, whole in zip(self.fields, field_matrices, self.whole_field, strict=True):
-            ctx.set_matrix(matrix)
+        for (spec, style), matrix, whole, prepared in zip(
+            self.fields, field_matrices, self.whole_field, self.prepared, strict=True
+        ):
+            _cairo.cairo_set_matrix(cr, matrix._pointer)
             text = values.get(whole, "") if whole is not None else substitute(spec.template, values)
-            placed.append((spec.placeholders[0], self.text.draw(text, style, spec.fit, spec.x, spec.y)))
-        ctx.set_matrix(base)
+            ready = prepared.get(text)
+            if ready is None:
+                ready = self.text.prepare(text, style, spec.fit)
+                if len(prepared) >= _PREPARED_PER_FIELD:
+                    prepared.clear()  # memory stays flat; repeated texts come back at once
+                prepared[text] = ready
+            self.text.show(ready, spec.x, spec.y)
+            placed.append((spec.placeholders[0], ready.placed))
+        _cairo.cairo_set_matrix(cr, base._pointer)
         self.qr_modules = self._draw_qr(values, row)
-        ctx.restore()
+        _cairo.cairo_restore(cr)
         return tuple(placed)
 
     def _paint_tint(self, row: Mapping[str, str]) -> None:

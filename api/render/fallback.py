@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -201,15 +201,29 @@ _FONT_SLOT = 2
 _ASCII = range(0x20, 0x7F)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Requested:
     """The font Pango loads for a family list when it is one of the requested families, else None
     (held here, so that it can be asked which characters it has), and whether it has all of ASCII."""
 
     font: Any
     has_ascii: bool
+    # Characters the font is known to have: asked of Pango once each, not once per name.
+    has: set[str] = field(default_factory=set)
+
+    def covers(self, text: str) -> bool:
+        if self.font is None:
+            return False
+        for character in set(text) - self.has:
+            if len(self.has) >= _CHARACTERS_MAX:
+                self.has.clear()
+            if not _pango.pango_font_has_char(self.font, ord(character)):
+                return False
+            self.has.add(character)
+        return True
 
 
+_CHARACTERS_MAX = 65536
 _requested_fonts: dict[bytes, _Requested] = {}
 # Family lists in use whose font lacks some ASCII character (or is not a requested family). While
 # there are none, an ASCII text needs no look-up at all: most names, decided for nothing.
@@ -235,9 +249,7 @@ def fallback_fonts(layout: Any, text: str) -> tuple[tuple[str, str], ...]:
     requested = _requested_font(context, description, family_list)
     if requested.has_ascii and ascii_text:
         return ()
-    if requested.font is not None and all(
-        _pango.pango_font_has_char(requested.font, ord(character)) for character in text
-    ):
+    if requested.covers(text):
         return ()  # Pango takes each character from the first family that has it
     names = requested_families(family_list.decode())
     drawn: dict[str, list[str]] = {}

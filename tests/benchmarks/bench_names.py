@@ -35,18 +35,18 @@ def main() -> None:
     names = {clean_text(row["name"]) for row in rows}
     drawn: list[PlacedText] = []
     layouts = [0]
-    draw, layout = TextPainter.draw, TextPainter.layout
+    prepare, layout = TextPainter.prepare, TextPainter.layout
 
     def recording(self, *call):
-        placed = draw(self, *call)
-        drawn.append(placed)
-        return placed
+        prepared = prepare(self, *call)
+        drawn.append(prepared.placed)
+        return prepared
 
     def counting(self, *call):
         layouts[0] += 1
         return layout(self, *call)
 
-    TextPainter.draw, TextPainter.layout = recording, counting
+    TextPainter.prepare, TextPainter.layout = recording, counting
     print(f"{args.count:,} names, seed {args.seed}")
     for template_id in BUILT_IN:
         template = built_in_template(template_id)

@@ -164,7 +164,7 @@ def test_a_shrunk_name_fills_its_box_without_passing_it():
     for name in ("Lieselotte Friedrich-Wilhelm", "محمد عبد الرحمن الهاشمي", "Приходько-Вознесенська"):
         _, placed = painter().measure(name, TextStyle(size=24), FitRule(max_width=120, min_size=6))
         assert placed.lines == 1
-        assert 0.998 * 120 <= placed.width <= 120
+        assert 0.99 * 120 <= placed.width <= 120  # scales are rounded down, by under 0.72%
 
 
 # --- Right-to-left names in start-anchored fields ------------------------------------------------

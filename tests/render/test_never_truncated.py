@@ -20,16 +20,16 @@ COUNT = 2_000
 
 @pytest.fixture
 def drawn(monkeypatch) -> list[PlacedText]:
-    """Every text the engine draws, as it placed it."""
+    """Every text the engine lays out for drawing, as it placed it."""
     placed: list[PlacedText] = []
-    draw = TextPainter.draw
+    prepare = TextPainter.prepare
 
-    def recording(self, text, style, fit, x, y):
-        result = draw(self, text, style, fit, x, y)
-        placed.append(result)
+    def recording(self, text, style, fit):
+        result = prepare(self, text, style, fit)
+        placed.append(result.placed)
         return result
 
-    monkeypatch.setattr(TextPainter, "draw", recording)
+    monkeypatch.setattr(TextPainter, "prepare", recording)
     return placed
 
 
