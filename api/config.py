@@ -28,6 +28,10 @@ def _env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# The most attendees a job may be configured to take (check_config refuses more).
+BADGE_JOB_MAX_ROWS_LIMIT = 100_000
+
+
 class Config:
     """Defaults shared by every environment; each value can be overridden by the environment."""
 
@@ -110,8 +114,15 @@ class Config:
     # request, `make run`'s address; production requires it.
     PUBLIC_API_URL = os.environ.get("PUBLIC_API_URL", "").rstrip("/")
     BADGE_TEMPLATES_MAX_PER_USER = _env_int("BADGE_TEMPLATES_MAX_PER_USER", 100)
-    BADGE_JOB_MAX_ROWS = _env_int("BADGE_JOB_MAX_ROWS", 10_000)
-    BADGE_JOB_JSON_MAX_BYTES = _env_int("BADGE_JOB_JSON_MAX_BYTES", 8 * 1024 * 1024)
+    # Attendees per job: at most BADGE_JOB_MAX_ROWS_LIMIT (100,000), what the render limits below
+    # and the per-badge memory are sized for. The byte limits fit a realistic 100,000-row list
+    # (name, organization, role, email, ticket: 10.3 MB as CSV, 17.0 MB as UTF-8 JSON, 19.4 MB
+    # as JSON with \u escapes; tests/benchmarks/bench_jobs.py --big). A job's request body may
+    # be as large as the list and a background together (above MAX_CONTENT_LENGTH: that limit
+    # holds for every other request).
+    BADGE_JOB_MAX_ROWS = _env_int("BADGE_JOB_MAX_ROWS", BADGE_JOB_MAX_ROWS_LIMIT)
+    BADGE_JOB_CSV_MAX_BYTES = _env_int("BADGE_JOB_CSV_MAX_BYTES", 16 * 1024 * 1024)
+    BADGE_JOB_JSON_MAX_BYTES = _env_int("BADGE_JOB_JSON_MAX_BYTES", 24 * 1024 * 1024)
     BADGE_BACKGROUND_MAX_BYTES = _env_int("BADGE_BACKGROUND_MAX_BYTES", 10 * 1024 * 1024)
     BADGE_JOBS_MAX_QUEUED_PER_USER = _env_int("BADGE_JOBS_MAX_QUEUED_PER_USER", 5)
     BADGE_JOBS_MAX_RUNNING_PER_USER = _env_int("BADGE_JOBS_MAX_RUNNING_PER_USER", 2)
@@ -124,9 +135,14 @@ class Config:
     # per-user running limit); a duplicate message is harmless, the claim is conditional.
     JOB_REQUEUE_AFTER = float(os.environ.get("JOB_REQUEUE_AFTER", "30"))
     JOBS_SWEEP_INTERVAL = float(os.environ.get("JOBS_SWEEP_INTERVAL", "15"))
-    BADGE_RENDER_CPU_SECONDS = _env_int("BADGE_RENDER_CPU_SECONDS", 300)
+    # One job's render, sized for BADGE_JOB_MAX_ROWS_LIMIT badges: unique realistic names take
+    # about 1.5 ms of CPU a badge on classic, 2.7 ms with a vCard QR code (2-core machine, 2026-12),
+    # so 100,000 badges with QR codes take about 270 s; the limits leave three times that, and the
+    # wall clock more again for a busy machine. The worker stays near 200 MB whatever the size
+    # (rows packed, findings compact); the PDF is 1.4 to 3 KB a badge, so 100,000 is under 300 MB.
+    BADGE_RENDER_CPU_SECONDS = _env_int("BADGE_RENDER_CPU_SECONDS", 900)
     BADGE_RENDER_MEMORY_BYTES = _env_int("BADGE_RENDER_MEMORY_BYTES", 2 * 1024**3)
-    BADGE_RENDER_WALL_SECONDS = float(os.environ.get("BADGE_RENDER_WALL_SECONDS", "600"))
+    BADGE_RENDER_WALL_SECONDS = float(os.environ.get("BADGE_RENDER_WALL_SECONDS", "1200"))
     BADGE_RENDER_OUTPUT_BYTES = _env_int("BADGE_RENDER_OUTPUT_BYTES", 1024**3)
 
     # The render runtime (api.render.pool): warm worker processes do every drawing and decoding.
@@ -172,8 +188,9 @@ class Config:
     CELERY_QUEUE = os.environ.get("CELERY_QUEUE", "badges")
     # Per-job limits enforced by the worker: the soft one raises in the job so it can clean up,
     # the hard one kills the worker process a minute later if the job ignores it.
-    JOBS_SOFT_TIME_LIMIT = _env_int("JOBS_SOFT_TIME_LIMIT", 900)
-    JOBS_TIME_LIMIT = _env_int("JOBS_TIME_LIMIT", 960)
+    # Above BADGE_RENDER_WALL_SECONDS: a job's render is stopped by its own limit first.
+    JOBS_SOFT_TIME_LIMIT = _env_int("JOBS_SOFT_TIME_LIMIT", 1500)
+    JOBS_TIME_LIMIT = _env_int("JOBS_TIME_LIMIT", 1560)
     # Worker processes `manage.py worker` starts when --concurrency is not given.
     JOBS_CONCURRENCY = _env_int("JOBS_CONCURRENCY", 2)
     # Retries of a job that hit a transient database error (OperationalError), with backoff.
@@ -248,3 +265,9 @@ def check_config(config: dict) -> None:
             )
     if config.get("CORS_ALLOW_CREDENTIALS") and "*" in config.get("CORS_ORIGINS", []):
         raise ConfigError("CORS_ORIGINS cannot be '*' when CORS_ALLOW_CREDENTIALS is on")
+    rows = config.get("BADGE_JOB_MAX_ROWS", BADGE_JOB_MAX_ROWS_LIMIT)
+    if isinstance(rows, bool) or not isinstance(rows, int) or not 1 <= rows <= BADGE_JOB_MAX_ROWS_LIMIT:
+        raise ConfigError(
+            f"BADGE_JOB_MAX_ROWS must be a whole number from 1 to {BADGE_JOB_MAX_ROWS_LIMIT:,}"
+            " (what the render limits and the job's memory are sized for)"
+        )

@@ -29,7 +29,7 @@ from api.events.service import owned_event
 from api.fonts.coverage import missing_glyph_warnings
 from api.fonts.service import resolve_field_fonts
 from api.http import json_body
-from api.render.attendees import AttendeeTable, attendees_from_records, read_attendees
+from api.render.attendees import AttendeeTable, PackedRows, attendees_from_records, read_attendees
 from api.render.errors import RenderInputError
 from api.render.ordering import sort_rows, ticket_key
 from api.render.tasks import BadgeSpec
@@ -40,6 +40,7 @@ JSON_KEYS = {"attendees", "options"}
 MAX_FONT_WARNINGS = 50
 PREVIEW_KEYS = JSON_KEYS | {"row", "dpi", "format"}
 PREVIEW_FORMATS = {"png": "image/png", "pdf": "application/pdf"}
+MULTIPART_ROOM = 1024 * 1024  # the options field, boundaries and part headers of a multipart body
 
 
 @dataclass
@@ -47,7 +48,7 @@ class BadgeRequest:
     """A checked request: what a worker needs to render it, and what the job record shows."""
 
     table: AttendeeTable
-    rows: list[dict[str, str]]  # sorted as the options ask
+    rows: PackedRows  # sorted as the options ask; a dict per attendee, made when read
     # Each row's number as the organiser knows it (spreadsheet row, or position in a JSON list),
     # in the order of `rows`: sorting moves a row with its number.
     row_numbers: list[int]
@@ -79,6 +80,7 @@ class BadgeRequest:
 
 def read_badge_request(session: Session, *, actor: User, preview: bool = False) -> BadgeRequest:
     """Parse the current request's body into a checked BadgeRequest; raise a 4xx AppError."""
+    _allow_large_body()
     if request.mimetype == "multipart/form-data" and not preview:
         table, options, background, extra = _from_multipart()
     elif request.mimetype == "multipart/form-data":
@@ -92,18 +94,50 @@ def read_badge_request(session: Session, *, actor: User, preview: bool = False) 
         raise rendering.refused(error) from None
 
 
+def body_limit() -> int:
+    """The largest body a badge request may have: an attendee list at its limit and a background
+    at its limit (multipart), or a JSON list at its limit; never below MAX_CONTENT_LENGTH."""
+    config = current_app.config
+    multipart = config["BADGE_JOB_CSV_MAX_BYTES"] + config["BADGE_BACKGROUND_MAX_BYTES"] + MULTIPART_ROOM
+    return max(config["MAX_CONTENT_LENGTH"] or 0, config["BADGE_JOB_JSON_MAX_BYTES"], multipart)
+
+
+def _allow_large_body() -> None:
+    """Lift this request's size limit (MAX_CONTENT_LENGTH, for every other request) to body_limit()."""
+    limit = body_limit()
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLargeError(
+            f"The request body is larger than the limit of {limit} bytes for a badge request"
+            " (BADGE_JOB_CSV_MAX_BYTES and BADGE_BACKGROUND_MAX_BYTES, or BADGE_JOB_JSON_MAX_BYTES)."
+        )
+    request.max_content_length = limit
+
+
 def _max_rows() -> int:
     return int(current_app.config["BADGE_JOB_MAX_ROWS"])
+
+
+def _max_csv_bytes() -> int:
+    return int(current_app.config["BADGE_JOB_CSV_MAX_BYTES"])
 
 
 def _from_multipart() -> tuple[AttendeeTable, dict[str, Any], bytes | None, dict[str, Any]]:
     upload = request.files.get("attendees")
     if upload is None:
         raise ValidationError({"attendees": ["Send the attendee list as a file part named 'attendees'."]})
+    limit = _max_csv_bytes()
+    data = upload.read(limit + 1)  # past the limit, no need to read the rest
+    if len(data) > limit:
+        raise PayloadTooLargeError(
+            f"The attendee list is over the limit of {limit} bytes (BADGE_JOB_CSV_MAX_BYTES).",
+            code="limit_exceeded",
+            errors={"attendees": [f"Over {limit} bytes."]},
+        )
     try:
-        table = read_attendees(upload.read(), max_rows=_max_rows())
+        table = read_attendees(data, max_rows=_max_rows(), max_bytes=limit)
     except RenderInputError as error:
         raise rendering.refused(error) from None
+    del data
     options = _options_field(request.form.get("options"))
     background = None
     image = request.files.get("background")
@@ -189,7 +223,7 @@ def _check(
         ticket_colors=ticket_colors,
         background=background,
     )
-    rows = [dict(row) for row in table.rows]
+    rows = table.rows
     row_numbers = list(table.row_numbers)
     if options.get("sort") is not None:
         rows, row_numbers = _sorted(rows, row_numbers, options["sort"], columns, ticket_positions)
@@ -224,17 +258,22 @@ def _check(
 
 
 def _sorted(
-    rows: list[dict[str, str]],
+    packed: PackedRows,
     row_numbers: list[int],
     sort: Any,
     columns: dict[str, str],
     ticket_positions: dict[str, int] | None,
-) -> tuple[list[dict[str, str]], list[int]]:
-    """The rows in the order `sort` asks, and their numbers in the same order."""
+) -> tuple[PackedRows, list[int]]:
+    """The rows in the order `sort` asks, and their numbers in the same order.
+
+    Sorting needs every row as a dict at once (for the length of the sort), then packs them again.
+    """
+    rows = list(packed)
     # sort_rows reorders the very dicts it is given, so each one finds its number by identity.
     number_of = {id(row): number for row, number in zip(rows, row_numbers, strict=True)}
     ordered = sort_rows(rows, sort, columns=columns, ticket_positions=ticket_positions)
-    return ordered, [number_of[id(row)] for row in ordered]
+    del rows
+    return PackedRows.pack(packed.columns, ordered), [number_of[id(row)] for row in ordered]
 
 
 def check_in_worker(checked: BadgeRequest, *, actor: User) -> None:
@@ -297,8 +336,10 @@ def _preview_extras(extra: dict[str, Any], count: int) -> tuple[int, float, str 
 
 
 def _fingerprint(table: AttendeeTable, options: dict[str, Any], background: bytes | None) -> str:
-    """The request's content, independent of multipart boundaries and JSON spacing."""
+    """The request's content, independent of multipart boundaries and JSON spacing (the packed
+    rows are the same for the same values, whatever the file's encoding or delimiter)."""
     digest = hashlib.sha256()
-    digest.update(json.dumps([table.columns, table.rows, options], sort_keys=True, default=str).encode())
+    digest.update(json.dumps([table.columns, options], sort_keys=True, default=str).encode())
+    digest.update(hashlib.sha256(table.rows.data).digest())
     digest.update(hashlib.sha256(background or b"").digest())
     return digest.hexdigest()

@@ -1,22 +1,44 @@
 """A job's proof report: which badges need a look before printing. No HTTP here.
 
-The worker stores the report (every badge with a finding, see api.render.findings) as JSON beside
-the PDF, the proof sheet of the flagged badges as a second PDF, and the counts on the job's row,
-so a job's answer shows them without reading a file. The API reads the report page by page.
-Both files live in the job's folder and go with it (cancel, retention).
+The worker stores the report (every badge with a finding, see api.render.findings) beside the PDF,
+the proof sheet of the flagged badges as a second PDF, and the counts on the job's row, so a job's
+answer shows them without reading a file. The files live in the job's folder and go with it
+(cancel, retention).
+
+The report is two files, written as the badges are read from the render's summary (nothing is
+held per badge) and read a page at a time (a 100,000-badge report is about 25 MB; a page reads
+a few KB of it):
+- `report.jsonl`: the summary as one line of JSON, then one line per badge with findings, in
+  print order;
+- `report.index`: a little-endian header (format, badges in the report), then per badge the
+  offset of its line (8 bytes), then per badge the kinds of its findings as bits of KINDS (2
+  bytes), then the end offset. A page of the whole report reads two offsets and one byte range; a
+  filtered page scans the kinds (2 bytes a badge) and reads each of its badges' lines.
+Jobs made before this layout have a single `report.json`, read whole.
 """
 
 from __future__ import annotations
 
 import json
+import struct
+import sys
 import uuid
+from array import array
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
 from api.badges.models import BadgeJob
-from api.badges.service import DownloadFile, owned_job, proof_download, proof_key, report_key
+from api.badges.service import (
+    DownloadFile,
+    owned_job,
+    proof_download,
+    proof_key,
+    report_index_key,
+    report_key,
+    report_lines_key,
+)
 from api.core.pagination import PageRequest
 from api.core.storage import LocalStorage, StorageError, storage
 from api.errors import ConflictError, GoneError, NotFoundError, ValidationError
@@ -46,19 +68,59 @@ KIND_PHRASES = {
 # Writing (the worker) ----------------------------------------------------------------------------
 
 
-def store_report(store: LocalStorage, job_id: uuid.UUID, summary: RenderSummary, proof: Path) -> None:
-    """The report beside the PDF, and the proof sheet when a badge was flagged."""
-    document = {
+INDEX_FORMAT = 1
+_INDEX_HEADER = struct.Struct("<II")  # format, badges in the report
+_KIND_BITS = {kind: 1 << position for position, kind in enumerate(KINDS)}
+assert len(KINDS) <= 16, "the index keeps a badge's kinds in 2 bytes"
+
+
+def store_report(
+    store: LocalStorage, job_id: uuid.UUID, summary: RenderSummary, proof: Path, scratch: Path
+) -> None:
+    """The report beside the PDF, and the proof sheet when a badge was flagged. `scratch` is a
+    path prefix for the files while they are written (in storage's scratch folder)."""
+    lines, index = scratch.with_name(scratch.name + ".jsonl"), scratch.with_name(scratch.name + ".index")
+    try:
+        write_report(summary, lines, index)
+        store.put_file(report_lines_key(job_id), lines)
+        store.put_file(report_index_key(job_id), index)
+    finally:
+        lines.unlink(missing_ok=True)
+        index.unlink(missing_ok=True)
+    if summary.proof_pages and proof.exists():
+        store.put_file(proof_key(job_id), proof)
+
+
+def write_report(summary: RenderSummary, lines_path: Path, index_path: Path) -> None:
+    """Write the report's two files (see the module's docstring), one badge at a time."""
+    badges = summary.findings
+    head = {
         "badges": summary.badges,
         "flagged": summary.flagged,
         "counts": summary.counts,
         "job_findings": [finding.as_dict() for finding in summary.job_findings],
         "omitted": summary.findings_omitted,
-        "items": [badge.as_dict() for badge in summary.findings],
+        "items": len(badges),
     }
-    store.put_bytes(report_key(job_id), json.dumps(document, ensure_ascii=False).encode())
-    if summary.proof_pages and proof.exists():
-        store.put_file(proof_key(job_id), proof)
+    offsets, kinds = array("Q"), array("H")
+    with lines_path.open("wb") as output:
+        output.write(json.dumps(head, ensure_ascii=False).encode() + b"\n")
+        for badge in badges:
+            offsets.append(output.tell())
+            mask = 0
+            for finding in badge.findings:
+                mask |= _KIND_BITS[finding.kind]
+            kinds.append(mask)
+            output.write(json.dumps(badge.as_dict(), ensure_ascii=False).encode() + b"\n")
+        offsets.append(output.tell())
+    if sys.byteorder == "big":  # pragma: no cover
+        offsets.byteswap()
+        kinds.byteswap()
+    with index_path.open("wb") as output:
+        output.write(_INDEX_HEADER.pack(INDEX_FORMAT, len(badges)))
+        offsets[:-1].tofile(output)
+        kinds.tofile(output)
+        offsets[-1:].tofile(output)
 
 
 def summary_lines(summary: RenderSummary) -> list[tuple[str, str]]:
@@ -140,15 +202,109 @@ def job_report(
     _check_choices("level", levels, LEVELS)
     _check_choices("kind", kinds, KINDS)
     job = _reported_job(session, actor=actor, job_id=job_id)
+    store = storage()
     try:
-        document = json.loads(storage().read_bytes(report_key(job.id)))
-        summary = {name: document[name] for name in ("badges", "flagged", "counts", "job_findings")}
-        summary["omitted"] = document.get("omitted", 0)
-        badges = [item for item in document["items"] if _matches(item, levels, kinds)]
-    except (StorageError, ValueError, KeyError, TypeError):
+        if not store.exists(report_index_key(job.id)) and store.exists(report_key(job.id)):
+            return _whole_report(store, job.id, page, levels, kinds)
+        with store.open(report_lines_key(job.id)) as lines, store.open(report_index_key(job.id)) as index:
+            return _report_page(lines, index, page, _wanted_kinds(levels, kinds))
+    except (StorageError, ValueError, KeyError, TypeError, struct.error):
         # A report that cannot be read is as good as deleted: the job itself still has its counts.
         raise _files_gone() from None
-    return summary, badges[page.offset : page.offset + page.per_page], len(badges)
+
+
+def _summary(document: dict[str, Any]) -> dict[str, Any]:
+    summary = {name: document[name] for name in ("badges", "flagged", "counts", "job_findings")}
+    summary["omitted"] = document.get("omitted", 0)
+    return summary
+
+
+def _wanted_kinds(levels: list[str], kinds: list[str]) -> int | None:
+    """The kinds a badge must have one of to match, as bits; None when every badge matches.
+
+    A finding's level follows from its kind, so "a finding of a chosen level and a chosen kind"
+    is "a finding of one of these kinds".
+    """
+    if not levels and not kinds:
+        return None
+    bits = 0
+    for kind, level in KIND_LEVELS.items():
+        if (not levels or level in levels) and (not kinds or kind in kinds):
+            bits |= _KIND_BITS[kind]
+    return bits
+
+
+def _report_page(
+    lines: IO[bytes], index: IO[bytes], page: PageRequest, wanted: int | None
+) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
+    summary = _summary(json.loads(lines.readline()))
+    version, count = _INDEX_HEADER.unpack(index.read(_INDEX_HEADER.size))
+    if version != INDEX_FORMAT:
+        raise ValueError(f"report index format {version}")
+    offsets_at, kinds_at = _INDEX_HEADER.size, _INDEX_HEADER.size + 8 * count
+    if wanted is None:
+        total = count
+        first, last = min(page.offset, count), min(page.offset + page.per_page, count)
+        positions = list(range(first, last))
+    else:
+        index.seek(kinds_at)
+        masks = _read_array("H", index, count)
+        matching = [position for position, mask in enumerate(masks) if mask & wanted]
+        total = len(matching)
+        positions = matching[page.offset : page.offset + page.per_page]
+    items: list[dict[str, Any]] = []
+    for start, end in _line_spans(index, offsets_at, kinds_at + 2 * count, count, positions):
+        lines.seek(start)
+        items.extend(json.loads(line) for line in lines.read(end - start).splitlines())
+    return summary, items, total
+
+
+def _line_spans(
+    index: IO[bytes], offsets_at: int, end_at: int, count: int, positions: list[int]
+) -> list[tuple[int, int]]:
+    """Byte ranges of report.jsonl holding the badges at `positions` (ascending), one range per
+    run of consecutive badges: an unfiltered page is one read."""
+    spans: list[tuple[int, int]] = []
+    run_start = previous = None
+    for position in [*positions, None]:
+        if position is not None and previous is not None and position == previous + 1:
+            previous = position
+            continue
+        if run_start is not None and previous is not None:
+            spans.append(
+                (
+                    _offset(index, offsets_at, end_at, count, run_start),
+                    _offset(index, offsets_at, end_at, count, previous + 1),
+                )
+            )
+        run_start = previous = position
+    return spans
+
+
+def _offset(index: IO[bytes], offsets_at: int, end_at: int, count: int, position: int) -> int:
+    """Where badge `position`'s line starts in report.jsonl; `count` gives the end of the last."""
+    index.seek(end_at if position == count else offsets_at + 8 * position)
+    (offset,) = struct.unpack("<Q", index.read(8))
+    return int(offset)
+
+
+def _read_array(code: str, source: IO[bytes], count: int) -> array[int]:
+    values = array(code)
+    values.frombytes(source.read(values.itemsize * count))
+    if len(values) != count:
+        raise ValueError("report index cut short")
+    if sys.byteorder == "big":  # pragma: no cover
+        values.byteswap()
+    return values
+
+
+def _whole_report(
+    store: LocalStorage, job_id: uuid.UUID, page: PageRequest, levels: list[str], kinds: list[str]
+) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
+    """A report of a job made before report.jsonl: one JSON document, read whole."""
+    document = json.loads(store.read_bytes(report_key(job_id)))
+    badges = [item for item in document["items"] if _matches(item, levels, kinds)]
+    return _summary(document), badges[page.offset : page.offset + page.per_page], len(badges)
 
 
 def proof_file(session: Session, *, actor: User, job_id: uuid.UUID) -> DownloadFile:

@@ -53,7 +53,21 @@ def folder(job_id: uuid.UUID) -> str:
 
 
 def report_key(job_id: uuid.UUID) -> str:
+    """The report of a job made before report.jsonl and report.index (one JSON document)."""
     return f"{folder(job_id)}/report.json"
+
+
+def report_lines_key(job_id: uuid.UUID) -> str:
+    return f"{folder(job_id)}/report.jsonl"
+
+
+def report_index_key(job_id: uuid.UUID) -> str:
+    return f"{folder(job_id)}/report.index"
+
+
+def rows_key(job_id: uuid.UUID) -> str:
+    """The job's attendees, packed (api.render.attendees.PackedRows): one JSON array per line."""
+    return f"{folder(job_id)}/rows.jsonl"
 
 
 def proof_key(job_id: uuid.UUID) -> str:
@@ -168,8 +182,10 @@ def _check_queue_limit(session: Session, actor: User) -> None:
 def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
     """What the worker needs, in storage: it may run in another process, on another machine."""
     bundle = {
-        "columns": list(checked.table.columns),
-        "rows": checked.rows,
+        "columns": list(checked.rows.columns),
+        # The rows are a file of their own (rows_key), stored as intake packed them: reading the
+        # bundle never makes a dict per attendee.
+        "rows_file": True,
         "row_numbers": checked.row_numbers,
         # Found while checking the request, logged by the worker after its Intake line: the log
         # reads in the order a person would check things.
@@ -190,6 +206,7 @@ def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
         if checked.template.svg is not None:
             # Its own file, as uploaded: an SVG need not be UTF-8, and the template may be deleted later.
             store.put_bytes(f"{folder(job.id)}/template.svg", checked.template.svg)
+        store.put_bytes(rows_key(job.id), checked.rows.data)
         store.put_bytes(input_key(job.id), json.dumps(bundle, ensure_ascii=False).encode())
     except StorageError as error:
         # The request rolls back the job row; the files written so far go with it.

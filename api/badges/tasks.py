@@ -15,6 +15,7 @@ import logging
 import shutil
 import time
 import uuid
+from array import array
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,13 +26,14 @@ from sqlalchemy.orm import Session
 
 from api.badges.models import FINISHED_STATUSES, BadgeJob
 from api.badges.report import store_report, summary_lines
-from api.badges.service import add_log, download_link, download_name, folder, lock_owner
+from api.badges.service import add_log, download_link, download_name, folder, lock_owner, rows_key
 from api.core.db import rows_changed, utcnow
-from api.core.storage import StorageError, StorageFullError, storage
+from api.core.storage import LocalStorage, StorageError, StorageFullError, storage
 from api.extensions import db, jobs
 from api.jobs import task
 from api.links import public_base
 from api.mail.service import queue_email
+from api.render.attendees import PackedRows
 from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
 from api.render.tasks import RenderSummary, RenderTask
 from api.rendering import render_job as render_in_worker
@@ -59,8 +61,9 @@ def render_job(job_id: str) -> None:
     assert job is not None
     output = storage().scratch_dir() / f"{job.id}-{attempt}.pdf"
     proof = output.with_name(f"{job.id}-{attempt}-proof.pdf")
+    report = output.with_name(f"{job.id}-{attempt}.pdf.report")  # + .jsonl, .index while written
     try:
-        _run(session, job, attempt, output, proof)
+        _run(session, job, attempt, output, proof, report)
     except JobStopped:
         session.rollback()
         log.info("Badge job %s stopped: cancelled or taken over", job_id)
@@ -139,7 +142,7 @@ def _still_mine(job_id: uuid.UUID, attempt: int) -> Any:
     return (BadgeJob.id == job_id) & (BadgeJob.status == "running") & (BadgeJob.attempts == attempt)
 
 
-def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Path) -> None:
+def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Path, report: Path) -> None:
     started = time.monotonic()
     store = storage()
     try:
@@ -147,9 +150,13 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
         background = store.read_bytes(f"{folder(job.id)}/background") if bundle["background"] else None
         template_svg = store.read_bytes(f"{folder(job.id)}/template.svg") if bundle["template_svg"] else None
         fonts = {family: store.read_bytes(f"{folder(job.id)}/fonts/{family}") for family in bundle["fonts"]}
-    except (StorageError, ValueError, KeyError):
+        columns = bundle["columns"]
+        rows = _stored_rows(store, job, bundle)
+        numbers = bundle.pop("row_numbers", None)
+        row_numbers = None if numbers is None else array("i", numbers)
+        del numbers
+    except (StorageError, ValueError, KeyError, TypeError, OverflowError):
         raise RenderInputError("the job's stored input is missing or damaged", location="storage") from None
-    rows, columns = bundle["rows"], bundle["columns"]
     add_log(session, job, "INFO", f"Intake: {len(rows):,} attendees, columns {', '.join(columns)}.")
     add_log(session, job, "INFO", _template_line(bundle))
     # A job queued before these were kept logged its warnings when it was queued.
@@ -166,10 +173,11 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
         background=background,
         ticket_colors=bundle.get("ticket_colors"),
         fonts=fonts,
-        row_numbers=bundle.get("row_numbers"),
+        row_numbers=row_numbers,
         proof_path=str(proof),
     )
-    progress = _Progress(session, job, attempt, len(rows))
+    del rows, row_numbers  # the task holds them now
+    progress = _Progress(session, job, attempt, len(render_task.rows))
     summary = render_in_worker(
         render_task, user=str(job.owner_id), on_progress=progress.report, on_wait=progress.beat
     )
@@ -178,7 +186,7 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
         add_log(session, job, kind, message)
     _log(session, job, "INFO", _joining_line(output, summary))
     stored = store.put_file(f"{folder(job.id)}/{PDF_NAME}", output)
-    store_report(store, job.id, summary, proof)
+    store_report(store, job.id, summary, proof, report)
     retention = timedelta(seconds=current_app.config["BADGE_FILE_RETENTION_SECONDS"])
     now = utcnow()
     finished = rows_changed(
@@ -217,6 +225,13 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
     )
     _mail_result(session, job)
     session.commit()
+
+
+def _stored_rows(store: LocalStorage, job: BadgeJob, bundle: dict[str, Any]) -> PackedRows:
+    """The job's attendees as intake packed them; a job queued before that kept them in the bundle."""
+    if bundle.get("rows_file"):
+        return PackedRows(bundle["columns"], store.read_bytes(rows_key(job.id)))
+    return PackedRows.pack(bundle["columns"], bundle.pop("rows"))
 
 
 def _joining_line(output: Path, summary: RenderSummary) -> str:
@@ -472,7 +487,7 @@ def _delete_expired_files(session: Session, limit: int) -> int:
 def _clean_scratch() -> None:
     """Half-written PDFs of workers that died; anything older than the longest job can run."""
     horizon = time.time() - 2 * current_app.config["BADGE_RENDER_WALL_SECONDS"]
-    for leftover in storage().scratch_dir().glob("*.pdf*"):
+    for leftover in storage().scratch_dir().glob("*.pdf*"):  # PDFs, proofs, reports being written
         try:
             if leftover.stat().st_mtime < horizon:
                 shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()

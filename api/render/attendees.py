@@ -16,13 +16,17 @@ import io
 import itertools
 import json
 import math
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, overload
 
 from api.render.errors import LimitExceededError, RenderInputError
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 10_000
+# A realistic list of 100,000 attendees (name, organization, role, email, ticket) is about 10.3 MB
+# as CSV (tests/benchmarks/bench_jobs.py --big); 16 MiB leaves room for longer values.
+MAX_BYTES = 16 * 1024 * 1024
+MAX_ROWS = 100_000
 MAX_COLUMNS = 50
 MAX_CELL_CHARS = 1000
 
@@ -36,12 +40,98 @@ BYTE_ORDER_MARKS = (
 )
 
 Row = tuple[int, list[str]]
+# Bytes of a file decoded at once while checking its encoding: the whole file is never one string
+# (one emoji makes Python store every character of a string in 4 bytes).
+DECODE_CHUNK = 1024 * 1024
 
 
 class AttendeeDialect(csv.excel):
     """Excel's CSV, also accepting a space after a delimiter as people type `a, "b, c"`."""
 
     skipinitialspace = True
+
+
+class PackedRows(Sequence[dict[str, str]]):
+    """Attendee rows kept compact: each row one line of UTF-8 JSON (its values in column order),
+    all in one bytes object, with each line's start in an array. Rows read as dicts, made on demand.
+
+    A row of five short columns costs about 110 bytes here against about 700 as a dict of strings,
+    and pickles as the bytes themselves: a 100,000-row job crosses to its render worker as 10 MB.
+    """
+
+    __slots__ = ("_starts", "columns", "data")
+
+    def __init__(self, columns: Iterable[str], data: bytes = b"", starts: array[int] | None = None) -> None:
+        self.columns = tuple(columns)
+        self.data = data
+        self._starts = _line_starts(data) if starts is None else starts
+
+    @classmethod
+    def pack(cls, columns: Iterable[str], rows: Iterable[Mapping[str, str] | Sequence[str]]) -> PackedRows:
+        """Rows given as dicts (missing columns are "") or as lists of values in column order."""
+        names = tuple(columns)
+        buffer = io.BytesIO()
+        starts = array("Q", [0])
+        for row in rows:
+            values = [row.get(name, "") for name in names] if isinstance(row, Mapping) else list(row)
+            buffer.write(json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode())
+            buffer.write(b"\n")
+            starts.append(buffer.tell())
+        return cls(names, buffer.getvalue(), starts)
+
+    def values(self, index: int) -> list[str]:
+        """The row's values in column order."""
+        starts = self._starts
+        index = range(len(starts) - 1)[index]  # negative indexes, and IndexError past the end
+        values: list[str] = json.loads(self.data[starts[index] : starts[index + 1] - 1])
+        return values
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, str]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, str]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, str] | list[dict[str, str]]:
+        if isinstance(index, slice):
+            return [self[position] for position in range(*index.indices(len(self)))]
+        return dict(zip(self.columns, self.values(index), strict=True))
+
+    def __iter__(self) -> Iterator[dict[str, str]]:
+        columns, data, starts, loads = self.columns, self.data, self._starts, json.loads
+        for index in range(len(starts) - 1):
+            yield dict(zip(columns, loads(data[starts[index] : starts[index + 1] - 1]), strict=True))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PackedRows):
+            return self.columns == other.columns and self.data == other.data
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __hash__(self) -> int:
+        return hash((self.columns, self.data))
+
+    def __repr__(self) -> str:
+        return f"<PackedRows: {len(self)} rows, {len(self.data):,} bytes, columns {', '.join(self.columns)}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (PackedRows, (self.columns, self.data, self._starts))
+
+
+def _line_starts(data: bytes) -> array[int]:
+    """Where each line of `data` starts, and its length last; every line ends with a newline."""
+    if data and not data.endswith(b"\n"):
+        raise ValueError("packed rows end with a newline")
+    starts = array("Q", [0])
+    position = data.find(b"\n")
+    while position != -1:
+        starts.append(position + 1)
+        position = data.find(b"\n", position + 1)
+    return starts
 
 
 @dataclass(frozen=True)
@@ -56,7 +146,7 @@ class AttendeeTable:
     """
 
     columns: tuple[str, ...]
-    rows: tuple[dict[str, str], ...]
+    rows: PackedRows  # reads as a sequence of dicts, one per attendee
     encoding: str
     delimiter: str
     row_numbers: tuple[int, ...] = ()
@@ -84,48 +174,74 @@ def read_attendees(
         raise LimitExceededError(
             f"the file is {len(data)} bytes, over the limit max_bytes={max_bytes}", location="file"
         )
-    text, encoding = _decode(data)
-    delimiter = _detect_delimiter(text)
-    rows = _csv_rows(text, delimiter, max_cell_chars)
+    codec, skip, encoding = _decode(data)
+    delimiter = _detect_delimiter(_text(data, codec, skip))
+    rows = _csv_rows(_text(data, codec, skip), delimiter, max_cell_chars)
     header_row, header = next(rows, (0, []))
     if not header:
         raise RenderInputError("the file is empty: no attendees", location="file")
     columns = _columns(header, header_row, max_columns)
-    numbered = _attendees(rows, columns, max_rows=max_rows, max_cell_chars=max_cell_chars)
-    if not numbered:
+    row_numbers, attendees = _attendees(rows, columns, max_rows=max_rows, max_cell_chars=max_cell_chars)
+    if not row_numbers:
         raise RenderInputError("the file has a header row but no attendees", location="file")
-    row_numbers, attendees = zip(*numbered, strict=True)
-    return AttendeeTable(columns, attendees, encoding, delimiter, row_numbers)
+    return AttendeeTable(columns, attendees, encoding, delimiter, tuple(row_numbers))
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    """Decode as UTF-8, else as UTF-16 when a byte-order mark says so, else as Windows-1252."""
+def _decode(data: bytes) -> tuple[str, int, str]:
+    """How to decode the file: (codec, bytes to skip, encoding as reported). UTF-8, else UTF-16
+    when a byte-order mark says so, else Windows-1252. The whole file is checked, a chunk at a time.
+    """
     for bom, codec, encoding in BYTE_ORDER_MARKS:
         # A byte-order mark is decisive: falling back to Windows-1252 would only produce mojibake.
         if data.startswith(bom):
-            return _decode_after_bom(data, len(bom), codec), encoding
+            _check_after_bom(data, len(bom), codec)
+            return codec, len(bom), encoding
     with contextlib.suppress(UnicodeDecodeError):
-        return _without_nul(data.decode("utf-8")), "utf-8"
+        _check_decodes(data, 0, "utf-8")
+        return "utf-8", 0, "utf-8"
     try:
-        return _without_nul(data.decode("cp1252")), "cp1252"
+        _check_decodes(data, 0, "cp1252")
     except UnicodeDecodeError as error:
         raise RenderInputError(
             f"the file is not {ENCODINGS_TRIED}: {_bad_byte(data, error.start)} is undefined in Windows-1252",
             location="file",
         ) from None
+    return "cp1252", 0, "cp1252"
 
 
-def _decode_after_bom(data: bytes, skip: int, codec: str) -> str:
-    """Decode a file whose byte-order mark named its encoding."""
+def _check_decodes(data: bytes, skip: int, codec: str) -> None:
+    """Decode data[skip:] a chunk at a time, keeping nothing; a UnicodeDecodeError's `start` is
+    an offset into `data`. NUL characters are refused (see _without_nul)."""
+    decoder = codecs.getincrementaldecoder(codec)()
+    for offset in range(skip, max(len(data), skip + 1), DECODE_CHUNK):
+        chunk = data[offset : offset + DECODE_CHUNK]
+        try:
+            _without_nul(decoder.decode(chunk, final=offset + DECODE_CHUNK >= len(data)))
+        except UnicodeDecodeError as error:
+            # The decoder held back the last bytes of the chunk before (a character cut in two)
+            # and decoded them with this one: `start` counts from the first of them.
+            error.start += offset - len(decoder.getstate()[0])
+            raise
+
+
+def _check_after_bom(data: bytes, skip: int, codec: str) -> None:
+    """Check a file whose byte-order mark named its encoding."""
     try:
-        return _without_nul(data[skip:].decode(codec))
+        _check_decodes(data, skip, codec)
     except UnicodeDecodeError as error:
         name = "UTF-8" if codec == "utf-8" else "UTF-16"
         raise RenderInputError(
-            f"the file starts with a {name} byte-order mark but {_bad_byte(data, error.start + skip)} "
+            f"the file starts with a {name} byte-order mark but {_bad_byte(data, error.start)} "
             f"is not valid {name}",
             location="file",
         ) from None
+
+
+def _text(data: bytes, codec: str, skip: int) -> io.TextIOWrapper:
+    """The file as text read as it goes (lines keep their own endings, as csv wants them)."""
+    raw = io.BytesIO(data)
+    raw.seek(skip)
+    return io.TextIOWrapper(raw, encoding=codec, newline="")
 
 
 def _bad_byte(data: bytes, offset: int) -> str:
@@ -143,12 +259,12 @@ def _without_nul(text: str) -> str:
     return text
 
 
-def _detect_delimiter(text: str) -> str:
+def _detect_delimiter(text: Iterable[str]) -> str:
     """Pick the delimiter that splits the header widest and the first rows the same way.
 
     The csv module does the splitting, so delimiters inside quoted fields are not counted.
     """
-    lines = list(itertools.islice(io.StringIO(text, newline=""), SAMPLE_LINES))
+    lines = list(itertools.islice(text, SAMPLE_LINES))
     is_whole_file = len(lines) < SAMPLE_LINES
     best, best_score = DELIMITERS[0], (False, -1, 0)
     for delimiter in DELIMITERS:
@@ -172,9 +288,9 @@ def _sample_widths(lines: list[str], delimiter: str, *, is_whole_file: bool) -> 
     return [len(record) for record in records if any(cell.strip() for cell in record)]
 
 
-def _csv_rows(text: str, delimiter: str, max_cell_chars: int) -> Iterator[Row]:
+def _csv_rows(text: Iterable[str], delimiter: str, max_cell_chars: int) -> Iterator[Row]:
     """Yield (spreadsheet row number, cleaned cells) for every row that is not blank."""
-    reader = csv.reader(io.StringIO(text, newline=""), AttendeeDialect, delimiter=delimiter, strict=True)
+    reader = csv.reader(text, AttendeeDialect, delimiter=delimiter, strict=True)
     for row_number in itertools.count(1):
         try:
             record = next(reader)
@@ -222,29 +338,37 @@ def _columns(header: list[str], header_row: int, max_columns: int) -> tuple[str,
 
 def _attendees(
     rows: Iterator[Row], columns: tuple[str, ...], *, max_rows: int, max_cell_chars: int
-) -> list[tuple[int, dict[str, str]]]:
-    """(row number, dict) per data row, padding short rows with "" and refusing long ones."""
+) -> tuple[list[int], PackedRows]:
+    """Row numbers and the rows, packed, padding short rows with "" and refusing long ones."""
     width = len(columns)
-    attendees: list[tuple[int, dict[str, str]]] = []
-    for row_number, cells in rows:
-        location = f"row {row_number}"
-        if len(attendees) == max_rows:
-            raise LimitExceededError(f"more than max_rows={max_rows} attendees", location=location)
-        if len(cells) > width:
-            raise RenderInputError(
-                f"{len(cells)} cells but the header has {width} columns", location=location
-            )
-        cells.extend([""] * (width - len(cells)))
-        row = dict(zip(columns, cells, strict=True))
-        _check_cell_lengths(row, location, max_cell_chars)
-        attendees.append((row_number, row))
-    return attendees
+    numbers: list[int] = []
+
+    def checked() -> Iterator[list[str]]:
+        for row_number, cells in rows:
+            location = f"row {row_number}"
+            if len(numbers) == max_rows:
+                raise LimitExceededError(f"more than max_rows={max_rows} attendees", location=location)
+            if len(cells) > width:
+                raise RenderInputError(
+                    f"{len(cells)} cells but the header has {width} columns", location=location
+                )
+            cells.extend([""] * (width - len(cells)))
+            _check_cell_lengths(columns, cells, location, max_cell_chars)
+            numbers.append(row_number)
+            yield cells
+
+    packed = PackedRows.pack(columns, checked())
+    return numbers, packed
 
 
-def _check_cell_lengths(row: dict[str, str], location: str, max_cell_chars: int) -> None:
-    if max(map(len, row.values()), default=0) <= max_cell_chars:
+def _check_cell_lengths(
+    columns: tuple[str, ...], cells: list[str], location: str, max_cell_chars: int
+) -> None:
+    if max(map(len, cells), default=0) <= max_cell_chars:
         return
-    column, value = next((column, value) for column, value in row.items() if len(value) > max_cell_chars)
+    column, value = next(
+        (column, value) for column, value in zip(columns, cells, strict=True) if len(value) > max_cell_chars
+    )
     raise LimitExceededError(
         f"{len(value)} characters, over the limit max_cell_chars={max_cell_chars}",
         location=f"{location}, column '{column}'",
@@ -274,7 +398,7 @@ def attendees_from_records(
         for number, record in enumerate(records, start=1)
     ]
     names = tuple(columns.values())
-    return AttendeeTable(names, tuple({name: row.get(name, "") for name in names} for row in rows), "", "")
+    return AttendeeTable(names, PackedRows.pack(names, rows), "", "")
 
 
 def _record_row(

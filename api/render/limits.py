@@ -14,6 +14,8 @@ class RenderLimits:
     deadline. `max_pixels` bounds any raster the task draws (a preview, a rasterised check).
     """
 
+    # Defaults for tasks with no configured limits (a built-in template's facts); the app sizes a
+    # job's limits for its largest job (api.config: BADGE_RENDER_*).
     cpu_seconds: float = 120
     wall_seconds: float = 300.0
     # Address space: the worker maps its fonts and libraries (about 350 MB), so leave room.

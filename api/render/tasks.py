@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import math
 import os
 import resource
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,7 @@ from api.render.errors import LimitExceededError, OutputWriteError
 from api.render.findings import BadgeFindings, Finding, count_by_kind
 from api.render.fonts import register_fonts
 from api.render.images import probe_image
-from api.render.proof import write_proof
+from api.render.proof import MAX_PROOF_BADGES, write_proof
 from api.render.template import CompiledTemplate, compile_template
 from api.render.text import SCRIPT_FALLBACKS, FitRule, TextPainter, TextStyle
 from api.render.worker import resident_bytes
@@ -294,7 +295,9 @@ class RenderTask:
     template_svg: bytes | None
     template_id: str | None
     options: Mapping[str, Any]
-    rows: list[dict[str, str]]
+    # The attendees in print order: a list of dicts, or PackedRows (compact: a 100,000-row job
+    # crosses the pipe as about 10 MB and each row becomes a dict only while it is drawn).
+    rows: Sequence[Mapping[str, str]]
     columns: list[str]
     output_path: str
     background: bytes | None = None
@@ -303,7 +306,7 @@ class RenderTask:
     fonts: Mapping[str, bytes] | None = None
     # The organiser's number for each row (spreadsheet row, JSON position), in the order of
     # `rows`; None numbers them 1..N. Every finding and message names badges by these.
-    row_numbers: list[int] | None = None
+    row_numbers: Sequence[int] | None = None
     # Where to write the proof sheet (only the flagged badges, larger, labelled); None: no proof.
     proof_path: str | None = None
 
@@ -312,9 +315,10 @@ class RenderTask:
 class RenderSummary:
     badges: int = 0
     pages: int = 0
-    # Every badge with at least one finding, in print order; details past MAX_DETAILED are
-    # counted in `findings_omitted` but not kept (memory stays flat on long jobs).
-    findings: list[BadgeFindings] = field(default_factory=list)
+    # Every badge with at least one finding, in print order, kept compact (findings.BadgeList:
+    # about 30 bytes a badge, BadgeFindings made when read); details past MAX_DETAILED are counted
+    # in `findings_omitted` but not kept.
+    findings: Sequence[BadgeFindings] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: count_by_kind(()))  # over every badge
     flagged: int = 0  # badges with a warning- or error-level finding, all of them
     proof_pages: int = 0  # pages written to proof_path; 0 when nothing was written
@@ -381,11 +385,13 @@ def summary_of(result: RenderResult) -> RenderSummary:
 
 def _write_proof(plan: BadgePlan, task: RenderTask, summary: RenderSummary) -> int:
     assert task.proof_path is not None
+    # Only the flagged badges the sheet draws (MAX_PROOF_BADGES), not every flagged one at once.
+    chosen = list(itertools.islice((badge for badge in summary.findings if badge.flagged), MAX_PROOF_BADGES))
     try:
         return write_proof(
             plan,
             task.rows,
-            summary.findings,
+            chosen,
             task.proof_path,
             flagged=summary.flagged,
             job_findings=summary.job_findings,

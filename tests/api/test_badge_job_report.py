@@ -20,6 +20,7 @@ from api.badges.report import FINDINGS_HEADER_MAX, findings_header
 from api.core.db import utcnow
 from api.core.storage import storage
 from api.extensions import db
+from api.render.attendees import PackedRows
 from api.render.findings import BadgeFindings, Finding
 from tests.conftest import bearer, login
 from tests.data.templates import FINDINGS_TEMPLATE as TEMPLATE
@@ -147,11 +148,11 @@ def test_unknown_filters_and_a_page_too_large_are_422(client, auth_headers, jobs
 
 def test_deleting_a_job_removes_its_report_and_keeps_its_counts(client, auth_headers, jobs):
     job = finished(client, auth_headers, jobs, SHORT)
-    assert storage().exists(f"jobs/{job['id']}/report.json")
+    assert storage().exists(f"jobs/{job['id']}/report.jsonl")
 
     assert client.delete(f"{JOBS}/{job['id']}", headers=auth_headers).status_code == 204
 
-    assert not storage().exists(f"jobs/{job['id']}/report.json")
+    assert not storage().exists(f"jobs/{job['id']}/report.jsonl")
     response = client.get(f"{JOBS}/{job['id']}/report", headers=auth_headers)
     assert response.status_code == 410
     assert response.get_json()["code"] == "file_deleted"
@@ -172,7 +173,7 @@ def test_the_retention_sweep_deletes_the_report_files(client, auth_headers, jobs
     jobs.enqueue("badges.sweep", {})
     jobs.run_pending()
 
-    assert not storage().exists(f"jobs/{job['id']}/report.json")
+    assert not storage().exists(f"jobs/{job['id']}/report.jsonl")
     assert client.get(f"{JOBS}/{job['id']}/report", headers=auth_headers).status_code == 410
 
 
@@ -211,7 +212,8 @@ def test_rows_keep_their_spreadsheet_numbers_through_sorting(client, auth_header
     messages = log_messages(client, auth_headers, job_id)
     assert any(m.startswith("Row 4, name: 张伟 not in DejaVu Serif; drawn with") for m in messages), messages
     bundle = json.loads(storage().read_bytes(f"jobs/{job_id}/input.json"))
-    assert [row["name"] for row in bundle["rows"]] == ["Ada Lovelace", "Zoë Zimmermann", "张伟"]
+    rows = PackedRows(bundle["columns"], storage().read_bytes(f"jobs/{job_id}/rows.jsonl"))
+    assert [row["name"] for row in rows] == ["Ada Lovelace", "Zoë Zimmermann", "张伟"]
     assert bundle["row_numbers"] == [5, 2, 4]
 
 
