@@ -119,14 +119,19 @@ def test_a_png_preview_has_the_badge_size_at_the_dpi(multiscript):
     assert image.size == (round(105 / 25.4 * 150), round(148 / 25.4 * 150))
 
 
-def test_a_qr_code_is_drawn_as_vectors(tmp_path, multiscript):
+def test_a_qr_code_is_a_stencil_mask_of_a_pixel_per_module(tmp_path, multiscript):
     pdf = tmp_path / "badges.pdf"
     render_pdf(plan_for("one-per-page", qr=QrSpec("email")), multiscript.rows[:1], str(pdf))
 
     listing = subprocess.run(
         ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
     ).stdout
-    assert len(listing.splitlines()) == 2  # header lines only: no raster image
+    rows = [line.split() for line in listing.splitlines()[2:]]
+    # One 1-bit mask painted in the code's colour, as wide as the symbol (21 + 4 per version),
+    # not smoothed when scaled: a raster picture of the code would be "image", not "stencil".
+    assert [(row[2], row[7], row[9]) for row in rows] == [("stencil", "1", "no")]
+    assert rows[0][3] == rows[0][4]
+    assert (int(rows[0][3]) - 21) % 4 == 0
 
 
 SAMPLE_FILES = [
