@@ -17,7 +17,6 @@ from api.render.document import BadgePlan, RenderResult, render_pdf, render_png
 from api.render.errors import RenderInputError
 from api.render.findings import BadgeFindings
 from api.render.progress import Progress
-from api.render.proof import write_proof
 from api.render.template import CompiledTemplate, compile_template
 
 FLAGGED_ROWS_SHOWN = 10
@@ -187,6 +186,9 @@ def _proof(plan: BadgePlan, rows: Sequence[Mapping[str, str]], result: RenderRes
     if not result.tally.flagged:
         click.echo("Proof: no badge to check; no proof sheet written")
         return
+    # Imported here: only --proof draws a proof sheet.
+    from api.render.proof import write_proof
+
     tally = result.tally
     pages = write_proof(
         plan, rows, tally.badges, str(path), flagged=tally.flagged, job_findings=result.job_findings

@@ -157,3 +157,39 @@ def test_quiet_prints_no_progress_but_the_summary(tmp_path):
     assert result.returncode == 0
     assert result.stderr == ""
     assert result.stdout.startswith("40 badges on 40 pages")
+
+
+def test_badges_render_starts_without_the_service_flask_or_a_database(tmp_path):
+    # `manage.py badges ...` is dispatched before the app is built: start-up is the engine's alone.
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['manage.py', 'badges', 'render', '--help']\n"
+        "try:\n"
+        f"    runpy.run_path({str(ROOT / 'manage.py')!r}, run_name='__main__')\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code in (0, None), exit.code\n"
+        "loaded = {name.split('.')[0] for name in sys.modules} | set(sys.modules)\n"
+        "service = {'flask', 'sqlalchemy', 'flask_restx', 'celery', 'api.app', 'api.extensions'}\n"
+        "print(sorted(loaded & service))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
+    )
+
+    assert "Usage: manage.py badges render" in result.stdout
+    assert result.stdout.rstrip().endswith("[]")
+
+
+def test_every_other_command_still_runs_on_the_app(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "--help"],
+        cwd=ROOT,
+        env={"INSTANCE_PATH": str(tmp_path / "instance"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    commands = set(re.findall(r"^  (\w[\w-]*)", result.stdout, flags=re.MULTILINE))
+    assert {"badges", "db", "run", "routes", "shell", "users"} <= commands
