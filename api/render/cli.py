@@ -65,6 +65,13 @@ def badges_group() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write a proof sheet PDF of the badges to check (none when no badge is flagged).",
 )
+@click.option(
+    "--processes",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Render in this many processes side by side (default: one per usable CPU, for lists of "
+    "2,000 badges and more).",
+)
 def render_command(
     attendees: Path,
     template_name: str,
@@ -78,6 +85,7 @@ def render_command(
     report_path: Path | None,
     quiet: bool,
     proof_path: Path | None,
+    processes: int | None,
 ) -> None:
     """Render ATTENDEES (a CSV file) to a PDF.
 
@@ -112,6 +120,7 @@ def render_command(
         str(output),
         row_numbers=table.row_numbers,
         on_badge=progress.badge_done if progress else None,
+        processes=processes,
     )
     elapsed = time.perf_counter() - started
     if progress:

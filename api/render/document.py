@@ -234,12 +234,25 @@ def render_pdf(
     *,
     on_badge: Callable[[int], None] | None = None,
     row_numbers: Sequence[int] | None = None,
+    first_page: int = 1,
+    processes: int | None = 1,
 ) -> RenderResult:
     """Write every badge into one PDF; fonts and images are embedded once for the whole file.
 
     What happened to each badge (the proof report) is collected on the way: badges are named by
-    `row_numbers`, the organiser's numbering of `rows` (1..N when None), with page and slot.
+    `row_numbers`, the organiser's numbering of `rows` (1..N when None), with page and slot, pages
+    counted from `first_page`. With `processes` other than 1 (None: every usable CPU) a long list
+    written to a path is rendered in parts side by side (api/render/parallel.py); fonts are then
+    embedded once per part.
     """
+    if processes != 1 and isinstance(output, str) and isinstance(rows, Sequence):
+        from api.render.parallel import process_count, render_pdf_in_parts
+
+        count = process_count(processes, len(rows))
+        if count > 1:
+            return render_pdf_in_parts(
+                plan, rows, output, processes=count, on_badge=on_badge, row_numbers=row_numbers
+            )
     sheet = plan.sheet
     surface = cairocffi.PDFSurface(output, sheet.page_width, sheet.page_height)
     surface.set_metadata(cairocffi.PDF_METADATA_CREATOR, "Badge service")
@@ -257,7 +270,7 @@ def render_pdf(
         findings = checker.findings(placed, stamper.qr_modules)
         if findings:
             row_number = row_numbers[index] if row_numbers is not None else index + 1
-            result.tally.add(BadgeFindings(row_number, result.pages + 1, slot + 1, findings))
+            result.tally.add(BadgeFindings(row_number, first_page + result.pages, slot + 1, findings))
         result.badges += 1
         if on_badge is not None:
             on_badge(index)

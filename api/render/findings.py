@@ -197,6 +197,19 @@ class FindingsTally:
         self._records.extend((badge.row, badge.page, badge.slot, len(badge.findings)))
         self._records.extend(self._number(finding) for finding in badge.findings)
 
+    def absorb(self, other: FindingsTally) -> None:
+        """Add the badges of `other` (the tally of the pages after this one's) after this one's."""
+        kept_counts: Counter[str] = Counter()
+        kept_flagged = 0
+        for badge in other.badges:
+            self.add(badge)
+            kept_counts.update(finding.kind for finding in badge.findings)
+            kept_flagged += badge.flagged
+        # What `other` counted without keeping the details, counted here the same way.
+        self.counts.update(other.counts - kept_counts)
+        self.flagged += other.flagged - kept_flagged
+        self.omitted += other.omitted
+
     def _number(self, finding: Finding) -> int:
         number = self._numbers.get(finding)
         if number is None:
