@@ -144,6 +144,9 @@ class Config:
     BADGE_RENDER_MEMORY_BYTES = _env_int("BADGE_RENDER_MEMORY_BYTES", 2 * 1024**3)
     BADGE_RENDER_WALL_SECONDS = float(os.environ.get("BADGE_RENDER_WALL_SECONDS", "1200"))
     BADGE_RENDER_OUTPUT_BYTES = _env_int("BADGE_RENDER_OUTPUT_BYTES", 1024**3)
+    # Processes one job renders in side by side (api/render/parallel.py), each with the limits
+    # above; 0: every CPU the render worker may use. Lists under 2,000 badges stay in one.
+    BADGE_RENDER_PROCESSES = _env_int("BADGE_RENDER_PROCESSES", 0)
 
     # The render runtime (api.render.pool): warm worker processes do every drawing and decoding.
     # RENDER_WORKERS serve previews and checks; RENDER_JOB_WORKERS (unset: JOBS_THREADS with the
@@ -271,3 +274,6 @@ def check_config(config: dict) -> None:
             f"BADGE_JOB_MAX_ROWS must be a whole number from 1 to {BADGE_JOB_MAX_ROWS_LIMIT:,}"
             " (what the render limits and the job's memory are sized for)"
         )
+    processes = config.get("BADGE_RENDER_PROCESSES", 0)
+    if isinstance(processes, bool) or not isinstance(processes, int) or not 0 <= processes <= 64:
+        raise ConfigError("BADGE_RENDER_PROCESSES must be a whole number from 0 (every usable CPU) to 64")

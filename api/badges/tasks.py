@@ -35,6 +35,7 @@ from api.links import public_base
 from api.mail.service import queue_email
 from api.render.attendees import PackedRows
 from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
+from api.render.parallel import remove_parts
 from api.render.tasks import RenderSummary, RenderTask
 from api.rendering import render_job as render_in_worker
 from api.users.models import User
@@ -91,6 +92,7 @@ def render_job(job_id: str) -> None:
         _fail(session, job_uuid, attempt, "An internal error stopped the job.", type(error).__name__)
     finally:
         output.unlink(missing_ok=True)
+        remove_parts(output)
         proof.unlink(missing_ok=True)
         _start_next_for_owner(session, job_uuid)
 
@@ -175,6 +177,7 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
         fonts=fonts,
         row_numbers=row_numbers,
         proof_path=str(proof),
+        processes=current_app.config["BADGE_RENDER_PROCESSES"] or None,
     )
     del rows, row_numbers  # the task holds them now
     progress = _Progress(session, job, attempt, len(render_task.rows))
@@ -236,6 +239,8 @@ def _stored_rows(store: LocalStorage, job: BadgeJob, bundle: dict[str, Any]) -> 
 
 def _joining_line(output: Path, summary: RenderSummary) -> str:
     line = f"Joining: one PDF of {summary.pages:,} pages, {output.stat().st_size / 1e6:.1f} MB"
+    if summary.processes > 1:
+        line += f", rendered in {summary.processes} processes side by side"
     if summary.proof_pages:
         pages = "page" if summary.proof_pages == 1 else "pages"
         line += f"; a proof sheet of {summary.proof_pages:,} {pages}"

@@ -84,6 +84,7 @@ class RenderResult:
     pages: int = 0
     tally: FindingsTally = field(default_factory=FindingsTally)  # per-badge findings
     job_findings: tuple[Finding, ...] = ()  # about every badge alike, said once
+    processes: int = 1  # rendered in this many processes side by side
 
 
 class BadgeStamper:

@@ -16,6 +16,7 @@ joined (PdfJoinError) make the parent render everything again in one process: sl
 from __future__ import annotations
 
 import contextlib
+import glob
 import mmap
 import os
 import pickle
@@ -41,6 +42,10 @@ _PROGRESS_EVERY_SECONDS = 0.1
 
 class RenderProcessError(RuntimeError):
     """A render process ended without a result (killed by a signal or a resource limit)."""
+
+    def __init__(self, message: str, signal_number: int | None = None) -> None:
+        super().__init__(message)
+        self.signal_number = signal_number  # the signal that killed it, if one did
 
 
 def usable_cpus() -> int:
@@ -80,8 +85,7 @@ def render_pdf_in_parts(
 
     per_page = plan.sheet.badges_per_page
     ranges = split_pages(len(rows), per_page, processes)
-    directory = os.path.dirname(os.path.abspath(output))
-    paths = [_part_path(directory) for _ in ranges]
+    paths = [_part_path(output) for _ in ranges]
     counters = mmap.mmap(-1, _COUNTER.size * len(ranges))
     children: list[int] = []
     try:
@@ -130,11 +134,21 @@ def render_pdf_in_parts(
             _result_path(path).unlink(missing_ok=True)
 
 
-def _part_path(directory: str) -> Path:
-    # Next to the output, so the parts count against the same disk as the PDF they become.
-    descriptor, name = tempfile.mkstemp(prefix=".badges-part-", suffix=".pdf", dir=directory)
+def _part_path(output: str) -> Path:
+    # Next to the output, so the parts count against the same disk as the PDF they become, and
+    # named after it, so that remove_parts finds them when this process could not.
+    target = Path(output).absolute()
+    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.part-", suffix=".pdf", dir=target.parent)
     os.close(descriptor)
     return Path(name)
+
+
+def remove_parts(output: str | os.PathLike[str]) -> None:
+    """Delete the part files (and their results) of `output` that a killed render left behind:
+    a process stopped by its CPU limit or its wall clock cannot clean up after itself."""
+    target = Path(output).absolute()
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.part-*"):
+        leftover.unlink(missing_ok=True)
 
 
 def _result_path(part: Path) -> Path:
@@ -220,7 +234,10 @@ def _wait_for(
                 if os.WIFSIGNALED(status)
                 else f"exit status {os.waitstatus_to_exitcode(status)}"
             )
-            raise RenderProcessError(f"a render process ended without a result ({cause})")
+            raise RenderProcessError(
+                f"a render process ended without a result ({cause})",
+                os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            )
         result = pickle.loads(result_path.read_bytes())  # noqa: S301 - our own child wrote it
         if isinstance(result, BaseException):
             raise result
@@ -239,4 +256,5 @@ def _combined(results: list[RenderResult]) -> RenderResult:
         combined.badges += result.badges
         combined.pages += result.pages
         combined.tally.absorb(result.tally)
+    combined.processes = len(results)
     return combined

@@ -309,6 +309,8 @@ class RenderTask:
     row_numbers: Sequence[int] | None = None
     # Where to write the proof sheet (only the flagged badges, larger, labelled); None: no proof.
     proof_path: str | None = None
+    # Processes to render in side by side (None: every usable CPU; long lists only).
+    processes: int | None = 1
 
 
 @dataclass
@@ -326,6 +328,7 @@ class RenderSummary:
     # background image).
     job_findings: list[Finding] = field(default_factory=list)
     findings_omitted: int = 0  # badges with findings whose details were not kept
+    processes: int = 1  # render processes side by side
 
 
 def render_job(report: Report, task: RenderTask) -> RenderSummary:
@@ -356,7 +359,12 @@ def render_job(report: Report, task: RenderTask) -> RenderSummary:
 
     try:
         result = render_pdf(
-            plan, task.rows, task.output_path, on_badge=on_badge, row_numbers=task.row_numbers
+            plan,
+            task.rows,
+            task.output_path,
+            on_badge=on_badge,
+            row_numbers=task.row_numbers,
+            processes=task.processes,
         )
     except OSError as error:  # cairocffi raises its WRITE_ERROR status as an OSError
         if "WRITE_ERROR" not in str(error):
@@ -380,6 +388,7 @@ def summary_of(result: RenderResult) -> RenderSummary:
         flagged=tally.flagged,
         job_findings=list(result.job_findings),
         findings_omitted=tally.omitted,
+        processes=result.processes,
     )
 
 

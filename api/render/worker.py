@@ -36,6 +36,7 @@ from typing import Any
 
 from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
 from api.render.limits import RenderLimits
+from api.render.parallel import RenderProcessError
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -132,6 +133,14 @@ def _run_task(
         return "refused", (error.message, error.location)
     except MemoryError:
         return "memory", (f"rendering needed more than {limits.memory_bytes} bytes of memory", "render")
+    except RenderProcessError as error:
+        # One of a job's render processes (api/render/parallel.py) killed by its limits, which it
+        # inherited from this one: CPU (SIGXCPU), output size (SIGXFSZ).
+        if error.signal_number == signal.SIGXCPU:
+            return "limit", (f"rendering needed more than {limits.cpu_seconds:g} s of CPU", "render")
+        if error.signal_number == signal.SIGXFSZ:
+            return "limit", (f"the output grew past {limits.output_bytes} bytes", "render")
+        return "failed", traceback.format_exc()
     except Exception as error:
         text = str(error)
         # cairo reports a failed allocation as a status, not as MemoryError.

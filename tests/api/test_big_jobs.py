@@ -10,7 +10,7 @@ import pytest
 
 from api.core.storage import storage
 from api.render.attendees import PackedRows
-from tests.api.test_badge_jobs import job_count, post_job
+from tests.api.test_badge_jobs import download, get_job, job_count, logs, pdf_pages, post_job
 from tests.api.test_errors import PROBLEM_KEYS
 
 
@@ -118,3 +118,32 @@ def test_a_job_body_may_be_larger_than_max_content_length_but_not_its_own_limit(
 
     problem = assert_problem(post_csv(client, auth_headers, csv_of(600)), 413, "payload_too_large")
     assert "22000 bytes" in problem["detail"]
+
+
+def test_a_long_list_is_rendered_in_several_processes_into_one_pdf(
+    client, auth_headers, app, jobs, monkeypatch, tmp_path
+):
+    """Issue 15: a job of 2,000 badges or more renders in parts side by side (BADGE_RENDER_PROCESSES),
+    joined into one PDF whose pages and progress read as if one process had made them."""
+    monkeypatch.setitem(app.config, "BADGE_RENDER_PROCESSES", 2)
+    # Every 500th name too long for its box: wrapped, so the report names badges in both parts.
+    data = csv_of(2_400).replace(b"Person 1999,", b"Person 1999 " + b"Verylongsurname " * 6 + b",")
+    job = post_csv(client, auth_headers, data).get_json()
+
+    jobs.run_pending()
+    done = get_job(client, auth_headers, job["id"])
+
+    assert done["status"] == "succeeded", done
+    assert done["progress"] == {"done": 2_400, "total": 2_400}
+    assert (done["result"]["badges"], done["result"]["pages"]) == (2_400, 600)
+    messages = [line["message"] for line in logs(client, auth_headers, job["id"])]
+    assert any("rendered in 2 processes side by side" in message for message in messages), messages
+    response = download(client, done["result"]["download_url"])
+    assert response.status_code == 200
+    assert pdf_pages(response.data, tmp_path) == 600
+    report = client.get(f"/api/v1/badge-jobs/{job['id']}/report?per_page=100", headers=auth_headers)
+    items = report.get_json()["items"]
+    # Row 2001 (the 2,000th attendee) is badge 2000: page 500 slot 4, in the second part.
+    assert {"row": 2001, "page": 500, "slot": 4} in [
+        {key: item[key] for key in ("row", "page", "slot")} for item in items
+    ], items

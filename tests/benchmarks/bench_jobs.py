@@ -18,7 +18,9 @@ plus a ticket column) as CSV, POSTed over HTTP to a running service (`manage.py 
 embedded default: SQLite, in-process jobs; tests/benchmarks/servers.py), timed from POST to
 `succeeded` (polled every 50 ms). Peak RSS of the web process and of the render worker that ran
 the job: each process's high-water mark (VmHWM) is reset (/proc/PID/clear_refs) before the job
-and read after it. The longest time the job's progress stood still while running is reported too.
+and read after it; and the peak of the render worker with the part processes it forks for a long
+list, as summed PSS sampled every 0.1 s (pages a fork shares counted once). The longest time
+the job's progress stood still while running is reported too.
 Sizes run interleaved, --runs rounds; medians. CSVs are cached under $TMPDIR/bench-jobs-lists.
 """
 
@@ -199,6 +201,56 @@ def _cpu_ticks(pid: int) -> int:
         return 0
 
 
+def _pss_kib(pid: int) -> int:
+    """The process's proportional set size (shared pages split among their sharers), in KiB."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class TreeMemory:
+    """Samples the memory of a process's descendants (render workers and the part processes a
+    job forks) every 0.1 s, as PSS: pages a fork shares with its parent are split between them,
+    so a sum counts them once. `peak_mb(pid)`: the highest sum over `pid` and its descendants."""
+
+    def __init__(self, root: int) -> None:
+        import threading
+
+        self.root = root
+        self.samples: list[dict[int, tuple[int, int]]] = []  # pid -> (parent pid, PSS KiB)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            sample = {}
+            for pid in _descendants(self.root):
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+                    sample[pid] = (parent, _pss_kib(pid))
+            self.samples.append(sample)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak_mb(self, pid: int) -> float:
+        peak = 0
+        for sample in self.samples:
+            total, family = 0, {pid}
+            for child, (parent, pss) in sorted(sample.items()):  # forked children have larger pids
+                if child in family or parent in family:
+                    family.add(child)
+                    total += pss
+            peak = max(peak, total)
+        return peak * 1024 / 1e6
+
+
 def _reset_peak(pid: int) -> None:
     with contextlib.suppress(OSError):
         Path(f"/proc/{pid}/clear_refs").write_text("5")
@@ -252,6 +304,7 @@ def big_job(base: str, token: str, server: int, path: Path) -> dict[str, float]:
     ticks = {pid: _cpu_ticks(pid) for pid in workers}
     csv_bytes = path.read_bytes()
     count = csv_bytes.count(b"\n") - 1
+    memory = TreeMemory(server)
     started = time.perf_counter()
     job = _post_csv(base, token, csv_bytes)
     del csv_bytes
@@ -271,6 +324,7 @@ def big_job(base: str, token: str, server: int, path: Path) -> dict[str, float]:
             last_done, last_change = done, now
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
+    memory.stop()
     assert job["status"] == "succeeded", job
     assert job["result"]["badges"] == count, (job["result"], count)
     used = {pid: _cpu_ticks(pid) - before for pid, before in ticks.items()}
@@ -282,6 +336,7 @@ def big_job(base: str, token: str, server: int, path: Path) -> dict[str, float]:
         "accepted_seconds": accepted,
         "web_mb": _status(server, "VmHWM") * 1024 / 1e6,
         "worker_mb": _status(worker, "VmHWM") * 1024 / 1e6 if worker else float("nan"),
+        "job_mb": memory.peak_mb(worker) if worker else float("nan"),
         "still_seconds": longest_still,
         "flagged": float((job["result"].get("findings") or {}).get("flagged", 0)),
         "report_items": float(json.loads(raw)["total"]),
@@ -311,7 +366,8 @@ def big_jobs(sizes: list[int], runs: int) -> None:
             print(
                 f"round {round_number + 1}, {size:,} badges: {result['seconds']:.2f} s"
                 f" (202 after {result['accepted_seconds']:.2f} s), web peak {result['web_mb']:.0f} MB,"
-                f" worker peak {result['worker_mb']:.0f} MB, progress still at most"
+                f" worker peak {result['worker_mb']:.0f} MB,"
+                f" with its part processes (PSS) {result['job_mb']:.0f} MB, progress still at most"
                 f" {result['still_seconds']:.2f} s, {result['flagged']:.0f} flagged,"
                 f" {result['report_items']:.0f} badges in the report",
                 flush=True,
@@ -326,6 +382,7 @@ def big_jobs(sizes: list[int], runs: int) -> None:
         print(
             f"  {size:>7,} badges: POST to succeeded {median('seconds'):.2f} s;"
             f" peak RSS web {median('web_mb'):.0f} MB, render worker {median('worker_mb'):.0f} MB;"
+            f" with its part processes (PSS) {median('job_mb'):.0f} MB;"
             f" progress still at most {median('still_seconds'):.2f} s"
         )
 

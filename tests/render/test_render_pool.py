@@ -18,6 +18,7 @@ from api.render import tasks
 from api.render.attendees import read_attendees
 from api.render.errors import LimitExceededError, RenderInputError
 from api.render.limits import RenderLimits
+from api.render.parallel import remove_parts
 from api.render.pool import BATCH, RenderBusyError, RenderFailedError, RenderPool
 from api.render.runtime import default_settings
 from api.render.tasks import RenderTask
@@ -173,6 +174,48 @@ def test_output_past_the_size_limit_stops_the_task(pool, tmp_path, shared_data):
         run_render(pool, task_for(shared_data, output, 400), RenderLimits(output_bytes=60_000))
 
     assert os.path.getsize(output) <= 60_000
+
+
+def parts_task(output: Path, rows: int) -> RenderTask:
+    """A job rendered in two processes side by side (api/render/parallel.py): unique names, so
+    that every badge costs its own layout."""
+    people = [
+        {"name": f"Attendee {n} Lastname{n * 7919 % 100_003}", "organization": f"Org {n}"}
+        for n in range(rows)
+    ]
+    return RenderTask(
+        template_svg=None,
+        template_id="classic",
+        options={"name": "Summit", "sheet": "a4-2x2"},
+        rows=people,
+        columns=["name", "organization"],
+        output_path=str(output),
+        processes=2,
+    )
+
+
+def test_a_job_in_two_processes_is_held_to_the_output_limit(pool, tmp_path):
+    output = tmp_path / "parts.pdf"
+
+    with pytest.raises(LimitExceededError, match="output grew past 60000 bytes"):
+        run_render(pool, parts_task(output, 2_400), RenderLimits(output_bytes=60_000))
+
+    assert not list(tmp_path.glob(".parts.pdf.part-*")), "part files are removed"
+
+
+def test_a_job_in_two_processes_is_held_to_the_cpu_limit(pool, tmp_path):
+    started = time.monotonic()
+
+    output = tmp_path / "parts.pdf"
+
+    with pytest.raises(LimitExceededError, match="CPU"):
+        run_render(pool, parts_task(output, 16_000), RenderLimits(cpu_seconds=1))
+
+    assert time.monotonic() - started < 30
+    # A worker stopped by its limit leaves its parts; they are named after the output, so the job
+    # that owned it removes them (api.badges.tasks).
+    remove_parts(output)
+    assert not list(tmp_path.iterdir())
 
 
 def test_bad_options_are_refused_with_their_location(pool, tmp_path, shared_data):

@@ -40,6 +40,12 @@ def test_development_accepts_the_development_secret():
     check_config({"ENV_NAME": "development", "SECRET_KEY": DEVELOPMENT_SECRET})
 
 
+@pytest.mark.parametrize("value", [-1, 65, "2", True])
+def test_render_processes_must_be_a_count_from_0_to_64(value):
+    with pytest.raises(ConfigError, match="BADGE_RENDER_PROCESSES"):
+        check_config({"ENV_NAME": "development", "BADGE_RENDER_PROCESSES": value})
+
+
 def test_wildcard_origins_cannot_be_combined_with_credentials():
     with pytest.raises(ConfigError, match="CORS_ORIGINS"):
         check_config({"ENV_NAME": "development", "CORS_ORIGINS": ["*"], "CORS_ALLOW_CREDENTIALS": True})
