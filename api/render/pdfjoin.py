@@ -37,6 +37,9 @@ _COUNT = re.compile(rb"/Count\s+(\d+)")
 _HEADER = re.compile(rb"%PDF-(\d\.\d)[^\n]*\n(%[^\n]*\n)?")
 
 
+_CHUNK = 8 * 1024 * 1024
+
+
 class PdfJoinError(ValueError):
     """A part is not laid out as cairo writes PDFs."""
 
@@ -142,11 +145,19 @@ def _join(parts: list[_Part], output: BinaryIO) -> int:
         output.write(chunk)
         written += len(chunk)
 
+    def copy(data: bytes | mmap.mmap, start: int, end: int) -> None:
+        # A slice at a time, through a view: the first part is one run of tens of megabytes.
+        with memoryview(data) as view:
+            for at in range(start, end, _CHUNK):
+                write(view[at : min(end, at + _CHUNK)])
+        _release(data, end)
+
     version = max(part.version for part in parts)
     write(b"%PDF-" + version + b"\n%\xb5\xed\xae\xfb\n")
     for index, (part, shift) in enumerate(zip(parts, shifts, strict=True)):
         left_out = {part.root} | ({part.info} if index and part.info is not None else set())
         run_start = run_end = -1  # bytes of objects copied as they are, in one write
+        released = 0
         for offset, number in sorted((o, n) for n, o in enumerate(part.offsets) if o >= 0):
             end = part.ends[number]
             if number in left_out:
@@ -154,18 +165,20 @@ def _join(parts: list[_Part], output: BinaryIO) -> int:
             if not shift and number != part.pages:
                 if offset != run_end:
                     if run_end > run_start:
-                        write(part.data[run_start:run_end])
+                        copy(part.data, run_start, run_end)
                     run_start = offset
                 offsets[number] = written + (offset - run_start)
                 run_end = end
                 continue
             if run_end > run_start:
-                write(part.data[run_start:run_end])
+                copy(part.data, run_start, run_end)
                 run_start = run_end = -1
             offsets[number + shift] = written
             write(_moved(part, number, offset, end, shift, tree if number == part.pages else None))
+            if end - released >= _CHUNK:
+                released = _release(part.data, end)
         if run_end > run_start:
-            write(part.data[run_start:run_end])
+            copy(part.data, run_start, run_end)
     kids = b" ".join(b"%d 0 R" % (part.pages + shift) for part, shift in zip(parts, shifts, strict=True))
     pages = sum(part.count for part in parts)
     offsets[tree] = written
@@ -184,6 +197,16 @@ def _join(parts: list[_Part], output: BinaryIO) -> int:
         % (len(offsets), catalog, info, xref_at)
     )
     return pages
+
+
+def _release(data: bytes | mmap.mmap, end: int) -> int:
+    """Let go of a mapped part's pages before `end`, already copied: they stay in the page cache,
+    but no longer count in this process's resident memory (a 100,000-badge job joins 120 MB)."""
+    if isinstance(data, mmap.mmap):
+        end -= end % mmap.PAGESIZE
+        if end:
+            data.madvise(mmap.MADV_DONTNEED, 0, end)
+    return end
 
 
 def _moved(part: _Part, number: int, offset: int, end: int, shift: int, parent: int | None) -> bytes:
