@@ -140,7 +140,7 @@ def _join(parts: list[_Part], output: BinaryIO) -> int:
     offsets = [-1] * (catalog + 1)
     written = 0
 
-    def write(chunk: bytes) -> None:
+    def write(chunk: bytes | memoryview) -> None:
         nonlocal written
         output.write(chunk)
         written += len(chunk)
