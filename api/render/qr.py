@@ -19,6 +19,7 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from operator import itemgetter
@@ -386,10 +387,12 @@ def _layout(version: int) -> _Layout:
         indexes.append(len(data_modules) + len(constants))
         constants.append(stretch)
     modules = sum(((1 << size) - 1) << bit(row, 0) for row in range(size))
-    masks = tuple(
-        sum(1 << bit(row, column) for row, column in data_modules if condition(row, column))
-        for condition in _MASKS
-    )
+    # Each mask's pattern repeats every 6 columns along a row: a row is a few string operations.
+    data = 0
+    for row in range(size):
+        flags = "".join("1" if function[row][column] is None else "0" for column in range(size))
+        data |= int(flags[::-1], 2) << bit(row, 0)
+    masks = tuple(data & _mask_pattern(condition, size, width) for condition in _MASKS)
     return _Layout(
         size,
         width,
@@ -400,6 +403,16 @@ def _layout(version: int) -> _Layout:
         tuple(constants),
         "0" * (len(data_modules) - codeword_bits),
     )
+
+
+def _mask_pattern(condition: Callable[[int, int], bool], size: int, width: int) -> int:
+    """Where a mask condition holds over the whole symbol, as bits of the layout's rows."""
+    bits = 0
+    for row in range(size):
+        period = "".join("1" if condition(row, column) else "0" for column in range(6))
+        flags = (period * (size // 6 + 1))[:size]
+        bits |= int(flags[::-1], 2) << ((row + 4) * width)
+    return bits
 
 
 _MASKS = (
