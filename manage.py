@@ -9,7 +9,6 @@ engine cost about 2 s of start-up on every `badges render` (issue 15).
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -32,28 +31,9 @@ def lean_cli() -> click.Group:
     the app's group (`Usage: manage.py badges render ...`), without importing Flask."""
     import click
 
-    _name_pango_libraries()
     from api.render.cli import badges_group
 
     return click.Group(commands=[badges_group])
-
-
-# pangocffi looks its libraries up by trying names in turn ("pango", "libpango", "pango-1", ...)
-# with ctypes.util.find_library, and on Linux each name that misses runs ldconfig, gcc and ld:
-# about 0.1 s of every start-up. Its *_LOCATION variables name the library instead; these are
-# the Linux sonames the lookup ends on, so the same libraries load. A value already set is kept.
-PANGO_LIBRARIES = {
-    "PANGO_LOCATION": "libpango-1.0.so.0",
-    "GOBJECT_LOCATION": "libgobject-2.0.so.0",
-    "GLIB_LOCATION": "libglib-2.0.so.0",
-    "PANGOCAIRO_LOCATION": "libpangocairo-1.0.so.0",
-}
-
-
-def _name_pango_libraries() -> None:
-    if sys.platform.startswith("linux"):
-        for variable, soname in PANGO_LIBRARIES.items():
-            os.environ.setdefault(variable, soname)
 
 
 _app_cli: click.Group | None = None

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 import cairocffi
-import pangocffi
 from PIL import Image
 
+from api.render import pango
 from api.render.findings import BadgeFindings, Finding, FindingsTally
 from api.render.images import MIN_PRINT_DPI, PlacedImage, paint_image, printed_dpi
 from api.render.ordering import ticket_key
@@ -394,7 +394,7 @@ class BadgeChecker:
         missing = self.missing.get(key)
         if missing is None:
             layout = self.stamper.text.layout(char, style, style.size)
-            missing = pangocffi.pango.pango_layout_get_unknown_glyphs_count(layout.pointer) > 0
+            missing = pango.pango.pango_layout_get_unknown_glyphs_count(layout.pointer) > 0
             self.missing[key] = missing
         return missing
 

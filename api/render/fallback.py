@@ -22,14 +22,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import pangocairocffi
-import pangocffi
+from api.render import pango
 
 BASE_FAMILY = "Noto Sans"
 EMOJI_FAMILY = "Noto Color Emoji"
 
-_pango = pangocffi.pango
-_ffi = pangocffi.ffi
+_pango = pango.pango
+_ffi = pango.ffi
 
 # CJK characters are sorted into one of these before a family is chosen (see _cjk_family).
 _HAN, _KANA, _HANGUL, _BOPOMOFO, _EMOJI = "han", "kana", "hangul", "bopomofo", "emoji"
@@ -194,10 +193,6 @@ def requested_families(family_list: str) -> frozenset[str]:
     return frozenset(name.casefold() for name in split_families(family_list))
 
 
-# The font of a run sits in its item's PangoAnalysis, after the shape and language engine
-# pointers (pango-item.h). pangocffi declares that embedded struct as one pointer, so the font is
-# read through the struct's address.
-_FONT_SLOT = 2
 _ASCII = range(0x20, 0x7F)
 
 
@@ -264,12 +259,12 @@ def _requested_font(context: Any, description: Any, family_list: bytes) -> _Requ
     if known is None:
         font = _pango.pango_context_load_font(context, description)
         if font != _ffi.NULL and _family_of(font).casefold() in requested_families(family_list.decode()):
-            font = _ffi.gc(font, pangocffi.gobject.g_object_unref)
+            font = pango.unref_later(font)
             has_ascii = all(_pango.pango_font_has_char(font, code) for code in _ASCII)
             known = _Requested(font, has_ascii)
         else:
             if font != _ffi.NULL:
-                pangocffi.gobject.g_object_unref(font)
+                pango.gobject.g_object_unref(font)
             known = _Requested(None, False)
         if len(_requested_fonts) >= _LISTS_MAX:
             _requested_fonts.clear()
@@ -287,9 +282,8 @@ def fonts_of_runs(layout: Any) -> list[tuple[str, str]]:
             run = _pango.pango_layout_iter_get_run_readonly(iterator)
             if run != _ffi.NULL:  # NULL marks the end of a line
                 item = run.item
-                font = _ffi.cast("void **", _ffi.addressof(item[0], "analysis"))[_FONT_SLOT]
                 piece = text[item.offset : item.offset + item.length].decode("utf-8", "replace")
-                runs.append((piece, _family_of(_ffi.cast("PangoFont *", font))))
+                runs.append((piece, _family_of(item.analysis.font)))
             if not _pango.pango_layout_iter_next_run(iterator):
                 break
     finally:
@@ -315,8 +309,7 @@ GENERIC_FAMILIES = frozenset(
 
 
 def _font_map() -> Any:
-    pointer = pangocairocffi.pangocairo.pango_cairo_font_map_get_default()
-    return _ffi.cast("PangoFontMap *", int(pangocairocffi.ffi.cast("uintptr_t", pointer)))
+    return pango.pangocairo.pango_cairo_font_map_get_default()
 
 
 def installed_families() -> frozenset[str]:
@@ -330,12 +323,12 @@ def installed_families() -> frozenset[str]:
             for index in range(count[0])
         )
     finally:
-        pangocffi.gobject.g_free(families[0])
+        pango.gobject.g_free(families[0])
 
 
 def substitute_for(family: str) -> str:
     """The family Pango draws with when asked for `family`."""
-    context = _ffi.gc(_pango.pango_font_map_create_context(_font_map()), pangocffi.gobject.g_object_unref)
+    context = pango.unref_later(_pango.pango_font_map_create_context(_font_map()))
     description = _ffi.gc(_pango.pango_font_description_new(), _pango.pango_font_description_free)
     _pango.pango_font_description_set_family(description, family.encode())
     font = _pango.pango_context_load_font(context, description)
@@ -344,7 +337,7 @@ def substitute_for(family: str) -> str:
     try:
         return _family_of(font)
     finally:
-        pangocffi.gobject.g_object_unref(font)
+        pango.gobject.g_object_unref(font)
 
 
 def is_installed(family: str) -> bool:

@@ -15,7 +15,7 @@ import os
 import threading
 from collections.abc import Mapping
 
-import pangocairocffi
+from api.render import pango
 
 _lock = threading.Lock()
 _registered: set[str] = set()
@@ -53,4 +53,4 @@ def register_fonts(fonts: Mapping[str, bytes]) -> None:
                 raise ValueError(f"fontconfig refused the font {family}")
             _registered.add(family)
         # A new default font map on next use, which lists the fonts just added.
-        pangocairocffi.pangocairo.pango_cairo_font_map_set_default(pangocairocffi.ffi.NULL)
+        pango.pangocairo.pango_cairo_font_map_set_default(pango.ffi.NULL)

@@ -22,10 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import cairocffi
-import pangocairocffi
-import pangocffi
-from pangocffi import Alignment, EllipsizeMode, WrapMode
 
+from api.render import pango
 from api.render.fallback import (
     check_description,
     every_fallback_family,
@@ -33,14 +31,15 @@ from api.render.fallback import (
     fallback_fonts,
     with_fallbacks,
 )
+from api.render.pango import Alignment, EllipsizeMode, Style, WrapMode
 
-# Pango's C API, called directly: pangocffi's wrapper objects cost more than the layout itself
-# when a job lays out tens of thousands of names.
-_pango = pangocffi.pango
-_ffi = pangocffi.ffi
+# Pango's C API, called directly (api.render.pango): wrapper objects cost more than the layout
+# itself when a job lays out tens of thousands of names.
+_pango = pango.pango
+_ffi = pango.ffi
 _cairo = cairocffi.cairo
-_show_layout = pangocairocffi.pangocairo.pango_cairo_show_layout
-_SCALE = 1024  # PANGO_SCALE: Pango units per user-space unit
+_show_layout = pango.pangocairo.pango_cairo_show_layout
+_SCALE = pango.SCALE
 
 Anchor = Literal["start", "middle", "end"]
 
@@ -182,17 +181,16 @@ class TextPainter:
 
     def __init__(self, ctx: cairocffi.Context) -> None:
         self.ctx = ctx
-        self.cairo_pointer = pangocairocffi.ffi.cast("cairo_t *", ctx._pointer)
         self.cairo_raw = ctx._pointer
-        self.pango = pangocairocffi.create_context(ctx)
+        self.context = pango.cairo_context(ctx)
         options = cairocffi.FontOptions()
         # Unhinted metrics: the same text gets the same width in the PDF and the PNG preview.
         options.set_hint_metrics(cairocffi.HINT_METRICS_OFF)
         options.set_hint_style(cairocffi.HINT_STYLE_NONE)
-        pangocairocffi.set_font_options(self.pango, pangocairocffi.ffi.cast("void *", options._pointer))
+        pango.pangocairo.pango_cairo_context_set_font_options(self.context, options._pointer)
         # Glyph advances stay in 1/1024 units: rounding them (Pango's default) rounds to whole user
         # units, which in a template drawn in millimetres moves letters by up to half a millimetre.
-        _pango.pango_context_set_round_glyph_positions(self.pango.pointer, False)
+        _pango.pango_context_set_round_glyph_positions(self.context, False)
         self.size_buffer = _ffi.new("int[2]")
         self.descriptions: dict[tuple[str, int, bool, bool], Any] = {}
         # Texts that repeat (the event name on every badge, organisations, roles) are laid out once.
@@ -207,14 +205,13 @@ class TextPainter:
             description = _ffi.gc(_pango.pango_font_description_new(), _pango.pango_font_description_free)
             _pango.pango_font_description_set_family(description, family.encode())
             _pango.pango_font_description_set_weight(description, key[1])
-            style_value = pangocffi.Style.ITALIC if key[2] else pangocffi.Style.NORMAL
-            _pango.pango_font_description_set_style(description, style_value.value)
-            check_description(self.pango.pointer, description)  # once: PlacedText's fast path
+            _pango.pango_font_description_set_style(description, Style.ITALIC if key[2] else Style.NORMAL)
+            check_description(self.context, description)  # once: PlacedText's fast path
             self.descriptions[key] = description
         return description
 
     def layout(self, text: str, style: TextStyle, size: float) -> Layout:
-        pointer = _ffi.gc(_pango.pango_layout_new(self.pango.pointer), pangocffi.gobject.g_object_unref)
+        pointer = pango.unref_later(_pango.pango_layout_new(self.context))
         description = self._description(style, _needs_script_fallbacks(text))
         # Absolute size: user-space units (points in a PDF), whatever resolution Pango assumes.
         # The layout copies the description, so the shared one can be resized for the next.
@@ -378,7 +375,7 @@ class TextPainter:
         if prepared.scale != 1.0:
             _cairo.cairo_scale(cr, prepared.scale, prepared.scale)
         _cairo.cairo_move_to(cr, 0.0, 0.0)
-        _show_layout(self.cairo_pointer, prepared.layout.pointer)
+        _show_layout(cr, prepared.layout.pointer)
         _cairo.cairo_restore(cr)
 
     def prepare(self, text: str, style: TextStyle, fit: FitRule) -> Prepared:

@@ -41,10 +41,10 @@ sys.path.insert(0, str(REPO))
 
 import cairocffi  # noqa: E402
 import cairosvg  # noqa: E402
-import pangocffi  # noqa: E402
 import pypdf  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from api.render import pango  # noqa: E402
 from api.render.attendees import read_attendees  # noqa: E402
 from api.render.builtin import built_in_template, make_plan  # noqa: E402
 from api.render.document import render_pdf  # noqa: E402
@@ -311,7 +311,7 @@ def print_header(photo: Path, quality: int) -> None:
     print(f"Machine: {machine()}")
     print(f"Code: {code_version()}")
     print(
-        f"Versions: cairo {cairocffi.cairo_version_string()}, pango {pangocffi.pango_version_string()},"
+        f"Versions: cairo {cairocffi.cairo_version_string()}, pango {pango.version()},"
         f" librsvg {rsvg_version.stdout.split()[-1]}, CairoSVG {cairosvg.__version__},"
         f" pypdf {pypdf.__version__}, Python {platform.python_version()}"
     )

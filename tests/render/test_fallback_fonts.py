@@ -19,7 +19,7 @@ from api.fonts.coverage import fallback_for, installed_cmap
 from api.fonts.fontconfig import installed_faces
 from api.render.builtin import make_plan
 from api.render.document import render_pdf
-from api.render.fallback import _FONT_SLOT, _family_of, _ffi, _pango, fallback_families, fonts_of_runs
+from api.render.fallback import _family_of, _ffi, _pango, fallback_families, fonts_of_runs
 from api.render.template import compile_template
 from api.render.text import FitRule, TextPainter, TextStyle
 from tests.render.conftest import pdffonts, pdftotext
@@ -133,8 +133,7 @@ def dotted_circles(layout) -> int:
         while True:
             run = _pango.pango_layout_iter_get_run_readonly(iterator)
             if run != _ffi.NULL:
-                font = _ffi.cast("void **", _ffi.addressof(run.item[0], "analysis"))[_FONT_SLOT]
-                circle = dotted_circle_glyph(_family_of(_ffi.cast("PangoFont *", font)))
+                circle = dotted_circle_glyph(_family_of(run.item.analysis.font))
                 glyphs = _ffi.cast("uint32_t *", _ffi.cast("void **", run.glyphs)[1])
                 total = _ffi.cast("int *", run.glyphs)[0]
                 count += sum(1 for index in range(total) if glyphs[5 * index] == circle)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 
 import cairocffi
-import pangocffi
 import pytest
 
+from api.render import pango
 from api.render.text import FitRule, TextPainter, TextStyle, clean_text
 from tests.render.conftest import pdffonts, pdftotext
 
@@ -108,10 +108,10 @@ def test_only_at_the_floor_below_the_minimum_is_the_last_line_ellipsized_and_it_
 def test_arabic_runs_right_to_left():
     text = painter()
     layout = text.layout("محمد", TextStyle(), 24)
-    first = pangocffi.Rectangle()
-    last = pangocffi.Rectangle()
-    pangocffi.pango.pango_layout_index_to_pos(layout.pointer, 0, first.pointer)
-    pangocffi.pango.pango_layout_index_to_pos(layout.pointer, len("محم".encode()), last.pointer)
+    first = pango.ffi.new("PangoRectangle *")
+    last = pango.ffi.new("PangoRectangle *")
+    pango.pango.pango_layout_index_to_pos(layout.pointer, 0, first)
+    pango.pango.pango_layout_index_to_pos(layout.pointer, len("محم".encode()), last)
 
     assert first.x > last.x
 
