@@ -26,7 +26,6 @@ ffi.include(cairocffi.ffi)
 ffi.cdef(
     """
     typedef int gboolean;
-    typedef unsigned int guint;
     typedef unsigned char guint8;
     typedef uint32_t gunichar;
     typedef void *gpointer;

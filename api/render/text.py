@@ -31,7 +31,7 @@ from api.render.fallback import (
     fallback_fonts,
     with_fallbacks,
 )
-from api.render.pango import Alignment, EllipsizeMode, Style, WrapMode
+from api.render.pango import Alignment, Direction, EllipsizeMode, Style, WrapMode
 
 # Pango's C API, called directly (api.render.pango): wrapper objects cost more than the layout
 # itself when a job lays out tens of thousands of names.
@@ -385,7 +385,7 @@ class TextPainter:
         layout, scale, placed = self._fit(text, style, fit)
         if not text:
             return Prepared(None, placed, 0.0, 0.0, 1.0, style.color)
-        right_to_left = _pango.pango_find_base_dir(text.encode("utf-8"), -1) == _RTL
+        right_to_left = _pango.pango_find_base_dir(text.encode("utf-8"), -1) == Direction.RTL
         side = _side(style.anchor, right_to_left and fit.rtl_to_end and fit.max_width is not None)
         box = layout.box_width()
         if box is not None:
@@ -453,7 +453,6 @@ def _on_grid(scale: float) -> float:
     return float(2.0 ** (math.floor(math.log2(scale) * _STEPS_PER_OCTAVE) / _STEPS_PER_OCTAVE))
 
 
-_RTL = 1  # PANGO_DIRECTION_RTL
 _ALIGNMENT = {"left": Alignment.LEFT, "center": Alignment.CENTER, "right": Alignment.RIGHT}
 _ALIGNMENT["box-right"] = Alignment.RIGHT
 _MIRRORED = {"left": Alignment.RIGHT, "center": Alignment.CENTER, "right": Alignment.LEFT}
