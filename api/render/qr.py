@@ -104,12 +104,11 @@ def draw_qr(
     units as `size`), level L is used if it gives larger ones: a freshly printed badge needs
     legible modules more than it needs M's recovery of damaged ones.
     """
-    symbol = encode(data, error)
-    if module_size(size, symbol.size, quiet_zone=quiet_zone) < min_module and error.lower() != "l":
-        sparser = encode(data, "l")
-        if sparser.size < symbol.size:
-            symbol = sparser
     border = QUIET_ZONE_MODULES if quiet_zone else 0
+    # The most modules a side may have for each to be at least `min_module` (a module exactly that
+    # size, give or take the division's rounding, is legible).
+    legible = int(size / min_module + 1e-9) - 2 * border if min_module > 0 else None
+    symbol = encode(data, error, legible)
     module = module_size(size, symbol.size, quiet_zone=quiet_zone)
     ctx.save()
     ctx.new_path()
@@ -183,8 +182,11 @@ class Symbol:
 
 
 @lru_cache(maxsize=_SYMBOLS_CACHED)
-def encode(data: str, error: str = "m") -> Symbol:
+def encode(data: str, error: str = "m", legible: int | None = None) -> Symbol:
     """The smallest QR code (not Micro) holding `data` at `error` or better, its mask chosen by penalty.
+
+    When that code would have more than `legible` modules per side, level L is used instead if it
+    gives a smaller code (chosen before anything is encoded: one encoding per code).
 
     Digits alone go in numeric mode, digits, capitals and ` $%*+-./:` in alphanumeric mode, other
     ASCII text in byte mode, and any other text as UTF-8 bytes after an ECI header (26, UTF-8):
@@ -196,7 +198,7 @@ def encode(data: str, error: str = "m") -> Symbol:
         raise RenderInputError(f"error correction level must be L, M, Q or H, not {error!r}", location="qr")
     if not data:
         raise RenderInputError("the QR code has no data", location="qr")
-    version, level, placed = _placed(data, level)
+    version, level, placed = _placed(data, level, legible)
     layout = _layout(version)
     mask = _best_mask(layout, placed)
     masked = (placed ^ layout.masks[mask]) | _format_modules(version, level, mask)
@@ -208,11 +210,15 @@ def encode(data: str, error: str = "m") -> Symbol:
     return Symbol(version, level, mask, image, stride)
 
 
-def _placed(data: str, level: str) -> tuple[int, str, int]:
+def _placed(data: str, level: str, legible: int | None = None) -> tuple[int, str, int]:
     """(version, level, the symbol as a layout int before masking): the data encoded, padded,
     split into blocks with their error correction, and placed among the function patterns."""
     mode, count, payload, payload_bits, eci = _segment(data)
     version, level, header_bits = _fit(data, level, mode, payload_bits, eci)
+    if legible is not None and 4 * version + 17 > legible and level != "l":
+        sparser = _fit(data, "l", mode, payload_bits, eci)
+        if sparser[0] < version:
+            version, level, header_bits = sparser
     bits = 0
     if eci:
         bits = (_MODE_ECI << 8) | _ECI_UTF8

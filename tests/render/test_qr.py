@@ -317,11 +317,13 @@ def test_a_code_whose_modules_would_be_too_small_at_m_drops_to_l_when_that_makes
     surface = cairocffi.RecordingSurface(cairocffi.CONTENT_COLOR_ALPHA, None)
     at_m = draw_qr(cairocffi.Context(surface), LONG_VCARD, 0, 0, 60.0)
     at_m_with_room = draw_qr(cairocffi.Context(surface), LONG_VCARD, 0, 0, 60.0, min_module=0.1)
+    just_enough = draw_qr(cairocffi.Context(surface), LONG_VCARD, 0, 0, 60.0, min_module=60.0 / (at_m + 8))
     wanting_more = draw_qr(
         cairocffi.Context(surface), LONG_VCARD, 0, 0, 60.0, min_module=60.0 / (at_m + 8) + 0.01
     )
 
     assert at_m_with_room == at_m  # M's modules are large enough: M stays
+    assert just_enough == at_m  # modules exactly the smallest allowed are allowed
     assert wanting_more < at_m  # L holds the same data in fewer, larger modules
 
 
