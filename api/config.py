@@ -7,7 +7,9 @@ Production refuses to start with the development secret.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 DEVELOPMENT_SECRET = "dev-only-secret-change-me-0123456789abcdef"  # noqa: S105 (refused in production)
 
@@ -251,7 +253,7 @@ class ConfigError(RuntimeError):
     """The configuration cannot be used (for example a default secret in production)."""
 
 
-def check_config(config: dict) -> None:
+def check_config(config: Mapping[str, Any]) -> None:
     """Refuse settings that are unsafe outside development."""
     if config.get("ENV_NAME") == "production":
         for key in ("SECRET_KEY", "JWT_SECRET_KEY"):

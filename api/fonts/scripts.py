@@ -70,7 +70,10 @@ def _han_sample() -> frozenset[int]:
     JIS X 0208 level 1 (the 2,965 most used kanji) and Big5's frequent set (5,401 Traditional):
     1,583 characters written the same way in China, Japan and Taiwan, so a Simplified-only,
     Traditional-only or Japanese font all count as covering Han."""
-    ideograph = lambda text: "\u4e00" <= text <= "\u9fff"  # noqa: E731
+
+    def ideograph(text: str) -> bool:
+        return "\u4e00" <= text <= "\u9fff"
+
     trail = range(0xA1, 0xFF)
     simplified = {ch for ch in _double_byte("gb2312", range(0xB0, 0xD8), trail) if ideograph(ch)}
     japanese = {ch for ch in _double_byte("euc_jp", range(0xB0, 0xD0), trail) if ideograph(ch)}

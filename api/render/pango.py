@@ -205,5 +205,12 @@ def cairo_context(ctx: cairocffi.Context) -> Any:
     return unref_later(pangocairo.pango_cairo_create_context(ctx._pointer))
 
 
+def c_string(pointer: Any) -> bytes:
+    """The bytes of a NUL-terminated char* (cffi types ffi.string as bytes or str: for char*, bytes)."""
+    value = ffi.string(pointer)
+    assert isinstance(value, bytes)
+    return value
+
+
 def version() -> str:
-    return str(ffi.string(pango.pango_version_string()).decode())
+    return c_string(pango.pango_version_string()).decode()

@@ -129,6 +129,25 @@ def _object_text(part: _Part, number: int) -> bytes:
     return bytes(part.data[part.offsets[number] : part.ends[number]])
 
 
+class _Writer:
+    """The joined file as it is written: how many bytes so far, and copies of runs of a part."""
+
+    def __init__(self, output: BinaryIO) -> None:
+        self.output = output
+        self.written = 0
+
+    def write(self, chunk: bytes | memoryview) -> None:
+        self.output.write(chunk)
+        self.written += len(chunk)
+
+    def copy(self, data: bytes | mmap.mmap, start: int, end: int) -> None:
+        # A slice at a time, through a view: the first part is one run of tens of megabytes.
+        with memoryview(data) as view:
+            for at in range(start, end, _CHUNK):
+                self.write(view[at : min(end, at + _CHUNK)])
+        _release(data, end)
+
+
 def _join(parts: list[_Part], output: BinaryIO) -> int:
     if not parts:
         raise PdfJoinError("nothing to join")
@@ -138,65 +157,63 @@ def _join(parts: list[_Part], output: BinaryIO) -> int:
         total += len(part.offsets) - 1  # object 0 is the free list's head
     tree, catalog = total + 1, total + 2
     offsets = [-1] * (catalog + 1)
-    written = 0
-
-    def write(chunk: bytes | memoryview) -> None:
-        nonlocal written
-        output.write(chunk)
-        written += len(chunk)
-
-    def copy(data: bytes | mmap.mmap, start: int, end: int) -> None:
-        # A slice at a time, through a view: the first part is one run of tens of megabytes.
-        with memoryview(data) as view:
-            for at in range(start, end, _CHUNK):
-                write(view[at : min(end, at + _CHUNK)])
-        _release(data, end)
-
+    writer = _Writer(output)
     version = max(part.version for part in parts)
-    write(b"%PDF-" + version + b"\n%\xb5\xed\xae\xfb\n")
+    writer.write(b"%PDF-" + version + b"\n%\xb5\xed\xae\xfb\n")
     for index, (part, shift) in enumerate(zip(parts, shifts, strict=True)):
         left_out = {part.root} | ({part.info} if index and part.info is not None else set())
-        run_start = run_end = -1  # bytes of objects copied as they are, in one write
-        released = 0
-        for offset, number in sorted((o, n) for n, o in enumerate(part.offsets) if o >= 0):
-            end = part.ends[number]
-            if number in left_out:
-                continue
-            if not shift and number != part.pages:
-                if offset != run_end:
-                    if run_end > run_start:
-                        copy(part.data, run_start, run_end)
-                    run_start = offset
-                offsets[number] = written + (offset - run_start)
-                run_end = end
-                continue
-            if run_end > run_start:
-                copy(part.data, run_start, run_end)
-                run_start = run_end = -1
-            offsets[number + shift] = written
-            write(_moved(part, number, offset, end, shift, tree if number == part.pages else None))
-            if end - released >= _CHUNK:
-                released = _release(part.data, end)
-        if run_end > run_start:
-            copy(part.data, run_start, run_end)
+        _copy_objects(writer, part, shift, left_out, tree, offsets)
     kids = b" ".join(b"%d 0 R" % (part.pages + shift) for part, shift in zip(parts, shifts, strict=True))
     pages = sum(part.count for part in parts)
-    offsets[tree] = written
-    write(b"%d 0 obj\n<< /Type /Pages\n   /Kids [ %s ]\n   /Count %d\n>>\nendobj\n" % (tree, kids, pages))
-    offsets[catalog] = written
-    write(b"%d 0 obj\n<< /Type /Catalog\n   /Pages %d 0 R\n>>\nendobj\n" % (catalog, tree))
-    xref_at = written
+    offsets[tree] = writer.written
+    writer.write(
+        b"%d 0 obj\n<< /Type /Pages\n   /Kids [ %s ]\n   /Count %d\n>>\nendobj\n" % (tree, kids, pages)
+    )
+    offsets[catalog] = writer.written
+    writer.write(b"%d 0 obj\n<< /Type /Catalog\n   /Pages %d 0 R\n>>\nendobj\n" % (catalog, tree))
+    xref_at = writer.written
     entries = [b"0000000000 65535 f \n"]
     entries += [
         b"%010d 00000 n \n" % offset if offset >= 0 else b"0000000000 65535 f \n" for offset in offsets[1:]
     ]
-    write(b"xref\n0 %d\n" % len(offsets) + b"".join(entries))
+    writer.write(b"xref\n0 %d\n" % len(offsets) + b"".join(entries))
     info = b"   /Info %d 0 R\n" % parts[0].info if parts[0].info is not None else b""
-    write(
+    writer.write(
         b"trailer\n<< /Size %d\n   /Root %d 0 R\n%s>>\nstartxref\n%d\n%%%%EOF\n"
         % (len(offsets), catalog, info, xref_at)
     )
     return pages
+
+
+def _copy_objects(
+    writer: _Writer, part: _Part, shift: int, left_out: set[int], tree: int, offsets: list[int]
+) -> None:
+    """Write a part's objects in file order, noting where each lands in `offsets`. The first part's
+    (no shift) are copied in runs as they are, but for its page tree node, which gains a /Parent;
+    later parts' are renumbered one by one."""
+    run_start = run_end = -1  # bytes of objects copied as they are, in one write
+    released = 0
+    for offset, number in sorted((o, n) for n, o in enumerate(part.offsets) if o >= 0):
+        end = part.ends[number]
+        if number in left_out:
+            continue
+        if not shift and number != part.pages:
+            if offset != run_end:
+                if run_end > run_start:
+                    writer.copy(part.data, run_start, run_end)
+                run_start = offset
+            offsets[number] = writer.written + (offset - run_start)
+            run_end = end
+            continue
+        if run_end > run_start:
+            writer.copy(part.data, run_start, run_end)
+            run_start = run_end = -1
+        offsets[number + shift] = writer.written
+        writer.write(_moved(part, number, offset, end, shift, tree if number == part.pages else None))
+        if end - released >= _CHUNK:
+            released = _release(part.data, end)
+    if run_end > run_start:
+        writer.copy(part.data, run_start, run_end)
 
 
 def _release(data: bytes | mmap.mmap, end: int) -> int:

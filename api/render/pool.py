@@ -107,6 +107,16 @@ class Worker:
             log.warning("Render worker %s did not exit after SIGKILL", self.pid)
         self.connection.close()
 
+    def _time_left(self, deadline: float, limits: RenderLimits) -> float:
+        """Seconds until `deadline`; past it the worker is killed and the task refused."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            self.kill()
+            raise LimitExceededError(
+                f"rendering took longer than {limits.wall_seconds:g} seconds", location="render"
+            )
+        return remaining
+
     def call(
         self,
         function: Callable[..., Any],
@@ -126,13 +136,7 @@ class Worker:
         while True:
             if on_wait is not None:
                 on_wait()
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                self.kill()
-                raise LimitExceededError(
-                    f"rendering took longer than {limits.wall_seconds:g} seconds", location="render"
-                )
-            if self.connection.poll(min(remaining, 0.5)):
+            if self.connection.poll(min(self._time_left(deadline, limits), 0.5)):
                 try:
                     message = self.connection.recv()
                 except (EOFError, OSError):
@@ -144,15 +148,7 @@ class Worker:
                     if on_progress is not None:
                         on_progress(message[1])
                     continue
-                kind, payload, retire = message
-                if kind == "done":
-                    return payload, not retire
-                if kind == "failed":
-                    raise _Finished(RenderFailedError(f"rendering failed in a worker:\n{payload}"), retire)
-                if kind == "storage":
-                    raise _Finished(OutputWriteError(payload[0], full=payload[1]), retire)
-                error_class = LimitExceededError if kind == "limit" else RenderInputError
-                raise _Finished(error_class(payload[0], location=payload[1]), retire)
+                return _outcome(message)
             elif not self.is_alive():
                 break
         try:
@@ -162,6 +158,19 @@ class Worker:
         if not started:
             raise _NotStarted
         raise _death_reason(self.process.returncode, limits)
+
+
+def _outcome(message: tuple[str, Any, bool]) -> tuple[Any, bool]:
+    """(result, reusable) from a worker's last message about a task, or the error it reports."""
+    kind, payload, retire = message
+    if kind == "done":
+        return payload, not retire
+    if kind == "failed":
+        raise _Finished(RenderFailedError(f"rendering failed in a worker:\n{payload}"), retire)
+    if kind == "storage":
+        raise _Finished(OutputWriteError(payload[0], full=payload[1]), retire)
+    error_class = LimitExceededError if kind == "limit" else RenderInputError
+    raise _Finished(error_class(payload[0], location=payload[1]), retire)
 
 
 class _NotStarted(Exception):
@@ -307,7 +316,7 @@ class RenderPool:
             if lane is None or self.closed:
                 return
             try:
-                started = self._launch(lane.name)
+                started = self._launch()
             except Exception as error:
                 log.exception("A render worker could not start")
                 self._start_failed(lane, error)
@@ -341,7 +350,7 @@ class RenderPool:
             lane.condition.notify_all()
         time.sleep(1)  # do not spin if starting fails for good (out of memory, say)
 
-    def _launch(self, lane: str) -> tuple[subprocess.Popen[bytes], Connection]:
+    def _launch(self) -> tuple[subprocess.Popen[bytes], Connection]:
         """Start a worker process (in the starter thread: see the module's docstring)."""
         parent_socket, child_socket = socket.socketpair()
         command = [

@@ -421,10 +421,11 @@ def _mask_pattern(condition: Callable[[int, int], bool], size: int, width: int) 
     return bits
 
 
+# Every condition takes (row, column), though some look at only one of them.
 _MASKS = (
     lambda i, j: (i + j) % 2 == 0,
-    lambda i, j: i % 2 == 0,
-    lambda i, j: j % 3 == 0,
+    lambda i, j: i % 2 == 0,  # noqa: ARG005
+    lambda i, j: j % 3 == 0,  # noqa: ARG005
     lambda i, j: (i + j) % 3 == 0,
     lambda i, j: (i // 2 + j // 3) % 2 == 0,
     lambda i, j: (i * j) % 2 + (i * j) % 3 == 0,
@@ -441,25 +442,40 @@ def _function_patterns(version: int) -> list[list[int | None]]:
     """
     size = 4 * version + 17
     grid: list[list[int | None]] = [[None] * size for _ in range(size)]
-    for top, left in ((0, 0), (0, size - 7), (size - 7, 0)):
-        for row in range(top - 1, top + 8):
-            for column in range(left - 1, left + 8):
-                if 0 <= row < size and 0 <= column < size:
-                    ring = max(abs(row - top - 3), abs(column - left - 3))
-                    grid[row][column] = int(ring != 2 and ring != 4)
+    _add_finders(grid)
     for index in range(8, size - 8):
         grid[6][index] = grid[index][6] = int(index % 2 == 0)
     if version > 1:
-        positions = consts.ALIGNMENT_POS[version - 2]
-        corners = {(positions[0], positions[0]), (positions[0], positions[-1]), (positions[-1], positions[0])}
-        for centre_row in positions:
-            for centre_column in positions:
-                if (centre_row, centre_column) in corners:
-                    continue
-                for row in range(centre_row - 2, centre_row + 3):
-                    for column in range(centre_column - 2, centre_column + 3):
-                        ring = max(abs(row - centre_row), abs(column - centre_column))
-                        grid[row][column] = int(ring != 1)
+        _add_alignment_patterns(grid, consts.ALIGNMENT_POS[version - 2])
+    _reserve_information(grid, version)
+    return grid
+
+
+def _add_finders(grid: list[list[int | None]]) -> None:
+    """The three finder patterns with their light separators."""
+    size = len(grid)
+    for top, left in ((0, 0), (0, size - 7), (size - 7, 0)):
+        for row in range(max(0, top - 1), min(size, top + 8)):
+            for column in range(max(0, left - 1), min(size, left + 8)):
+                ring = max(abs(row - top - 3), abs(column - left - 3))
+                grid[row][column] = int(ring != 2 and ring != 4)
+
+
+def _add_alignment_patterns(grid: list[list[int | None]], positions: tuple[int, ...]) -> None:
+    """An alignment pattern at every pair of positions but the three corners the finders hold."""
+    corners = {(positions[0], positions[0]), (positions[0], positions[-1]), (positions[-1], positions[0])}
+    for centre_row in positions:
+        for centre_column in positions:
+            if (centre_row, centre_column) in corners:
+                continue
+            for row in range(centre_row - 2, centre_row + 3):
+                for column in range(centre_column - 2, centre_column + 3):
+                    grid[row][column] = int(max(abs(row - centre_row), abs(column - centre_column)) != 1)
+
+
+def _reserve_information(grid: list[list[int | None]], version: int) -> None:
+    """The format information (beside the finders) and, from version 7, the version information."""
+    size = len(grid)
     for index in range(9):
         for row, column in ((index, 8), (8, index)):
             if grid[row][column] is None:
@@ -470,7 +486,6 @@ def _function_patterns(version: int) -> list[list[int | None]]:
         for index in range(6):
             for offset in (9, 10, 11):
                 grid[index][size - offset] = grid[size - offset][index] = 0
-    return grid
 
 
 def _placement_order(size: int) -> list[tuple[int, int]]:

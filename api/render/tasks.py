@@ -127,7 +127,7 @@ class BadgeSpec:
 # Checks ------------------------------------------------------------------------------------------
 
 
-def check_template(report: Report, svg: bytes, max_pixels: int) -> dict[str, Any]:
+def check_template(_report: Report, svg: bytes, max_pixels: int) -> dict[str, Any]:
     """Compile an uploaded SVG and rasterise it once at 96 dpi; return its size and fields.
 
     Recording keeps patterns and filters as descriptions; rasterising makes their real cost
@@ -147,7 +147,7 @@ def check_template(report: Report, svg: bytes, max_pixels: int) -> dict[str, Any
     return template_facts_of(template)
 
 
-def template_facts(report: Report, source: TemplateSource) -> dict[str, Any]:
+def template_facts(_report: Report, source: TemplateSource) -> dict[str, Any]:
     return template_facts_of(source.compiled())
 
 
@@ -161,7 +161,7 @@ def template_facts_of(template: CompiledTemplate) -> dict[str, Any]:
     }
 
 
-def check_badges(report: Report, spec: BadgeSpec) -> dict[str, Any]:
+def check_badges(_report: Report, spec: BadgeSpec) -> dict[str, Any]:
     """Everything a job can be refused for before it is queued: options against the template and
     the columns, and the background image's format, size and data. Returns what the job log needs.
     """
@@ -188,7 +188,7 @@ class PreviewOutput:
 
 
 def preview_badge(
-    report: Report,
+    _report: Report,
     spec: BadgeSpec,
     row: Mapping[str, str],
     dpi: float,
@@ -212,7 +212,7 @@ def preview_badge(
     return PreviewOutput(*render_png_checked(plan, row, dpi=dpi, row_number=row_number))
 
 
-def sample_preview(report: Report, source: TemplateSource, max_pixels: int) -> bytes:
+def sample_preview(_report: Report, source: TemplateSource, max_pixels: int) -> bytes:
     """The template filled with sample values, as PNG at up to 150 dpi."""
     compiled = source.compiled()
     fields = compiled.placeholders
@@ -229,7 +229,7 @@ def sample_preview(report: Report, source: TemplateSource, max_pixels: int) -> b
 
 
 def font_sample(
-    report: Report,
+    _report: Report,
     text: str,
     family: str,
     weight: int,

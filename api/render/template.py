@@ -145,7 +145,7 @@ def _draw(data: bytes, surface_class: type[_RecordingSvgSurface]) -> _RecordingS
         raise RenderInputError(f"the SVG cannot be drawn: {error}", location="template") from None
 
 
-class _RecordingSvgSurface(CairoSvgPdfSurface):
+class _RecordingSvgSurface(CairoSvgPdfSurface):  # type: ignore[misc]  # CairoSVG has no types
     """CairoSVG drawing into a RecordingSurface (in points, as for PDF) and handing text to Pango."""
 
     context: cairocffi.Context  # set by CairoSVG; swapped while a data-ticket-color element draws
@@ -242,7 +242,10 @@ def _position(surface: Any, node: Any) -> tuple[float, float]:
     for child in node.element.etree_element:
         x = x if x is not None else child.get("x")
         y = y if y is not None else child.get("y")
-    first = lambda value: (value or "0").replace(",", " ").split()[0]  # noqa: E731
+
+    def first(value: str | None) -> str:
+        return (value or "0").replace(",", " ").split()[0]
+
     return svg_size(surface, first(x), "x"), svg_size(surface, first(y), "y")
 
 
@@ -262,7 +265,7 @@ def _text_style(surface: Any, node: Any) -> tuple[TextStyle, FitRule]:
         anchor=anchor,
         letter_spacing=_letter_spacing(surface, node.get("letter-spacing"), font_size),
     )
-    return style, _fit_rule(surface, node, font_size)
+    return style, _fit_rule(surface, node)
 
 
 def _letter_spacing(surface: Any, value: str | None, font_size: float) -> float:
@@ -279,7 +282,7 @@ def _letter_spacing(surface: Any, value: str | None, font_size: float) -> float:
         raise RenderInputError(message, location="template") from None
 
 
-def _fit_rule(surface: Any, node: Any, font_size: float) -> FitRule:
+def _fit_rule(surface: Any, node: Any) -> FitRule:
     max_width = node.get("data-max-width")
     min_size = node.get("data-min-size")
     try:
