@@ -29,11 +29,10 @@ from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
+from api.badges.downloads import DownloadFile, proof_download
 from api.badges.models import BadgeJob
 from api.badges.service import (
-    DownloadFile,
     owned_job,
-    proof_download,
     proof_key,
     report_index_key,
     report_key,

@@ -2,17 +2,17 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, request, send_file
+from flask import Response, request
 from flask_jwt_extended import jwt_required
 
 from api import rendering
 from api.auth.tokens import current_user
 from api.badges import report, service
+from api.badges.downloads import download_target, send_download
 from api.badges.intake import PREVIEW_FORMATS, check_in_worker, read_badge_request
 from api.badges.schemas import BadgeJobLogSchema, BadgeJobSchema
 from api.core.dumping import dumper
 from api.core.pagination import link_header, page_body, page_request, query_int
-from api.core.storage import storage
 from api.extensions import db
 from api.http import Resource, api, no_content, rate_limited, read_only, respond
 from api.links import absolute_url
@@ -100,7 +100,7 @@ class BadgeJobProof(Resource):
     @jwt_required()
     def get(self, job_id: uuid.UUID) -> Response:
         """The proof sheet: only the badges that need a look, larger, labelled with row and finding."""
-        return _send(report.proof_file(db.session(), actor=current_user(), job_id=job_id))
+        return send_download(report.proof_file(db.session(), actor=current_user(), job_id=job_id))
 
 
 def _query_list(name: str) -> list[str]:
@@ -149,20 +149,4 @@ class Download(Resource):
     def get(self, token: str) -> Response:
         """A job's PDF (or proof sheet) behind a signed link: no Authorization header, so a plain
         link works."""
-        return _send(service.download_target(db.session(), token))
-
-
-def _send(found: service.DownloadFile) -> Response:
-    """A stored PDF with Range, ETag and a file name."""
-    response = send_file(
-        storage().path(found.key),
-        mimetype="application/pdf",
-        as_attachment=found.as_attachment,
-        download_name=found.name,
-        conditional=True,
-        etag=found.etag,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+        return send_download(download_target(db.session(), token))

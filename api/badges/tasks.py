@@ -24,14 +24,14 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from api.badges.downloads import download_link, download_name, download_url
 from api.badges.models import FINISHED_STATUSES, BadgeJob
 from api.badges.report import store_report, summary_lines
-from api.badges.service import add_log, download_link, download_name, folder, lock_owner, rows_key
+from api.badges.service import add_log, folder, lock_owner, rows_key
 from api.core.db import rows_changed, utcnow
 from api.core.storage import LocalStorage, StorageError, StorageFullError, storage
 from api.extensions import db, jobs
 from api.jobs import task
-from api.links import public_base
 from api.mail.service import queue_email
 from api.render.attendees import PackedRows
 from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
@@ -350,12 +350,11 @@ def _mail_result(session: Session, job: BadgeJob) -> None:
         budget = current_app.config["MAIL_BUDGET_PER_HOUR"]
         add_log(session, job, "WARNING", f"No mail sent: the account had its {budget} mails of the hour.")
         return
-    base = public_base()
     context: dict[str, Any] = {"name": owner.name, "job_name": job.name, "job": job}
     if job.status == "succeeded":
         link = download_link(job)
         assert link is not None
-        context["download_url"] = f"{base}/api/v1/downloads/{link.token}"
+        context["download_url"] = download_url(link.token)
         context["expires_at"] = link.expires_at
         attach = (job.file_bytes or 0) <= current_app.config["MAIL_ATTACHMENT_MAX_BYTES"]
         context["attached"] = attach
