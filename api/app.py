@@ -92,5 +92,6 @@ def init_extensions(app: Flask) -> None:
     from api import rendering
 
     rendering.init_app(app)
-    import api.badges.tasks
+    import api.badges.sweep
+    import api.badges.worker
     import api.mail.service  # noqa: F401  (registers the mail tasks)

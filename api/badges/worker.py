@@ -1,18 +1,16 @@
-"""The badge job as a background task, and the sweep that keeps jobs honest.
+"""The badge job as a background task: claim, render, report progress, store, mail the result.
 
 A worker claims a queued job with one conditional UPDATE (so a duplicate message, or two workers,
 cannot both run it), renders it in a warm render worker of the job lane (api.rendering), and reports
 progress with UPDATEs that also carry the heartbeat and notice cancellation: each one is
 conditional on the job still being this attempt's, so a job cancelled or taken over meanwhile stops
-here. The sweep re-queues or fails jobs whose worker went silent, queues again jobs whose message
-was lost, and deletes files past their retention.
+here. A worker that dies is noticed by the sweep (api.badges.sweep).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
 import uuid
 from array import array
@@ -25,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from api.badges.downloads import download_link, download_name, download_url
-from api.badges.models import FINISHED_STATUSES, BadgeJob
+from api.badges.models import BadgeJob
 from api.badges.report import store_report, summary_lines
 from api.badges.service import add_log, folder, lock_owner, rows_key
 from api.core.db import rows_changed, utcnow
@@ -140,7 +138,8 @@ def _claim(session: Session, job_id: uuid.UUID) -> int | None:
     return session.scalar(select(BadgeJob.attempts).where(BadgeJob.id == job_id))
 
 
-def _still_mine(job_id: uuid.UUID, attempt: int) -> Any:
+def still_mine(job_id: uuid.UUID, attempt: int) -> Any:
+    """The condition of every write of a running job: still running, and still this attempt's."""
     return (BadgeJob.id == job_id) & (BadgeJob.status == "running") & (BadgeJob.attempts == attempt)
 
 
@@ -195,7 +194,7 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
     finished = rows_changed(
         session.execute(
             update(BadgeJob)
-            .where(_still_mine(job.id, attempt))
+            .where(still_mine(job.id, attempt))
             .values(
                 status="succeeded",
                 finished_at=now,
@@ -226,7 +225,7 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
         "SUCCESS",
         f"Done: {summary.badges:,} badges on {summary.pages:,} pages in {seconds:.1f} s.",
     )
-    _mail_result(session, job)
+    mail_result(session, job)
     session.commit()
 
 
@@ -272,7 +271,7 @@ class _Progress:
         changed = rows_changed(
             self.session.execute(
                 update(BadgeJob)
-                .where(_still_mine(self.job.id, self.attempt))
+                .where(still_mine(self.job.id, self.attempt))
                 .values(heartbeat_at=utcnow())
                 .execution_options(synchronize_session=False)
             )
@@ -289,7 +288,7 @@ class _Progress:
         changed = rows_changed(
             self.session.execute(
                 update(BadgeJob)
-                .where(_still_mine(self.job.id, self.attempt))
+                .where(still_mine(self.job.id, self.attempt))
                 .values(progress_done=done, heartbeat_at=utcnow())
                 .execution_options(synchronize_session=False)
             )
@@ -314,7 +313,7 @@ def _fail(session: Session, job_id: uuid.UUID, attempt: int, message: str, detai
     failed = rows_changed(
         session.execute(
             update(BadgeJob)
-            .where(_still_mine(job_id, attempt))
+            .where(still_mine(job_id, attempt))
             .values(
                 status="failed",
                 error=message,
@@ -332,11 +331,11 @@ def _fail(session: Session, job_id: uuid.UUID, attempt: int, message: str, detai
     job = session.get(BadgeJob, job_id, populate_existing=True)
     assert job is not None
     add_log(session, job, "ERROR", message, detail)
-    _mail_result(session, job)
+    mail_result(session, job)
     session.commit()
 
 
-def _mail_result(session: Session, job: BadgeJob) -> None:
+def mail_result(session: Session, job: BadgeJob) -> None:
     """The completion mail, through the outbox: the link always, the PDF when it is small enough."""
     owner = session.get(User, job.owner_id)
     if owner is None:
@@ -383,143 +382,3 @@ def _start_next_for_owner(session: Session, finished_job_id: uuid.UUID) -> None:
     session.commit()
     if waiting is not None:
         jobs.enqueue("badges.render", job_id=str(waiting))
-
-
-@task("badges.sweep", every="JOBS_SWEEP_INTERVAL")
-def sweep_jobs(limit: int = 100) -> dict[str, int]:
-    """Recover jobs of dead workers, re-send lost messages, delete expired files; return counts."""
-    session = db.session()
-    config = current_app.config
-    now = utcnow()
-    counts = {"requeued": 0, "failed": 0, "resent": 0, "expired": 0, "leftovers": 0}
-    silent_since = now - timedelta(seconds=config["JOB_HEARTBEAT_TIMEOUT"])
-    stale = session.scalars(
-        select(BadgeJob)
-        .where(BadgeJob.status == "running", BadgeJob.heartbeat_at < silent_since)
-        .limit(limit)
-    ).all()
-    for job in stale:
-        counts["requeued" if _recover(session, job) else "failed"] += 1
-    quiet_since = now - timedelta(seconds=config["JOB_REQUEUE_AFTER"])
-    waiting = session.scalars(
-        select(BadgeJob.id)
-        .where(BadgeJob.status == "queued", BadgeJob.updated_at < quiet_since)
-        .order_by(BadgeJob.created_at)
-        .limit(limit)
-    ).all()
-    if waiting:
-        session.execute(
-            update(BadgeJob)
-            .where(BadgeJob.id.in_(waiting), BadgeJob.status == "queued")
-            .values(updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    session.commit()
-    for job_id in waiting:
-        jobs.enqueue("badges.render", job_id=str(job_id))
-        counts["resent"] += 1
-    counts["expired"] = _delete_expired_files(session, limit)
-    _clean_scratch()
-    counts["leftovers"] = _delete_leftovers(session)
-    return counts
-
-
-def _recover(session: Session, job: BadgeJob) -> bool:
-    """A running job whose worker went silent: queue it again, or fail it after the last attempt."""
-    timeout = current_app.config["JOB_HEARTBEAT_TIMEOUT"]
-    attempts_allowed = current_app.config["BADGE_JOB_MAX_ATTEMPTS"]
-    now = utcnow()
-    retry = job.attempts < attempts_allowed
-    values: dict[str, Any] = (
-        {"status": "queued", "progress_done": 0}
-        if retry
-        else {
-            "status": "failed",
-            "finished_at": now,
-            "error": f"The worker stopped {job.attempts} times while rendering this job.",
-            "expires_at": now + timedelta(seconds=current_app.config["BADGE_FILE_RETENTION_SECONDS"]),
-        }
-    )
-    changed = rows_changed(
-        session.execute(
-            update(BadgeJob)
-            .where(_still_mine(job.id, job.attempts), BadgeJob.heartbeat_at == job.heartbeat_at)
-            .values(heartbeat_at=None, updated_at=now, **values)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if not changed:
-        session.rollback()
-        return retry
-    session.refresh(job)
-    if retry:
-        add_log(
-            session,
-            job,
-            "WARNING",
-            f"The worker stopped (silent for over {timeout:g} s); queued again,"
-            f" attempt {job.attempts + 1} of {attempts_allowed}.",
-        )
-        session.commit()
-        jobs.enqueue("badges.render", job_id=str(job.id))
-    else:
-        add_log(session, job, "ERROR", job.error or "", "worker lost")
-        _mail_result(session, job)
-        session.commit()
-    return retry
-
-
-def _delete_expired_files(session: Session, limit: int) -> int:
-    now = utcnow()
-    expired = session.scalars(
-        select(BadgeJob)
-        .where(
-            BadgeJob.expires_at < now,
-            BadgeJob.file_deleted_at.is_(None),
-            BadgeJob.status.in_(FINISHED_STATUSES),
-        )
-        .limit(limit)
-    ).all()
-    for job in expired:
-        storage().delete_folder(folder(job.id))
-        job.file_deleted_at = now
-        add_log(session, job, "INFO", "Files deleted: the retention period ended.")
-    session.commit()
-    return len(expired)
-
-
-def _clean_scratch() -> None:
-    """Half-written PDFs of workers that died; anything older than the longest job can run."""
-    horizon = time.time() - 2 * current_app.config["BADGE_RENDER_WALL_SECONDS"]
-    for leftover in storage().scratch_dir().glob("*.pdf*"):  # PDFs, proofs, reports being written
-        try:
-            if leftover.stat().st_mtime < horizon:
-                shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
-        except FileNotFoundError:
-            pass
-
-
-def _delete_leftovers(session: Session) -> int:
-    """Partial writes and job folders whose job row does not exist (a request that failed after
-    writing, a crash), once older than STORAGE_LEFTOVER_SECONDS; return how many were deleted."""
-    horizon = time.time() - current_app.config["STORAGE_LEFTOVER_SECONDS"]
-    store = storage()
-    deleted = store.delete_partials(older_than=horizon)
-    candidates: dict[uuid.UUID, str] = {}
-    for name, changed_at in store.folders("jobs"):
-        try:
-            job_id = uuid.UUID(name)
-        except ValueError:
-            continue
-        if changed_at < horizon:
-            candidates[job_id] = name
-    if candidates:
-        known = set(session.scalars(select(BadgeJob.id).where(BadgeJob.id.in_(list(candidates)))))
-        session.commit()
-        for job_id, name in candidates.items():
-            if job_id not in known:
-                store.delete_folder(f"jobs/{name}")
-                deleted += 1
-    if deleted:
-        log.info("Storage sweep deleted %d leftover files and folders", deleted)
-    return deleted
