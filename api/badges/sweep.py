@@ -23,12 +23,10 @@ from api.badges.worker import mail_result, still_mine
 from api.core.db import rows_changed, utcnow
 from api.core.storage import storage
 from api.extensions import db, jobs
-from api.jobs import task
 
 log = logging.getLogger(__name__)
 
 
-@task("badges.sweep", every="JOBS_SWEEP_INTERVAL")
 def sweep_jobs(limit: int = 100) -> dict[str, int]:
     """Recover jobs of dead workers, re-send lost messages, delete expired files; return counts."""
     session = db.session()

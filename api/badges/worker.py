@@ -29,7 +29,6 @@ from api.badges.service import add_log, folder, lock_owner, rows_key
 from api.core.db import rows_changed, utcnow
 from api.core.storage import LocalStorage, StorageError, StorageFullError, storage
 from api.extensions import db, jobs
-from api.jobs import task
 from api.mail.service import queue_email
 from api.render.attendees import PackedRows
 from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
@@ -49,7 +48,6 @@ class JobStopped(Exception):
     """The job was cancelled, or taken over after this worker was presumed dead."""
 
 
-@task("badges.render")
 def render_job(job_id: str) -> None:
     job_uuid = uuid.UUID(job_id)
     session = db.session()
