@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from flask import Response, current_app, send_file
 from sqlalchemy.orm import Session
 
-from api.badges.models import BadgeJob
+from api.badges.models import BadgeJob, JobStatus
 from api.badges.service import proof_key
 from api.core.db import utcnow
 from api.core.security import TokenError, make_signed_token, read_signed_token
@@ -49,7 +49,7 @@ PROOF = "proof"  # a download token's `file` for the proof sheet; without it, th
 def download_link(job: BadgeJob, file: str | None = None) -> DownloadLink | None:
     """A signed link to the job's PDF (or its proof sheet, `file` "proof"): bound to the job and
     the badges' content, and expiring."""
-    if job.status != "succeeded" or job.file_sha256 is None or job.file_deleted_at is not None:
+    if job.status != JobStatus.SUCCEEDED or job.file_sha256 is None or job.file_deleted_at is not None:
         return None
     if file == PROOF and not job.flagged_badges:
         return None

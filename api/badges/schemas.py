@@ -5,7 +5,7 @@ from typing import Any
 from marshmallow import Schema, fields
 
 from api.badges.downloads import PROOF, download_link, download_url
-from api.badges.models import BadgeJob
+from api.badges.models import BadgeJob, JobStatus
 from api.links import absolute_url
 
 
@@ -28,7 +28,7 @@ class BadgeJobSchema(Schema):
         return {"done": job.progress_done, "total": job.progress_total}
 
     def get_result(self, job: BadgeJob) -> dict[str, Any] | None:
-        if job.status != "succeeded":
+        if job.status != JobStatus.SUCCEEDED:
             return None
         link = download_link(job)
         return {

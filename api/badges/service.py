@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from api.badges.intake import BadgeRequest
-from api.badges.models import FINISHED_STATUSES, BadgeJob, BadgeJobLog
+from api.badges.models import FINISHED_STATUSES, UNFINISHED_STATUSES, BadgeJob, BadgeJobLog, JobStatus
 from api.core.db import on_commit, rows_changed, utcnow
 from api.core.pagination import PageRequest, paginate
 from api.core.storage import StorageError, StorageFullError, storage
@@ -110,7 +110,7 @@ def create_job(
         owner_id=actor.id,
         event_id=checked.event.id if checked.event else None,
         name=checked.name,
-        status="queued",
+        status=JobStatus.QUEUED,
         options=checked.options,
         template_ref=checked.template.ref,
         progress_total=len(checked.rows),
@@ -161,7 +161,7 @@ def _check_queue_limit(session: Session, actor: User) -> None:
     queued = session.scalar(
         select(func.count())
         .select_from(BadgeJob)
-        .where(BadgeJob.owner_id == actor.id, BadgeJob.status == "queued")
+        .where(BadgeJob.owner_id == actor.id, BadgeJob.status == JobStatus.QUEUED)
     )
     if (queued or 0) >= limit:
         raise TooManyRequestsError(
@@ -282,8 +282,13 @@ def cancel_job(session: Session, *, actor: User, job_id: uuid.UUID) -> BadgeJob:
         changed = rows_changed(
             session.execute(
                 update(BadgeJob)
-                .where(BadgeJob.id == job.id, BadgeJob.status.in_(("queued", "running")))
-                .values(status="cancelled", finished_at=now, error="Cancelled by its owner.", updated_at=now)
+                .where(BadgeJob.id == job.id, BadgeJob.status.in_(UNFINISHED_STATUSES))
+                .values(
+                    status=JobStatus.CANCELLED,
+                    finished_at=now,
+                    error="Cancelled by its owner.",
+                    updated_at=now,
+                )
                 .execution_options(synchronize_session=False)
             )
         )

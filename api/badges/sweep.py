@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from api.badges.models import FINISHED_STATUSES, BadgeJob
+from api.badges.models import FINISHED_STATUSES, BadgeJob, JobStatus
 from api.badges.service import add_log, folder
 from api.badges.worker import mail_result, still_mine
 from api.core.db import rows_changed, utcnow
@@ -36,7 +36,7 @@ def sweep_jobs(limit: int = 100) -> dict[str, int]:
     silent_since = now - timedelta(seconds=config["JOB_HEARTBEAT_TIMEOUT"])
     stale = session.scalars(
         select(BadgeJob)
-        .where(BadgeJob.status == "running", BadgeJob.heartbeat_at < silent_since)
+        .where(BadgeJob.status == JobStatus.RUNNING, BadgeJob.heartbeat_at < silent_since)
         .limit(limit)
     ).all()
     for job in stale:
@@ -44,14 +44,14 @@ def sweep_jobs(limit: int = 100) -> dict[str, int]:
     quiet_since = now - timedelta(seconds=config["JOB_REQUEUE_AFTER"])
     waiting = session.scalars(
         select(BadgeJob.id)
-        .where(BadgeJob.status == "queued", BadgeJob.updated_at < quiet_since)
+        .where(BadgeJob.status == JobStatus.QUEUED, BadgeJob.updated_at < quiet_since)
         .order_by(BadgeJob.created_at)
         .limit(limit)
     ).all()
     if waiting:
         session.execute(
             update(BadgeJob)
-            .where(BadgeJob.id.in_(waiting), BadgeJob.status == "queued")
+            .where(BadgeJob.id.in_(waiting), BadgeJob.status == JobStatus.QUEUED)
             .values(updated_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -72,10 +72,10 @@ def _recover(session: Session, job: BadgeJob) -> bool:
     now = utcnow()
     retry = job.attempts < attempts_allowed
     values: dict[str, Any] = (
-        {"status": "queued", "progress_done": 0}
+        {"status": JobStatus.QUEUED, "progress_done": 0}
         if retry
         else {
-            "status": "failed",
+            "status": JobStatus.FAILED,
             "finished_at": now,
             "error": f"The worker stopped {job.attempts} times while rendering this job.",
             "expires_at": now + timedelta(seconds=current_app.config["BADGE_FILE_RETENTION_SECONDS"]),

@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from api.badges.downloads import download_link, download_name, download_url
-from api.badges.models import BadgeJob
+from api.badges.models import BadgeJob, JobStatus
 from api.badges.report import store_report, summary_lines
 from api.badges.service import add_log, folder, lock_owner, rows_key
 from api.core.db import rows_changed, utcnow
@@ -108,7 +108,7 @@ def _claim(session: Session, job_id: uuid.UUID) -> int | None:
     running = (
         select(func.count())
         .select_from(BadgeJob)
-        .where(BadgeJob.owner_id == owner_id, BadgeJob.status == "running")
+        .where(BadgeJob.owner_id == owner_id, BadgeJob.status == JobStatus.RUNNING)
         .scalar_subquery()
     )
     now = utcnow()
@@ -117,11 +117,11 @@ def _claim(session: Session, job_id: uuid.UUID) -> int | None:
             update(BadgeJob)
             .where(
                 BadgeJob.id == job_id,
-                BadgeJob.status == "queued",
+                BadgeJob.status == JobStatus.QUEUED,
                 running < current_app.config["BADGE_JOBS_MAX_RUNNING_PER_USER"],
             )
             .values(
-                status="running",
+                status=JobStatus.RUNNING,
                 attempts=BadgeJob.attempts + 1,
                 started_at=func.coalesce(BadgeJob.started_at, now),
                 heartbeat_at=now,
@@ -138,7 +138,7 @@ def _claim(session: Session, job_id: uuid.UUID) -> int | None:
 
 def still_mine(job_id: uuid.UUID, attempt: int) -> Any:
     """The condition of every write of a running job: still running, and still this attempt's."""
-    return (BadgeJob.id == job_id) & (BadgeJob.status == "running") & (BadgeJob.attempts == attempt)
+    return (BadgeJob.id == job_id) & (BadgeJob.status == JobStatus.RUNNING) & (BadgeJob.attempts == attempt)
 
 
 def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Path, report: Path) -> None:
@@ -194,7 +194,7 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
             update(BadgeJob)
             .where(still_mine(job.id, attempt))
             .values(
-                status="succeeded",
+                status=JobStatus.SUCCEEDED,
                 finished_at=now,
                 updated_at=now,
                 heartbeat_at=None,
@@ -313,7 +313,7 @@ def _fail(session: Session, job_id: uuid.UUID, attempt: int, message: str, detai
             update(BadgeJob)
             .where(still_mine(job_id, attempt))
             .values(
-                status="failed",
+                status=JobStatus.FAILED,
                 error=message,
                 finished_at=now,
                 updated_at=now,
@@ -348,7 +348,7 @@ def mail_result(session: Session, job: BadgeJob) -> None:
         add_log(session, job, "WARNING", f"No mail sent: the account had its {budget} mails of the hour.")
         return
     context: dict[str, Any] = {"name": owner.name, "job_name": job.name, "job": job}
-    if job.status == "succeeded":
+    if job.status == JobStatus.SUCCEEDED:
         link = download_link(job)
         assert link is not None
         context["download_url"] = download_url(link.token)
@@ -373,7 +373,7 @@ def _start_next_for_owner(session: Session, finished_job_id: uuid.UUID) -> None:
     owner_id = session.scalar(select(BadgeJob.owner_id).where(BadgeJob.id == finished_job_id))
     waiting = session.scalar(
         select(BadgeJob.id)
-        .where(BadgeJob.owner_id == owner_id, BadgeJob.status == "queued")
+        .where(BadgeJob.owner_id == owner_id, BadgeJob.status == JobStatus.QUEUED)
         .order_by(BadgeJob.created_at)
         .limit(1)
     )
