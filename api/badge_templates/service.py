@@ -10,14 +10,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import logging
 import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -28,13 +26,9 @@ from api.badge_templates.models import BadgeTemplate
 from api.core.pagination import PageRequest
 from api.errors import NotFoundError, PayloadTooLargeError, PermissionDeniedError, ValidationError
 from api.render.builtin import BUILT_IN
-from api.render.errors import LimitExceededError, RenderInputError
-from api.render.pool import RenderFailedError
 from api.render.svgcheck import SvgLimits
 from api.render.tasks import TemplateSource
 from api.users.models import User
-
-log = logging.getLogger(__name__)
 
 MM_PER_POINT = 25.4 / 72
 # The engine's own limit: a bigger SVG would be refused by it anyway, so refuse it before a worker.
@@ -201,7 +195,7 @@ def create_template(session: Session, *, actor: User, svg: bytes, name: str) -> 
     # The check takes milliseconds and may take up to its wall-clock limit (40 s) for a
     # hostile file; end the transaction first so that no pooled connection idles in it meanwhile.
     session.commit()
-    summary = _check_in_worker(svg, actor)
+    summary = rendering.check_template(svg, user=str(actor.id))
     if not summary["fields"]:
         raise ValidationError(
             {
@@ -259,34 +253,6 @@ def _check_room(session: Session, actor: User, limit: int) -> None:
             f" {limit}); delete one before uploading another."
         )
         raise ValidationError({"file": [message]}, detail=message, code="too_many_templates")
-
-
-def _sentence(message: str) -> str:
-    text = message[:1].upper() + message[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def _check_in_worker(svg: bytes, actor: User) -> dict[str, Any]:
-    try:
-        return rendering.check_template(svg, user=str(actor.id))
-    except LimitExceededError as error:
-        raise ValidationError(
-            {"file": [_sentence(error.message)]},
-            detail=f"The SVG is over a limit of the badge renderer: {error.message}.",
-            code="template_too_complex",
-        ) from None
-    except RenderInputError as error:
-        raise ValidationError(
-            {"file": [_sentence(error.message)]},
-            detail=f"The SVG cannot be used as a badge template: {error.message}.",
-            code="invalid_template",
-        ) from None
-    except RenderFailedError:
-        # The worker failed in a way the engine did not foresee; the traceback is for the log only.
-        log.warning("The renderer failed on an uploaded template", exc_info=True)
-        raise ValidationError(
-            {"file": ["The badge renderer cannot draw this SVG."]}, code="invalid_template"
-        ) from None
 
 
 def delete_template(session: Session, *, actor: User, template_id: str) -> None:
