@@ -74,9 +74,8 @@ def _configure_logging(app: Flask) -> None:
 
 
 def init_extensions(app: Flask) -> None:
-    import api.models
-    import api.users.events
     from api.auth.tokens import register_token_callbacks
+    from api.registry import register_tasks_and_listeners
 
     db.init_app(app)
     jwt.init_app(app)
@@ -86,11 +85,10 @@ def init_extensions(app: Flask) -> None:
     init_cors(app)
     compress.init_app(app)
     limiter.init_app(app)
+    register_tasks_and_listeners()
     jobs.init_app(app)
     init_storage(app)
     # After the job runner: the pool's job lane is sized by it.
     from api import rendering
 
     rendering.init_app(app)
-    import api.badges.tasks
-    import api.mail.service  # noqa: F401  (registers the mail tasks)

@@ -27,8 +27,11 @@ def public_base() -> str:
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
-    """url_for, as an absolute URL under the public address."""
-    return public_base() + _app_path(url_for(endpoint, **values))
+    """url_for, as an absolute URL under the public address; in a worker too, which has no request."""
+    if has_request_context():
+        return public_base() + _app_path(url_for(endpoint, **values))
+    # url_for needs a request (or SERVER_NAME) to build with; the route's path alone needs neither.
+    return public_base() + current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def absolute_path_url(path: str) -> str:

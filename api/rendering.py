@@ -168,6 +168,26 @@ def refused(error: RenderInputError) -> AppError:
     return ValidationError({location: [error.message]}, detail=f"{location}: {error.message}")
 
 
+def template_refused(error: RenderInputError) -> ValidationError:
+    """The engine's refusal of an uploaded template, as a 422 on its `file` field."""
+    if isinstance(error, LimitExceededError):
+        return ValidationError(
+            {"file": [_sentence(error.message)]},
+            detail=f"The SVG is over a limit of the badge renderer: {error.message}.",
+            code="template_too_complex",
+        )
+    return ValidationError(
+        {"file": [_sentence(error.message)]},
+        detail=f"The SVG cannot be used as a badge template: {error.message}.",
+        code="invalid_template",
+    )
+
+
+def _sentence(message: str) -> str:
+    text = message[:1].upper() + message[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def run_task(
     function: Callable[..., Any],
     *args: Any,
@@ -235,14 +255,23 @@ def built_in_facts(template_id: str) -> dict[str, Any]:
 
 
 def check_template(svg: bytes, *, user: str) -> dict[str, Any]:
-    """Compile an uploaded SVG in a worker; its size and fields. Raises RenderInputError."""
-    facts: dict[str, Any] = run_task(
-        tasks.check_template,
-        svg,
-        current_app.config["RENDER_MAX_PIXELS"],
-        limits=limits_for("template_check"),
-        user=user,
-    )
+    """Compile an uploaded SVG in a worker; its size and fields. A refusal is a 422 on `file`."""
+    try:
+        facts: dict[str, Any] = run_task(
+            tasks.check_template,
+            svg,
+            current_app.config["RENDER_MAX_PIXELS"],
+            limits=limits_for("template_check"),
+            user=user,
+        )
+    except RenderInputError as error:
+        raise template_refused(error) from None
+    except RenderFailedError:
+        # The worker failed in a way the engine did not foresee; the traceback is for the log only.
+        log.warning("The renderer failed on an uploaded template", exc_info=True)
+        raise ValidationError(
+            {"file": ["The badge renderer cannot draw this SVG."]}, code="invalid_template"
+        ) from None
     return facts
 
 

@@ -6,7 +6,7 @@ from marshmallow import ValidationError as MarshmallowValidationError
 
 from api import rendering
 from api.auth.tokens import current_user, optional_user
-from api.badge_templates import service
+from api.badge_templates import previews, service
 from api.badge_templates.schemas import BadgeTemplateSchema, BadgeTemplateUploadSchema
 from api.core.dumping import dumper
 from api.core.pagination import link_header, page_body, page_request
@@ -95,7 +95,7 @@ class BadgeTemplate(Resource):
 class BadgeTemplatePreview(Resource):
     def get(self, template_id: str) -> Response:
         """The template filled with sample values, as PNG; works in a plain <img src>."""
-        preview = service.readable_preview(
+        preview = previews.readable_preview(
             db.session(), template_id=template_id, signature=request.args.get("sig"), actor=optional_user
         )
         headers = {"Cache-Control": PREVIEW_CACHE_CONTROL}

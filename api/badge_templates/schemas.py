@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from api.badge_templates.service import MM_PER_POINT, TemplateInfo, preview_signature
+from api.badge_templates.previews import preview_signature
+from api.badge_templates.service import MM_PER_POINT, TemplateInfo
 from api.core.schemas import LoadSchema, TrimmedString
 from api.links import absolute_url
 

@@ -7,17 +7,12 @@ its sha256 to the workers, which keep compiled templates in caches of their own.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import logging
 import unicodedata
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -28,22 +23,14 @@ from api.badge_templates.models import BadgeTemplate
 from api.core.pagination import PageRequest
 from api.errors import NotFoundError, PayloadTooLargeError, PermissionDeniedError, ValidationError
 from api.render.builtin import BUILT_IN
-from api.render.errors import LimitExceededError, RenderInputError
-from api.render.pool import RenderFailedError
 from api.render.svgcheck import SvgLimits
 from api.render.tasks import TemplateSource
 from api.users.models import User
-
-log = logging.getLogger(__name__)
 
 MM_PER_POINT = 25.4 / 72
 # The engine's own limit: a bigger SVG would be refused by it anyway, so refuse it before a worker.
 MAX_SVG_BYTES = SvgLimits().max_bytes
 MAX_NAME_LENGTH = 200
-
-# Part of every preview's ETag: bump it whenever the same SVG would render differently (engine,
-# sample values, resolution), so that browsers drop the copies they cached for a day.
-PREVIEW_RENDERER_VERSION = "1"
 
 # Well-known binary formats, to tell someone who picked the wrong file what they picked.
 _BINARY_SIGNATURES = (
@@ -134,7 +121,7 @@ def _as_uuid(value: str) -> uuid.UUID | None:
         return None
 
 
-def _find_uploaded(session: Session, template_id: str, owner: User | None = None) -> BadgeTemplate | None:
+def find_uploaded(session: Session, template_id: str, owner: User | None = None) -> BadgeTemplate | None:
     """An uploaded template by its id (of `owner` when given), without its SVG until it is read."""
     template_uuid = _as_uuid(template_id)
     if template_uuid is None:
@@ -147,7 +134,7 @@ def _find_uploaded(session: Session, template_id: str, owner: User | None = None
 
 def _owned(session: Session, actor: User, template_id: str) -> BadgeTemplate:
     """The actor's uploaded template; another user's answers 404, as if it did not exist."""
-    template = _find_uploaded(session, template_id, owner=actor)
+    template = find_uploaded(session, template_id, owner=actor)
     if template is None:
         raise template_not_found()
     return template
@@ -201,7 +188,7 @@ def create_template(session: Session, *, actor: User, svg: bytes, name: str) -> 
     # The check takes milliseconds and may take up to its wall-clock limit (40 s) for a
     # hostile file; end the transaction first so that no pooled connection idles in it meanwhile.
     session.commit()
-    summary = _check_in_worker(svg, actor)
+    summary = rendering.check_template(svg, user=str(actor.id))
     if not summary["fields"]:
         raise ValidationError(
             {
@@ -261,34 +248,6 @@ def _check_room(session: Session, actor: User, limit: int) -> None:
         raise ValidationError({"file": [message]}, detail=message, code="too_many_templates")
 
 
-def _sentence(message: str) -> str:
-    text = message[:1].upper() + message[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def _check_in_worker(svg: bytes, actor: User) -> dict[str, Any]:
-    try:
-        return rendering.check_template(svg, user=str(actor.id))
-    except LimitExceededError as error:
-        raise ValidationError(
-            {"file": [_sentence(error.message)]},
-            detail=f"The SVG is over a limit of the badge renderer: {error.message}.",
-            code="template_too_complex",
-        ) from None
-    except RenderInputError as error:
-        raise ValidationError(
-            {"file": [_sentence(error.message)]},
-            detail=f"The SVG cannot be used as a badge template: {error.message}.",
-            code="invalid_template",
-        ) from None
-    except RenderFailedError:
-        # The worker failed in a way the engine did not foresee; the traceback is for the log only.
-        log.warning("The renderer failed on an uploaded template", exc_info=True)
-        raise ValidationError(
-            {"file": ["The badge renderer cannot draw this SVG."]}, code="invalid_template"
-        ) from None
-
-
 def delete_template(session: Session, *, actor: User, template_id: str) -> None:
     """Delete an upload; jobs already queued keep their own copy of the SVG."""
     if template_id in BUILT_IN:
@@ -297,63 +256,6 @@ def delete_template(session: Session, *, actor: User, template_id: str) -> None:
         )
     session.delete(_owned(session, actor, template_id))
     session.flush()
-
-
-# Previews
-
-
-def preview_signature(template_id: str, sha256: str) -> str:
-    """The `sig` of an uploaded template's preview URL: it lets an <img src> without a token load it.
-
-    Bound to the template's content, not to a time: the URL stays the same while the template does,
-    so browsers can cache the image, and it stops working if the content could ever change.
-    """
-    key = current_app.config["SECRET_KEY"].encode()
-    message = f"badge-template-preview\n{template_id}\n{sha256}".encode()
-    digest = hmac.new(key, message, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-@dataclass(frozen=True)
-class Preview:
-    info: TemplateInfo
-    stored: BadgeTemplate | None  # None for a built-in; its SVG is loaded only when rendering
-
-    @property
-    def etag(self) -> str:
-        return f"{self.info.sha256}-r{PREVIEW_RENDERER_VERSION}"
-
-    def source(self) -> TemplateSource:
-        """What a worker needs to draw it; reads an upload's SVG from the database."""
-        if self.stored is None:
-            return TemplateSource(built_in=self.info.id)
-        return TemplateSource(svg=self.stored.svg, sha256=self.stored.sha256)
-
-    @property
-    def owner(self) -> str:
-        """Whose render this is, for the pool's fairness: an upload's owner, or the service."""
-        return str(self.stored.owner_id) if self.stored is not None else "built-in"
-
-
-def readable_preview(
-    session: Session, *, template_id: str, signature: str | None, actor: Callable[[], User | None]
-) -> Preview:
-    """A built-in's preview for anybody; an upload's with a valid `signature` or for its owner.
-
-    `actor` is called only without a valid signature, so a signed URL never looks at a token.
-    """
-    if template_id in BUILT_IN:
-        return Preview(built_in_info(template_id), None)
-    template = _find_uploaded(session, template_id)
-    if template is None:
-        raise template_not_found()
-    expected = preview_signature(str(template.id), template.sha256)
-    if signature is not None and hmac.compare_digest(signature.encode(), expected.encode()):
-        return Preview(uploaded_info(template), template)
-    user = actor()
-    if user is None or user.id != template.owner_id:
-        raise template_not_found()
-    return Preview(uploaded_info(template), template)
 
 
 def resolve_template(session: Session, *, actor: User, ref: str) -> TemplateChoice:

@@ -1,4 +1,5 @@
-"""Read and check a badge request (a job or a preview) before anything is queued or rendered.
+"""Check a badge request (a job or a preview) before anything is queued or rendered. No HTTP here:
+the resource reads the body and hands over its parts.
 
 Both shapes arrive here: multipart (an `attendees` file, an `options` JSON field, an optional
 `background` image) and JSON (`{"attendees": [...], "options": {...}}`). Everything that can be
@@ -14,21 +15,21 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from flask import current_app, request
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import rendering
 from api.badge_templates.service import TemplateChoice, resolve_template
-from api.errors import PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
+from api.errors import PayloadTooLargeError, ValidationError
 from api.events.models import Event
 from api.events.service import owned_event
 from api.fonts.coverage import missing_glyph_warnings
 from api.fonts.service import resolve_field_fonts
-from api.http import json_body
 from api.render.attendees import AttendeeTable, PackedRows, attendees_from_records, read_attendees
 from api.render.errors import RenderInputError
 from api.render.ordering import sort_rows, ticket_key
@@ -78,18 +79,29 @@ class BadgeRequest:
         return " ".join("".join(ch if ch.isprintable() else " " for ch in raw).split())[:200] or "Badges"
 
 
-def read_badge_request(session: Session, *, actor: User, preview: bool = False) -> BadgeRequest:
-    """Parse the current request's body into a checked BadgeRequest; raise a 4xx AppError."""
-    _allow_large_body()
-    if request.mimetype == "multipart/form-data" and not preview:
-        table, options, background, extra = _from_multipart()
-    elif request.mimetype == "multipart/form-data":
-        raise UnsupportedMediaTypeError("A preview takes a JSON body: {attendees, options, row}.")
-    else:
-        table, options, extra = _from_json(preview)
-        background = None
+class Upload(Protocol):
+    """A file part of a multipart body (werkzeug's FileStorage is one)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def check_multipart(
+    session: Session, *, actor: User, form: Mapping[str, str], files: Mapping[str, Upload]
+) -> BadgeRequest:
+    """A job sent as multipart (the `options` form field; `attendees` and `background` files),
+    checked; raise a 4xx AppError."""
     try:
-        return _check(session, actor, table, options, background, extra)
+        table, options, background = _from_multipart(form, files)
+        return _check(session, actor, table, options, background, {})
+    except RenderInputError as error:
+        raise rendering.refused(error) from None
+
+
+def check_json(session: Session, *, actor: User, body: Any, preview: bool = False) -> BadgeRequest:
+    """A job or a preview sent as a JSON document, checked; raise a 4xx AppError."""
+    try:
+        table, options, extra = _from_json(body, preview)
+        return _check(session, actor, table, options, None, extra)
     except RenderInputError as error:
         raise rendering.refused(error) from None
 
@@ -102,17 +114,6 @@ def body_limit() -> int:
     return max(config["MAX_CONTENT_LENGTH"] or 0, config["BADGE_JOB_JSON_MAX_BYTES"], multipart)
 
 
-def _allow_large_body() -> None:
-    """Lift this request's size limit (MAX_CONTENT_LENGTH, for every other request) to body_limit()."""
-    limit = body_limit()
-    if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLargeError(
-            f"The request body is larger than the limit of {limit} bytes for a badge request"
-            " (BADGE_JOB_CSV_MAX_BYTES and BADGE_BACKGROUND_MAX_BYTES, or BADGE_JOB_JSON_MAX_BYTES)."
-        )
-    request.max_content_length = limit
-
-
 def _max_rows() -> int:
     return int(current_app.config["BADGE_JOB_MAX_ROWS"])
 
@@ -121,8 +122,10 @@ def _max_csv_bytes() -> int:
     return int(current_app.config["BADGE_JOB_CSV_MAX_BYTES"])
 
 
-def _from_multipart() -> tuple[AttendeeTable, dict[str, Any], bytes | None, dict[str, Any]]:
-    upload = request.files.get("attendees")
+def _from_multipart(
+    form: Mapping[str, str], files: Mapping[str, Upload]
+) -> tuple[AttendeeTable, dict[str, Any], bytes | None]:
+    upload = files.get("attendees")
     if upload is None:
         raise ValidationError({"attendees": ["Send the attendee list as a file part named 'attendees'."]})
     limit = _max_csv_bytes()
@@ -133,14 +136,11 @@ def _from_multipart() -> tuple[AttendeeTable, dict[str, Any], bytes | None, dict
             code="limit_exceeded",
             errors={"attendees": [f"Over {limit} bytes."]},
         )
-    try:
-        table = read_attendees(data, max_rows=_max_rows(), max_bytes=limit)
-    except RenderInputError as error:
-        raise rendering.refused(error) from None
+    table = read_attendees(data, max_rows=_max_rows(), max_bytes=limit)
     del data
-    options = _options_field(request.form.get("options"))
+    options = _options_field(form.get("options"))
     background = None
-    image = request.files.get("background")
+    image = files.get("background")
     if image is not None:
         limit = current_app.config["BADGE_BACKGROUND_MAX_BYTES"]
         background = image.read(limit + 1)
@@ -152,10 +152,10 @@ def _from_multipart() -> tuple[AttendeeTable, dict[str, Any], bytes | None, dict
             )
         if not background:
             raise ValidationError({"background": ["The file is empty."]})
-    unknown = set(request.form) - {"options"} | set(request.files) - {"attendees", "background"}
+    unknown = set(form) - {"options"} | set(files) - {"attendees", "background"}
     if unknown:
         raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
-    return table, options, background, {}
+    return table, options, background
 
 
 def _options_field(raw: str | None) -> dict[str, Any]:
@@ -170,8 +170,7 @@ def _options_field(raw: str | None) -> dict[str, Any]:
     return options
 
 
-def _from_json(preview: bool) -> tuple[AttendeeTable, dict[str, Any], dict[str, Any]]:
-    body = json_body("BADGE_JOB_JSON_MAX_BYTES")
+def _from_json(body: Any, preview: bool) -> tuple[AttendeeTable, dict[str, Any], dict[str, Any]]:
     if not isinstance(body, dict):
         raise ValidationError({"body": ["Must be a JSON object with 'attendees' and 'options'."]})
     allowed = PREVIEW_KEYS if preview else JSON_KEYS
@@ -180,10 +179,7 @@ def _from_json(preview: bool) -> tuple[AttendeeTable, dict[str, Any], dict[str, 
         raise ValidationError({name: ["Unknown field."] for name in unknown})
     if "attendees" not in body:
         raise ValidationError({"attendees": ["Missing: an array of attendee objects."]})
-    try:
-        table = attendees_from_records(body["attendees"], max_rows=_max_rows())
-    except RenderInputError as error:
-        raise rendering.refused(error) from None
+    table = attendees_from_records(body["attendees"], max_rows=_max_rows())
     options = body.get("options", {})
     if not isinstance(options, dict):
         raise ValidationError({"options": ["Must be a JSON object."]})

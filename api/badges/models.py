@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
@@ -9,9 +10,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from api.core.db import Base, Timestamps, UUIDPrimaryKey, utcnow
 
-JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
-FINISHED_STATUSES = ("succeeded", "failed", "cancelled")
-LOG_TYPES = ("INFO", "SUCCESS", "WARNING", "ERROR")
+
+class JobStatus(StrEnum):
+    """Where a badge job is; the column stores the value."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+UNFINISHED_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+FINISHED_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
 class BadgeJob(UUIDPrimaryKey, Timestamps, Base):
@@ -20,7 +31,7 @@ class BadgeJob(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "badge_jobs"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')", name="status_known"
+            "status IN ({})".format(", ".join(f"'{status}'" for status in JobStatus)), name="status_known"
         ),
         UniqueConstraint("owner_id", "idempotency_key"),
         Index("ix_badge_jobs_owner_id_created_at", "owner_id", "created_at"),
@@ -30,7 +41,7 @@ class BadgeJob(UUIDPrimaryKey, Timestamps, Base):
     owner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     event_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED)
     options: Mapped[dict[str, Any]] = mapped_column(JSON)
     template_ref: Mapped[str] = mapped_column(String(64))  # a built-in id or an uploaded template's id
     # Where the checked input (rows, template source, background) waits for the worker.

@@ -29,11 +29,10 @@ from typing import IO, Any
 
 from sqlalchemy.orm import Session
 
-from api.badges.models import BadgeJob
+from api.badges.downloads import DownloadFile, proof_download
+from api.badges.models import UNFINISHED_STATUSES, BadgeJob, JobStatus
 from api.badges.service import (
-    DownloadFile,
     owned_job,
-    proof_download,
     proof_key,
     report_index_key,
     report_key,
@@ -323,12 +322,12 @@ def proof_file(session: Session, *, actor: User, job_id: uuid.UUID) -> DownloadF
 def _reported_job(session: Session, *, actor: User, job_id: uuid.UUID) -> BadgeJob:
     """The actor's job, if it has a report to read: 409 before it succeeded, 410 once deleted."""
     job = owned_job(session, actor=actor, job_id=job_id)
-    if job.status in ("queued", "running"):
+    if job.status in UNFINISHED_STATUSES:
         raise ConflictError(
             f"The job is {job.status}; its report is made when it succeeds. Poll the job.",
             code="job_not_finished",
         )
-    if job.status != "succeeded":
+    if job.status != JobStatus.SUCCEEDED:
         raise ConflictError(
             f"The job {job.status}, so it has no report; only a job that succeeded has one.",
             code="job_not_succeeded",

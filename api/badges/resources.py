@@ -2,20 +2,30 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, request, send_file
+from flask import Response, request
 from flask_jwt_extended import jwt_required
+from sqlalchemy.orm import Session
 
 from api import rendering
 from api.auth.tokens import current_user
 from api.badges import report, service
-from api.badges.intake import PREVIEW_FORMATS, check_in_worker, read_badge_request
+from api.badges.downloads import download_target, send_download
+from api.badges.intake import (
+    PREVIEW_FORMATS,
+    BadgeRequest,
+    body_limit,
+    check_in_worker,
+    check_json,
+    check_multipart,
+)
 from api.badges.schemas import BadgeJobLogSchema, BadgeJobSchema
 from api.core.dumping import dumper
 from api.core.pagination import link_header, page_body, page_request, query_int
-from api.core.storage import storage
+from api.errors import PayloadTooLargeError, UnsupportedMediaTypeError
 from api.extensions import db
-from api.http import Resource, api, no_content, rate_limited, read_only, respond
+from api.http import Resource, api, json_body, no_content, rate_limited, read_only, respond
 from api.links import absolute_url
+from api.users.models import User
 
 jobs_ns = api.namespace("badge-jobs", description="Badge jobs")
 previews_ns = api.namespace("badge-previews", description="Badge previews")
@@ -41,7 +51,7 @@ class BadgeJobs(Resource):
         """Check the request now, queue the rendering; 202 with the job."""
         session, actor = db.session(), current_user()
         key = service.check_idempotency_key(request.headers.get("Idempotency-Key"))
-        checked = read_badge_request(session, actor=actor)
+        checked = _badge_request(session, actor)
         session.commit()  # no transaction stays open while a worker checks the options and image
         check_in_worker(checked, actor=actor)
         job, created = service.create_job(session, actor=actor, checked=checked, idempotency_key=key)
@@ -100,7 +110,28 @@ class BadgeJobProof(Resource):
     @jwt_required()
     def get(self, job_id: uuid.UUID) -> Response:
         """The proof sheet: only the badges that need a look, larger, labelled with row and finding."""
-        return _send(report.proof_file(db.session(), actor=current_user(), job_id=job_id))
+        return send_download(report.proof_file(db.session(), actor=current_user(), job_id=job_id))
+
+
+def _badge_request(session: Session, actor: User, *, preview: bool = False) -> BadgeRequest:
+    """The body of a job (multipart or JSON) or a preview (JSON), checked by intake."""
+    _allow_large_body()
+    if request.mimetype != "multipart/form-data":
+        return check_json(session, actor=actor, body=json_body("BADGE_JOB_JSON_MAX_BYTES"), preview=preview)
+    if preview:
+        raise UnsupportedMediaTypeError("A preview takes a JSON body: {attendees, options, row}.")
+    return check_multipart(session, actor=actor, form=request.form, files=request.files)
+
+
+def _allow_large_body() -> None:
+    """Lift this request's size limit (MAX_CONTENT_LENGTH, for every other request) to body_limit()."""
+    limit = body_limit()
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLargeError(
+            f"The request body is larger than the limit of {limit} bytes for a badge request"
+            " (BADGE_JOB_CSV_MAX_BYTES and BADGE_BACKGROUND_MAX_BYTES, or BADGE_JOB_JSON_MAX_BYTES)."
+        )
+    request.max_content_length = limit
 
 
 def _query_list(name: str) -> list[str]:
@@ -118,7 +149,7 @@ class BadgePreviews(Resource):
         """One badge, rendered now: a PNG to look at, or with `Accept: application/pdf` (or
         `"format": "pdf"`) a one-page PDF at the badge's size, to print at a check-in desk."""
         session, actor = db.session(), current_user()
-        checked = read_badge_request(session, actor=actor, preview=True)
+        checked = _badge_request(session, actor, preview=True)
         session.commit()  # no transaction stays open while a worker draws
         output = checked.preview_format or _format_from_accept()
         preview = rendering.preview_badge(
@@ -149,20 +180,4 @@ class Download(Resource):
     def get(self, token: str) -> Response:
         """A job's PDF (or proof sheet) behind a signed link: no Authorization header, so a plain
         link works."""
-        return _send(service.download_target(db.session(), token))
-
-
-def _send(found: service.DownloadFile) -> Response:
-    """A stored PDF with Range, ETag and a file name."""
-    response = send_file(
-        storage().path(found.key),
-        mimetype="application/pdf",
-        as_attachment=found.as_attachment,
-        download_name=found.name,
-        conditional=True,
-        etag=found.etag,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+        return send_download(download_target(db.session(), token))

@@ -4,8 +4,8 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from api.badges.models import BadgeJob
-from api.badges.service import PROOF, download_link
+from api.badges.downloads import PROOF, download_link, download_url
+from api.badges.models import BadgeJob, JobStatus
 from api.links import absolute_url
 
 
@@ -28,7 +28,7 @@ class BadgeJobSchema(Schema):
         return {"done": job.progress_done, "total": job.progress_total}
 
     def get_result(self, job: BadgeJob) -> dict[str, Any] | None:
-        if job.status != "succeeded":
+        if job.status != JobStatus.SUCCEEDED:
             return None
         link = download_link(job)
         return {
@@ -36,7 +36,7 @@ class BadgeJobSchema(Schema):
             "pages": job.pages,
             "bytes": job.file_bytes,
             # A fresh signed link on every read; null once the file is deleted.
-            "download_url": absolute_url("api.downloads_download", token=link.token) if link else None,
+            "download_url": download_url(link.token) if link else None,
             "download_token": link.token if link else None,
             "expires_at": job.expires_at.isoformat() if job.expires_at else None,
             "file_deleted": job.file_deleted_at is not None,
@@ -53,7 +53,7 @@ class BadgeJobSchema(Schema):
             "flagged": job.flagged_badges or 0,
             "report_url": absolute_url("api.badge-jobs_badge_job_report", job_id=job.id),
             # Signed like download_url, so it opens in a new tab; null when no badge was flagged.
-            "proof_url": absolute_url("api.downloads_download", token=proof.token) if proof else None,
+            "proof_url": download_url(proof.token) if proof else None,
         }
 
 

@@ -1,15 +1,11 @@
-"""Badge jobs: create (idempotent, limited per user), read, log, cancel; download links. No HTTP here."""
+"""Badge jobs: create (idempotent, limited per user), read, log, cancel. No HTTP here."""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
-import time
-import unicodedata
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -18,13 +14,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from api.badges.intake import BadgeRequest
-from api.badges.models import FINISHED_STATUSES, BadgeJob, BadgeJobLog
+from api.badges.models import FINISHED_STATUSES, UNFINISHED_STATUSES, BadgeJob, BadgeJobLog, JobStatus
 from api.core.db import on_commit, rows_changed, utcnow
 from api.core.pagination import PageRequest, paginate
-from api.core.security import TokenError, make_signed_token, read_signed_token
 from api.core.storage import StorageError, StorageFullError, storage
 from api.errors import (
-    GoneError,
     NotFoundError,
     ServiceUnavailableError,
     TooManyRequestsError,
@@ -36,7 +30,6 @@ from api.users.models import User
 
 log = logging.getLogger(__name__)
 
-DOWNLOAD_PURPOSE = "badge-download"
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
@@ -117,7 +110,7 @@ def create_job(
         owner_id=actor.id,
         event_id=checked.event.id if checked.event else None,
         name=checked.name,
-        status="queued",
+        status=JobStatus.QUEUED,
         options=checked.options,
         template_ref=checked.template.ref,
         progress_total=len(checked.rows),
@@ -168,7 +161,7 @@ def _check_queue_limit(session: Session, actor: User) -> None:
     queued = session.scalar(
         select(func.count())
         .select_from(BadgeJob)
-        .where(BadgeJob.owner_id == actor.id, BadgeJob.status == "queued")
+        .where(BadgeJob.owner_id == actor.id, BadgeJob.status == JobStatus.QUEUED)
     )
     if (queued or 0) >= limit:
         raise TooManyRequestsError(
@@ -289,8 +282,13 @@ def cancel_job(session: Session, *, actor: User, job_id: uuid.UUID) -> BadgeJob:
         changed = rows_changed(
             session.execute(
                 update(BadgeJob)
-                .where(BadgeJob.id == job.id, BadgeJob.status.in_(("queued", "running")))
-                .values(status="cancelled", finished_at=now, error="Cancelled by its owner.", updated_at=now)
+                .where(BadgeJob.id == job.id, BadgeJob.status.in_(UNFINISHED_STATUSES))
+                .values(
+                    status=JobStatus.CANCELLED,
+                    finished_at=now,
+                    error="Cancelled by its owner.",
+                    updated_at=now,
+                )
                 .execution_options(synchronize_session=False)
             )
         )
@@ -304,94 +302,3 @@ def cancel_job(session: Session, *, actor: User, job_id: uuid.UUID) -> BadgeJob:
     job_folder = folder(job.id)
     on_commit(session, lambda: storage().delete_folder(job_folder))
     return job
-
-
-# Download links ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DownloadLink:
-    token: str
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class DownloadFile:
-    """A file of a job as a response sends it."""
-
-    key: str
-    name: str  # the file name a browser saves it under
-    etag: str | bool  # True: from the file's size and time
-    as_attachment: bool = True
-
-
-PROOF = "proof"  # a download token's `file` for the proof sheet; without it, the badges' PDF
-
-
-def download_link(job: BadgeJob, file: str | None = None) -> DownloadLink | None:
-    """A signed link to the job's PDF (or its proof sheet, `file` "proof"): bound to the job and
-    the badges' content, and expiring."""
-    if job.status != "succeeded" or job.file_sha256 is None or job.file_deleted_at is not None:
-        return None
-    if file == PROOF and not job.flagged_badges:
-        return None
-    max_age = current_app.config["DOWNLOAD_LINK_MAX_AGE"]
-    expires_at = utcnow() + timedelta(seconds=max_age)
-    if job.expires_at is not None:
-        expires_at = min(expires_at, job.expires_at)
-    payload = {"job": str(job.id), "sha": job.file_sha256[:32], "exp": int(expires_at.timestamp())}
-    if file is not None:
-        payload["file"] = file
-    return DownloadLink(make_signed_token(DOWNLOAD_PURPOSE, payload), expires_at)
-
-
-def download_target(session: Session, token: str) -> DownloadFile:
-    """The file a download token names; 404 for a forged token, 410 for an expired link or file."""
-    not_found = NotFoundError("No download with this link.", code="download_not_found")
-    try:
-        # The signature's own age check is a backstop; `exp` is the link's real deadline.
-        payload = read_signed_token(DOWNLOAD_PURPOSE, token, max_age=10 * 365 * 86400)
-        job_id = uuid.UUID(str(payload["job"]))
-        deadline, sha = int(payload["exp"]), str(payload["sha"])
-        file = payload.get("file")
-    except (TokenError, KeyError, ValueError, TypeError, AttributeError):
-        raise not_found from None
-    if file not in (None, PROOF):
-        raise not_found
-    job = session.get(BadgeJob, job_id)
-    if job is not None and job.file_sha256 is not None and job.file_sha256[:32] != sha:
-        raise not_found  # a token for another file of this job (a re-render) never fits this one
-    if time.time() > deadline:
-        raise GoneError(
-            "This download link has expired; open the job again for a new link.", code="link_expired"
-        )
-    gone = GoneError("The file was deleted; generate the badges again.", code="file_deleted")
-    if job is None or job.file_key is None or job.file_deleted_at is not None:
-        raise gone
-    found = proof_download(job) if file == PROOF else badges_download(job)
-    if found is None or not storage().exists(found.key):
-        raise gone
-    return found
-
-
-def badges_download(job: BadgeJob) -> DownloadFile:
-    assert job.file_key is not None
-    return DownloadFile(job.file_key, download_name(job), job.file_sha256 or True)
-
-
-def proof_download(job: BadgeJob) -> DownloadFile | None:
-    """The proof sheet, shown in the browser rather than saved; None when no badge was flagged."""
-    if not job.flagged_badges:
-        return None
-    return DownloadFile(proof_key(job.id), f"{_file_stem(job)} proof.pdf", True, as_attachment=False)
-
-
-def download_name(job: BadgeJob) -> str:
-    """A file name from the job's (or event's) name: readable, safe on every OS."""
-    return f"{_file_stem(job)} badges.pdf"
-
-
-def _file_stem(job: BadgeJob) -> str:
-    name = unicodedata.normalize("NFC", job.name)
-    name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', " ", name)
-    return re.sub(r"\s+", " ", name).strip(" .")[:120] or "badges"

@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from flask import Flask, current_app
 
@@ -25,7 +25,6 @@ from api.errors import AppError
 log = logging.getLogger(__name__)
 
 TaskFunction = Callable[..., object]
-T = TypeVar("T", bound=TaskFunction)
 _TASKS: dict[str, TaskFunction] = {}
 _PERIODIC: dict[str, str] = {}
 
@@ -45,16 +44,14 @@ class JobsUnavailableError(AppError):
         super().__init__(detail or "The job queue is unavailable; try again shortly.", **kwargs)
 
 
-def task(name: str, *, every: str | None = None) -> Callable[[T], T]:
-    """Register a task function under `name`; `every` names the config key of its period in seconds."""
+def register_task(name: str, function: TaskFunction, *, every: str | None = None) -> None:
+    """Register a task function under `name`; `every` names the config key of its period in seconds.
 
-    def register(function: T) -> T:
-        _TASKS[name] = function
-        if every:
-            _PERIODIC[name] = every
-        return function
-
-    return register
+    The app's tasks are registered in api.registry; registering one name again replaces it.
+    """
+    _TASKS[name] = function
+    if every:
+        _PERIODIC[name] = every
 
 
 def run_task(name: str, kwargs: dict[str, Any]) -> None:

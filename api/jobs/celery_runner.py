@@ -1,10 +1,11 @@
 """The Celery runner: `enqueue` publishes to a broker and `python manage.py worker` runs the jobs.
 
-Each function registered with `@task(name)` becomes the Celery task "service.<name>" that runs it
-inside an app context, so the same code serves the thread runner and the worker. Delivery is at
-least once: messages are acknowledged after the job finishes (acks_late), and a message whose
-worker process died is requeued (reject_on_worker_lost). Jobs must therefore tolerate running
-twice; the ones here keep their state in the database and claim work with conditional UPDATEs.
+Each function registered with `register_task(name, ...)` (api.registry) becomes the Celery task
+"service.<name>" that runs it inside an app context, so the same code serves the thread runner and
+the worker. Delivery is at least once: messages are acknowledged after the job finishes
+(acks_late), and a message whose worker process died is requeued (reject_on_worker_lost). Jobs
+must therefore tolerate running twice; the ones here keep their state in the database and claim
+work with conditional UPDATEs.
 
 Publishing is bounded: `enqueue` gives up after a short retry and raises JobsUnavailableError, so
 a request never hangs on a dead broker. The worker, on the other hand, waits for the broker for as
@@ -111,7 +112,7 @@ class CeleryRunner:
         self.registered: set[str] = set()
 
     def register_tasks(self) -> None:
-        """Make a Celery task of every registered function not seen yet (modules register on import)."""
+        """Make a Celery task of every registered function not seen yet."""
         for name, function in list(_TASKS.items()):
             if name not in self.registered:
                 self._make_task(name, function)

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from api.core.db import on_commit, utcnow
 from api.core.storage import StorageError, storage
 from api.extensions import db, jobs
-from api.jobs import JobsUnavailableError, task
+from api.jobs import JobsUnavailableError
 from api.mail.models import OutboundEmail
 
 log = logging.getLogger(__name__)
@@ -210,7 +210,6 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 86400))
 
 
-@task("mail.deliver")
 def deliver_email(email_id: str) -> bool:
     """Send one outbox row if it is due and nobody else holds it; True when it was sent now."""
     row_id = uuid.UUID(email_id)
@@ -239,7 +238,6 @@ def deliver_email(email_id: str) -> bool:
     return True
 
 
-@task("mail.sweep", every="OUTBOX_SWEEP_INTERVAL")
 def sweep_outbox(limit: int = 100) -> int:
     """Retry due rows and recover rows a dead worker left in `sending`; return how many were sent."""
     now = utcnow()

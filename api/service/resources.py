@@ -14,7 +14,7 @@ from flask import Response, current_app, url_for
 from sqlalchemy import func, select, text
 
 from api import rendering
-from api.badges.models import BadgeJob
+from api.badges.models import UNFINISHED_STATUSES, BadgeJob
 from api.core.storage import storage
 from api.extensions import db, jobs
 from api.http import Resource, api, respond
@@ -55,15 +55,15 @@ def check_jobs() -> dict[str, Any]:
         counts = dict(
             db.session.execute(
                 select(BadgeJob.status, func.count())
-                .where(BadgeJob.status.in_(("queued", "running")))
+                .where(BadgeJob.status.in_(UNFINISHED_STATUSES))
                 .group_by(BadgeJob.status)
             ).all()
         )
     except Exception:  # the database check reports the cause
         db.session.rollback()
         return check
-    check["queued"] = int(counts.get("queued", 0))
-    check["running"] = int(counts.get("running", 0))
+    for status in UNFINISHED_STATUSES:
+        check[status] = int(counts.get(status, 0))
     return check
 
 

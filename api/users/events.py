@@ -1,4 +1,4 @@
-"""ORM listeners for users.
+"""ORM listeners for users (registered in api.registry).
 
 Registration mail is queued from the after_insert hook, as Badgeyay did, but the hook only writes
 an outbox row on the flush's own connection: the row commits or rolls back with the user, and
@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import object_session
 
 from api.users.models import User
 
 
-@event.listens_for(User, "after_insert")
 def queue_verification_on_register(mapper: Any, connection: Any, user: User) -> None:
     if user.email_verified_at is not None:
         return

@@ -21,7 +21,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from api.badges.models import BadgeJob
-from api.badges.tasks import _claim
+from api.badges.worker import _claim
 from api.cli import alembic_config
 from api.core.db import Database, read_only_transactions
 from api.extensions import db

@@ -22,7 +22,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from api.badges.models import BadgeJob
-from api.badges.tasks import sweep_jobs
+from api.badges.sweep import sweep_jobs
 from api.core.storage import LocalStorage
 from api.extensions import db
 

@@ -31,7 +31,7 @@ from sqlalchemy import delete, select
 from api.cli import alembic_config
 from api.core.db import Base, Database, utcnow
 from api.extensions import db, jobs
-from api.jobs import JobsUnavailableError, task
+from api.jobs import JobsUnavailableError, register_task
 from api.mail.models import OutboundEmail
 from tests.conftest import IN_CI, TEST_DATABASE, make_test_app, require_postgres
 from tests.smtp import SmtpServer, body_text
@@ -51,7 +51,6 @@ REGISTRATION = {"email": "ada@example.org", "password": "analytical-engine", "na
 # Tasks for the worker started by `start(..., with_test_tasks=True)`, which imports this module first.
 
 
-@task("tests.render_in_child")
 def render_in_child(marker: str) -> None:
     """What a badge job does: run code in a render worker of this pool process's own render pool."""
     from api.render import runtime
@@ -62,11 +61,13 @@ def render_in_child(marker: str) -> None:
     Path(marker).write_text(f"{os.getpid()} {child_pid}")
 
 
+register_task("tests.render_in_child", render_in_child)
+
+
 def _own_pid(report: Callable[[int], None]) -> int:
     return os.getpid()
 
 
-@task("tests.overrun")
 def overrun(marker: str) -> None:
     """Ignore the soft time limit, so only the hard one can stop this job."""
     from celery.exceptions import SoftTimeLimitExceeded
@@ -76,6 +77,9 @@ def overrun(marker: str) -> None:
     except SoftTimeLimitExceeded:
         Path(marker).write_text("soft limit reached")
         time.sleep(60)
+
+
+register_task("tests.overrun", overrun)
 
 
 def require_broker(url: str) -> None:

@@ -213,7 +213,7 @@ def test_a_job_in_two_processes_is_held_to_the_cpu_limit(pool, tmp_path):
 
     assert time.monotonic() - started < 30
     # A worker stopped by its limit leaves its parts; they are named after the output, so the job
-    # that owned it removes them (api.badges.tasks).
+    # that owned it removes them (api.badges.worker).
     remove_parts(output)
     assert not list(tmp_path.iterdir())
 

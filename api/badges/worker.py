@@ -1,18 +1,16 @@
-"""The badge job as a background task, and the sweep that keeps jobs honest.
+"""The badge job as a background task: claim, render, report progress, store, mail the result.
 
 A worker claims a queued job with one conditional UPDATE (so a duplicate message, or two workers,
 cannot both run it), renders it in a warm render worker of the job lane (api.rendering), and reports
 progress with UPDATEs that also carry the heartbeat and notice cancellation: each one is
 conditional on the job still being this attempt's, so a job cancelled or taken over meanwhile stops
-here. The sweep re-queues or fails jobs whose worker went silent, queues again jobs whose message
-was lost, and deletes files past their retention.
+here. A worker that dies is noticed by the sweep (api.badges.sweep).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
 import uuid
 from array import array
@@ -24,14 +22,13 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from api.badges.models import FINISHED_STATUSES, BadgeJob
+from api.badges.downloads import download_link, download_name, download_url
+from api.badges.models import BadgeJob, JobStatus
 from api.badges.report import store_report, summary_lines
-from api.badges.service import add_log, download_link, download_name, folder, lock_owner, rows_key
+from api.badges.service import add_log, folder, lock_owner, rows_key
 from api.core.db import rows_changed, utcnow
 from api.core.storage import LocalStorage, StorageError, StorageFullError, storage
 from api.extensions import db, jobs
-from api.jobs import task
-from api.links import public_base
 from api.mail.service import queue_email
 from api.render.attendees import PackedRows
 from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
@@ -51,7 +48,6 @@ class JobStopped(Exception):
     """The job was cancelled, or taken over after this worker was presumed dead."""
 
 
-@task("badges.render")
 def render_job(job_id: str) -> None:
     job_uuid = uuid.UUID(job_id)
     session = db.session()
@@ -112,7 +108,7 @@ def _claim(session: Session, job_id: uuid.UUID) -> int | None:
     running = (
         select(func.count())
         .select_from(BadgeJob)
-        .where(BadgeJob.owner_id == owner_id, BadgeJob.status == "running")
+        .where(BadgeJob.owner_id == owner_id, BadgeJob.status == JobStatus.RUNNING)
         .scalar_subquery()
     )
     now = utcnow()
@@ -121,11 +117,11 @@ def _claim(session: Session, job_id: uuid.UUID) -> int | None:
             update(BadgeJob)
             .where(
                 BadgeJob.id == job_id,
-                BadgeJob.status == "queued",
+                BadgeJob.status == JobStatus.QUEUED,
                 running < current_app.config["BADGE_JOBS_MAX_RUNNING_PER_USER"],
             )
             .values(
-                status="running",
+                status=JobStatus.RUNNING,
                 attempts=BadgeJob.attempts + 1,
                 started_at=func.coalesce(BadgeJob.started_at, now),
                 heartbeat_at=now,
@@ -140,8 +136,9 @@ def _claim(session: Session, job_id: uuid.UUID) -> int | None:
     return session.scalar(select(BadgeJob.attempts).where(BadgeJob.id == job_id))
 
 
-def _still_mine(job_id: uuid.UUID, attempt: int) -> Any:
-    return (BadgeJob.id == job_id) & (BadgeJob.status == "running") & (BadgeJob.attempts == attempt)
+def still_mine(job_id: uuid.UUID, attempt: int) -> Any:
+    """The condition of every write of a running job: still running, and still this attempt's."""
+    return (BadgeJob.id == job_id) & (BadgeJob.status == JobStatus.RUNNING) & (BadgeJob.attempts == attempt)
 
 
 def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Path, report: Path) -> None:
@@ -195,9 +192,9 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
     finished = rows_changed(
         session.execute(
             update(BadgeJob)
-            .where(_still_mine(job.id, attempt))
+            .where(still_mine(job.id, attempt))
             .values(
-                status="succeeded",
+                status=JobStatus.SUCCEEDED,
                 finished_at=now,
                 updated_at=now,
                 heartbeat_at=None,
@@ -226,7 +223,7 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
         "SUCCESS",
         f"Done: {summary.badges:,} badges on {summary.pages:,} pages in {seconds:.1f} s.",
     )
-    _mail_result(session, job)
+    mail_result(session, job)
     session.commit()
 
 
@@ -272,7 +269,7 @@ class _Progress:
         changed = rows_changed(
             self.session.execute(
                 update(BadgeJob)
-                .where(_still_mine(self.job.id, self.attempt))
+                .where(still_mine(self.job.id, self.attempt))
                 .values(heartbeat_at=utcnow())
                 .execution_options(synchronize_session=False)
             )
@@ -289,7 +286,7 @@ class _Progress:
         changed = rows_changed(
             self.session.execute(
                 update(BadgeJob)
-                .where(_still_mine(self.job.id, self.attempt))
+                .where(still_mine(self.job.id, self.attempt))
                 .values(progress_done=done, heartbeat_at=utcnow())
                 .execution_options(synchronize_session=False)
             )
@@ -314,9 +311,9 @@ def _fail(session: Session, job_id: uuid.UUID, attempt: int, message: str, detai
     failed = rows_changed(
         session.execute(
             update(BadgeJob)
-            .where(_still_mine(job_id, attempt))
+            .where(still_mine(job_id, attempt))
             .values(
-                status="failed",
+                status=JobStatus.FAILED,
                 error=message,
                 finished_at=now,
                 updated_at=now,
@@ -332,11 +329,11 @@ def _fail(session: Session, job_id: uuid.UUID, attempt: int, message: str, detai
     job = session.get(BadgeJob, job_id, populate_existing=True)
     assert job is not None
     add_log(session, job, "ERROR", message, detail)
-    _mail_result(session, job)
+    mail_result(session, job)
     session.commit()
 
 
-def _mail_result(session: Session, job: BadgeJob) -> None:
+def mail_result(session: Session, job: BadgeJob) -> None:
     """The completion mail, through the outbox: the link always, the PDF when it is small enough."""
     owner = session.get(User, job.owner_id)
     if owner is None:
@@ -350,12 +347,11 @@ def _mail_result(session: Session, job: BadgeJob) -> None:
         budget = current_app.config["MAIL_BUDGET_PER_HOUR"]
         add_log(session, job, "WARNING", f"No mail sent: the account had its {budget} mails of the hour.")
         return
-    base = public_base()
     context: dict[str, Any] = {"name": owner.name, "job_name": job.name, "job": job}
-    if job.status == "succeeded":
+    if job.status == JobStatus.SUCCEEDED:
         link = download_link(job)
         assert link is not None
-        context["download_url"] = f"{base}/api/v1/downloads/{link.token}"
+        context["download_url"] = download_url(link.token)
         context["expires_at"] = link.expires_at
         attach = (job.file_bytes or 0) <= current_app.config["MAIL_ATTACHMENT_MAX_BYTES"]
         context["attached"] = attach
@@ -377,150 +373,10 @@ def _start_next_for_owner(session: Session, finished_job_id: uuid.UUID) -> None:
     owner_id = session.scalar(select(BadgeJob.owner_id).where(BadgeJob.id == finished_job_id))
     waiting = session.scalar(
         select(BadgeJob.id)
-        .where(BadgeJob.owner_id == owner_id, BadgeJob.status == "queued")
+        .where(BadgeJob.owner_id == owner_id, BadgeJob.status == JobStatus.QUEUED)
         .order_by(BadgeJob.created_at)
         .limit(1)
     )
     session.commit()
     if waiting is not None:
         jobs.enqueue("badges.render", job_id=str(waiting))
-
-
-@task("badges.sweep", every="JOBS_SWEEP_INTERVAL")
-def sweep_jobs(limit: int = 100) -> dict[str, int]:
-    """Recover jobs of dead workers, re-send lost messages, delete expired files; return counts."""
-    session = db.session()
-    config = current_app.config
-    now = utcnow()
-    counts = {"requeued": 0, "failed": 0, "resent": 0, "expired": 0, "leftovers": 0}
-    silent_since = now - timedelta(seconds=config["JOB_HEARTBEAT_TIMEOUT"])
-    stale = session.scalars(
-        select(BadgeJob)
-        .where(BadgeJob.status == "running", BadgeJob.heartbeat_at < silent_since)
-        .limit(limit)
-    ).all()
-    for job in stale:
-        counts["requeued" if _recover(session, job) else "failed"] += 1
-    quiet_since = now - timedelta(seconds=config["JOB_REQUEUE_AFTER"])
-    waiting = session.scalars(
-        select(BadgeJob.id)
-        .where(BadgeJob.status == "queued", BadgeJob.updated_at < quiet_since)
-        .order_by(BadgeJob.created_at)
-        .limit(limit)
-    ).all()
-    if waiting:
-        session.execute(
-            update(BadgeJob)
-            .where(BadgeJob.id.in_(waiting), BadgeJob.status == "queued")
-            .values(updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    session.commit()
-    for job_id in waiting:
-        jobs.enqueue("badges.render", job_id=str(job_id))
-        counts["resent"] += 1
-    counts["expired"] = _delete_expired_files(session, limit)
-    _clean_scratch()
-    counts["leftovers"] = _delete_leftovers(session)
-    return counts
-
-
-def _recover(session: Session, job: BadgeJob) -> bool:
-    """A running job whose worker went silent: queue it again, or fail it after the last attempt."""
-    timeout = current_app.config["JOB_HEARTBEAT_TIMEOUT"]
-    attempts_allowed = current_app.config["BADGE_JOB_MAX_ATTEMPTS"]
-    now = utcnow()
-    retry = job.attempts < attempts_allowed
-    values: dict[str, Any] = (
-        {"status": "queued", "progress_done": 0}
-        if retry
-        else {
-            "status": "failed",
-            "finished_at": now,
-            "error": f"The worker stopped {job.attempts} times while rendering this job.",
-            "expires_at": now + timedelta(seconds=current_app.config["BADGE_FILE_RETENTION_SECONDS"]),
-        }
-    )
-    changed = rows_changed(
-        session.execute(
-            update(BadgeJob)
-            .where(_still_mine(job.id, job.attempts), BadgeJob.heartbeat_at == job.heartbeat_at)
-            .values(heartbeat_at=None, updated_at=now, **values)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if not changed:
-        session.rollback()
-        return retry
-    session.refresh(job)
-    if retry:
-        add_log(
-            session,
-            job,
-            "WARNING",
-            f"The worker stopped (silent for over {timeout:g} s); queued again,"
-            f" attempt {job.attempts + 1} of {attempts_allowed}.",
-        )
-        session.commit()
-        jobs.enqueue("badges.render", job_id=str(job.id))
-    else:
-        add_log(session, job, "ERROR", job.error or "", "worker lost")
-        _mail_result(session, job)
-        session.commit()
-    return retry
-
-
-def _delete_expired_files(session: Session, limit: int) -> int:
-    now = utcnow()
-    expired = session.scalars(
-        select(BadgeJob)
-        .where(
-            BadgeJob.expires_at < now,
-            BadgeJob.file_deleted_at.is_(None),
-            BadgeJob.status.in_(FINISHED_STATUSES),
-        )
-        .limit(limit)
-    ).all()
-    for job in expired:
-        storage().delete_folder(folder(job.id))
-        job.file_deleted_at = now
-        add_log(session, job, "INFO", "Files deleted: the retention period ended.")
-    session.commit()
-    return len(expired)
-
-
-def _clean_scratch() -> None:
-    """Half-written PDFs of workers that died; anything older than the longest job can run."""
-    horizon = time.time() - 2 * current_app.config["BADGE_RENDER_WALL_SECONDS"]
-    for leftover in storage().scratch_dir().glob("*.pdf*"):  # PDFs, proofs, reports being written
-        try:
-            if leftover.stat().st_mtime < horizon:
-                shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
-        except FileNotFoundError:
-            pass
-
-
-def _delete_leftovers(session: Session) -> int:
-    """Partial writes and job folders whose job row does not exist (a request that failed after
-    writing, a crash), once older than STORAGE_LEFTOVER_SECONDS; return how many were deleted."""
-    horizon = time.time() - current_app.config["STORAGE_LEFTOVER_SECONDS"]
-    store = storage()
-    deleted = store.delete_partials(older_than=horizon)
-    candidates: dict[uuid.UUID, str] = {}
-    for name, changed_at in store.folders("jobs"):
-        try:
-            job_id = uuid.UUID(name)
-        except ValueError:
-            continue
-        if changed_at < horizon:
-            candidates[job_id] = name
-    if candidates:
-        known = set(session.scalars(select(BadgeJob.id).where(BadgeJob.id.in_(list(candidates)))))
-        session.commit()
-        for job_id, name in candidates.items():
-            if job_id not in known:
-                store.delete_folder(f"jobs/{name}")
-                deleted += 1
-    if deleted:
-        log.info("Storage sweep deleted %d leftover files and folders", deleted)
-    return deleted
