@@ -75,7 +75,7 @@ def _configure_logging(app: Flask) -> None:
 
 def init_extensions(app: Flask) -> None:
     import api.models
-    import api.users.events
+    import api.users.listeners  # registers the after_insert hook
     from api.auth.tokens import register_token_callbacks
 
     db.init_app(app)
