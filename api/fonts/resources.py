@@ -13,9 +13,9 @@ from api.errors import PermissionDeniedError, UnsupportedMediaTypeError, Validat
 from api.extensions import db
 from api.fonts import service
 from api.fonts.catalogue import SystemFont, style_key, system_fonts
-from api.fonts.inspect import MAX_FONT_BYTES
 from api.fonts.models import Font
 from api.fonts.preview import DEFAULT_SIZE, MAX_SIZE, MAX_TEXT, MIN_SIZE, sample_text
+from api.fonts.validation import MAX_FONT_BYTES
 from api.http import Resource, api, no_content, respond
 from api.links import absolute_url
 
