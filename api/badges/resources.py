@@ -11,10 +11,20 @@ from api.badges import report, service
 from api.badges.intake import PREVIEW_FORMATS, check_in_worker, read_badge_request
 from api.badges.schemas import BadgeJobLogSchema, BadgeJobSchema
 from api.core.dumping import dumper
-from api.core.pagination import link_header, page_body, page_request, query_int
+from api.core.pagination import page_body
 from api.core.storage import storage
 from api.extensions import db
-from api.http import Resource, api, no_content, rate_limited, read_only, respond
+from api.http import (
+    Resource,
+    api,
+    link_header,
+    no_content,
+    page_request,
+    query_int,
+    rate_limited,
+    read_only,
+    respond,
+)
 from api.links import absolute_url
 
 jobs_ns = api.namespace("badge-jobs", description="Badge jobs")
