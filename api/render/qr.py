@@ -37,7 +37,6 @@ QUIET_ZONE_MODULES = 4
 # scanning at hand distance ask for about 0.4 mm. Smaller modules blur into each other.
 MIN_MODULE_MM = 0.33
 MM_PER_POINT = 25.4 / 72
-ERROR_LEVELS = ("l", "m", "q", "h")
 # What the largest symbol (version 40) holds in byte mode, for the message when data is too long.
 _BYTE_CAPACITY = {"l": 2953, "m": 2331, "q": 1663, "h": 1273}
 _EAST_ASIAN_SCRIPTS = ("CJK", "HANGUL", "HIRAGANA", "KATAKANA")

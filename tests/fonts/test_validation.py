@@ -122,7 +122,6 @@ def test_truetype_facts(dejavu):
     assert facts.version.startswith("Version 2.")
     assert facts.format == "ttf"
     assert facts.outlines == "truetype"
-    assert facts.sfnt_suffix == ".ttf"
     assert {"Latin", "Greek", "Cyrillic"} <= set(facts.scripts)
     assert "Han" not in facts.scripts
     assert facts.licence == "Bitstream Vera License"
@@ -154,7 +153,6 @@ def test_opentype_cff_facts(cjk_otf):
     assert facts.family == "Noto Sans CJK JP"
     assert facts.format == "otf"
     assert facts.outlines == "cff"
-    assert facts.sfnt_suffix == ".otf"
     assert {"Han", "Kana", "Hangul"} <= set(facts.scripts)
     assert facts.licence == "SIL Open Font License"
     assert facts.glyph_count == 65535
@@ -209,7 +207,7 @@ def test_variable_cff2_font_is_stored_as_static_cff():
     facts = inspect_font(variable)
     stored = as_sfnt(variable, "BadgesUpload-cff2")
 
-    assert (facts.is_variable, facts.outlines, facts.sfnt_suffix) == (True, "cff", ".otf")
+    assert (facts.is_variable, facts.outlines) == (True, "cff")
     assert stored[:4] == b"OTTO"
     assert {"CFF ", "fvar", "CFF2"} & set(TTFont(io.BytesIO(stored)).keys()) == {"CFF "}
 
