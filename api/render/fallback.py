@@ -227,7 +227,7 @@ _lacking_ascii: set[bytes] = set()
 
 def check_description(context: Any, description: Any) -> None:
     """Note, once per family list, whether the font `description` loads has all of ASCII."""
-    family_list = _ffi.string(_pango.pango_font_description_get_family(description))
+    family_list = pango.c_string(_pango.pango_font_description_get_family(description))
     if not _requested_font(context, description, family_list).has_ascii:
         _lacking_ascii.add(family_list)
 
@@ -239,7 +239,7 @@ def fallback_fonts(layout: Any, text: str) -> tuple[tuple[str, str], ...]:
     if ascii_text and not _lacking_ascii:
         return ()
     description = _pango.pango_layout_get_font_description(layout)
-    family_list = _ffi.string(_pango.pango_font_description_get_family(description))
+    family_list = pango.c_string(_pango.pango_font_description_get_family(description))
     context = _pango.pango_layout_get_context(layout)
     requested = _requested_font(context, description, family_list)
     if requested.has_ascii and ascii_text:
@@ -274,7 +274,7 @@ def _requested_font(context: Any, description: Any, family_list: bytes) -> _Requ
 
 def fonts_of_runs(layout: Any) -> list[tuple[str, str]]:
     """(text, family of the font that drew it) for each run of a laid-out PangoLayout pointer."""
-    text = _ffi.string(_pango.pango_layout_get_text(layout))
+    text = pango.c_string(_pango.pango_layout_get_text(layout))
     runs: list[tuple[str, str]] = []
     iterator = _pango.pango_layout_get_iter(layout)
     try:
@@ -297,7 +297,7 @@ def _family_of(font: Any) -> str:
     family = _pango.pango_font_face_get_family(face) if face != _ffi.NULL else _ffi.NULL
     if family == _ffi.NULL:
         return ""
-    return _ffi.string(_pango.pango_font_family_get_name(family)).decode()
+    return pango.c_string(_pango.pango_font_family_get_name(family)).decode()
 
 
 # Checks of a template's own fonts --------------------------------------------------------------
@@ -319,7 +319,7 @@ def installed_families() -> frozenset[str]:
     _pango.pango_font_map_list_families(_font_map(), families, count)
     try:
         return frozenset(
-            _ffi.string(_pango.pango_font_family_get_name(families[0][index])).decode().casefold()
+            pango.c_string(_pango.pango_font_family_get_name(families[0][index])).decode().casefold()
             for index in range(count[0])
         )
     finally:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ctypes.util
 import enum
-from typing import Any
+from typing import Any, cast
 
 import cairocffi
 from cffi import FFI
@@ -205,5 +205,11 @@ def cairo_context(ctx: cairocffi.Context) -> Any:
     return unref_later(pangocairo.pango_cairo_create_context(ctx._pointer))
 
 
+def c_string(pointer: Any) -> bytes:
+    """The bytes of a NUL-terminated `char *`. cffi's `ffi.string` is typed `bytes | str` because
+    it answers str for `wchar_t *`; every string Pango hands us is UTF-8 `char *`."""
+    return cast(bytes, ffi.string(pointer))
+
+
 def version() -> str:
-    return str(ffi.string(pango.pango_version_string()).decode())
+    return c_string(pango.pango_version_string()).decode()
