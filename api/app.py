@@ -34,7 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from api.routes import register_routes
 
     register_routes(app)
-    register_error_handlers(app)
+    register_error_handlers(app, limiter)
     app.after_request(add_security_headers)
     _plain_server_header()
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask, Response
 from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
@@ -167,9 +168,7 @@ def _http_exception_detail(error: HTTPException, app: Flask) -> str:
     return error.description or HTTPStatus(error.code or 500).description
 
 
-def _seconds_until_limit_resets() -> int:
-    from api.extensions import limiter
-
+def _seconds_until_limit_resets(limiter: Limiter) -> int:
     current = limiter.current_limit
     if current is None:
         return 60
@@ -181,12 +180,12 @@ def handle_app_error(error: AppError) -> Response:
     return problem(error.status, error.detail, error.code, errors=error.errors, headers=error.headers)
 
 
-def _make_http_exception_handler(app: Flask):
+def _make_http_exception_handler(app: Flask, limiter: Limiter):
     def handle_http_exception(error: HTTPException) -> Response:
         status = error.code or 500
         headers = {k: v for k, v in error.get_headers() if k in _KEPT_HEADERS}
         if status == 429 and "Retry-After" not in headers:
-            headers["Retry-After"] = str(_seconds_until_limit_resets())
+            headers["Retry-After"] = str(_seconds_until_limit_resets(limiter))
         code = _HTTP_CODES.get(status, "http_error")
         return problem(status, _http_exception_detail(error, app), code, headers=headers)
 
@@ -288,8 +287,10 @@ def register_jwt_loaders(jwt: JWTManager) -> None:
         return _unauthorized("The token's user no longer exists.", "token_invalid")
 
 
-def register_error_handlers(app: Flask) -> None:
+def register_error_handlers(app: Flask, limiter: Limiter) -> None:
+    # The limiter is handed in rather than imported from api.extensions: the extensions import the
+    # job runner, which raises AppErrors from this module, and that would make an import cycle.
     app.register_error_handler(AppError, handle_app_error)
-    app.register_error_handler(HTTPException, _make_http_exception_handler(app))
+    app.register_error_handler(HTTPException, _make_http_exception_handler(app, limiter))
     app.register_error_handler(SQLAlchemyError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected_error)

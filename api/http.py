@@ -24,8 +24,10 @@ from marshmallow import Schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
 from api.core.db import read_only_transactions
+from api.core.pagination import MAX_PAGE, PageRequest, page_links
 from api.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
 from api.extensions import db, limiter
+from api.links import absolute_path_url
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -199,6 +201,32 @@ def load_each(schema: Schema, items: list[Any]) -> list[Any]:
     if errors:
         raise ValidationError(errors)
     return loaded
+
+
+def query_int(name: str, default: int, maximum: int, *, minimum: int = 1) -> int:
+    """A whole number from the query string, `minimum` to `maximum`; anything else is a 422."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    # isdigit() alone accepts "²" and other Unicode digits that int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) < minimum:
+        raise ValidationError({name: [f"Must be a whole number of at least {minimum}."]})
+    if int(raw) > maximum:
+        raise ValidationError({name: [f"Must be at most {maximum}."]})
+    return int(raw)
+
+
+def page_request() -> PageRequest:
+    """Read `page` and `per_page` from the query string; per_page above the cap is a 422."""
+    per_page = query_int(
+        "per_page", current_app.config["PER_PAGE_DEFAULT"], current_app.config["PER_PAGE_MAX"]
+    )
+    return PageRequest(page=query_int("page", 1, MAX_PAGE), per_page=per_page)
+
+
+def link_header(page: PageRequest, total: int) -> str:
+    """The Link header for this request's list, keeping its other query arguments."""
+    return page_links(page, total, base_url=absolute_path_url(request.path), args=request.args)
 
 
 def respond(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -13,7 +13,7 @@ from api.badges.sweep import sweep_jobs
 from api.badges.worker import render_job
 from api.jobs import register_task
 from api.mail.service import deliver_email, sweep_outbox
-from api.users.events import queue_verification_on_register
+from api.users.listeners import queue_verification_on_register
 from api.users.models import User
 
 

@@ -11,7 +11,7 @@ def register_routes(app: Flask) -> None:
     from api.badges import resources as badges_resources  # noqa: F401
     from api.events import resources as events_resources  # noqa: F401
     from api.fonts import resources as fonts_resources  # noqa: F401
-    from api.service import resources as service_resources  # noqa: F401
+    from api.meta import resources as meta_resources  # noqa: F401
     from api.tickets import resources as tickets_resources  # noqa: F401
     from api.users import resources as users_resources  # noqa: F401
 

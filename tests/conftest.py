@@ -27,9 +27,10 @@ from api.app import create_app
 from api.cli import alembic_config
 from api.core.db import Base, Database
 from api.extensions import db, limiter
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import UserFactory
 from tests.openapi_contract import OpenApiContract
 from tests.smtp import SmtpServer
+from tests.support.accounts import bearer, login
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -184,16 +185,6 @@ def jobs(app: Flask) -> Any:
 @pytest.fixture
 def user() -> Any:
     return UserFactory(verified=True)
-
-
-def login(client: FlaskClient, email: str, password: str = DEFAULT_PASSWORD) -> dict[str, Any]:
-    response = client.post("/api/v1/auth/login", json={"email": email, "password": password})
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

@@ -23,7 +23,3 @@ class AuthSession(UUIDPrimaryKey, Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     user_agent: Mapped[str | None] = mapped_column(String(255))
-
-    @property
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None

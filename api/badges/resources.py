@@ -20,10 +20,21 @@ from api.badges.intake import (
 )
 from api.badges.schemas import BadgeJobLogSchema, BadgeJobSchema
 from api.core.dumping import dumper
-from api.core.pagination import link_header, page_body, page_request, query_int
+from api.core.pagination import page_body
 from api.errors import PayloadTooLargeError, UnsupportedMediaTypeError
 from api.extensions import db
-from api.http import Resource, api, json_body, no_content, rate_limited, read_only, respond
+from api.http import (
+    Resource,
+    api,
+    json_body,
+    link_header,
+    no_content,
+    page_request,
+    query_int,
+    rate_limited,
+    read_only,
+    respond,
+)
 from api.links import absolute_url
 from api.users.models import User
 

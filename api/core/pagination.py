@@ -1,17 +1,18 @@
-"""List responses: `{items, total, page, per_page}` plus an RFC 8288 Link header."""
+"""List responses: `{items, total, page, per_page}` plus an RFC 8288 Link header.
+
+Page maths and the header from plain values only; reading `page` and `per_page` from a request is
+api.http's job (`page_request`, `link_header`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import current_app, request
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
-
-from api.errors import ValidationError
-from api.links import absolute_path_url
 
 
 @dataclass(frozen=True)
@@ -26,27 +27,6 @@ class PageRequest:
 
 # Far past any real list, and small enough that OFFSET never overflows a 64-bit integer.
 MAX_PAGE = 1_000_000
-
-
-def query_int(name: str, default: int, maximum: int, *, minimum: int = 1) -> int:
-    """A whole number from the query string, `minimum` to `maximum`; anything else is a 422."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    # isdigit() alone accepts "²" and other Unicode digits that int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) < minimum:
-        raise ValidationError({name: [f"Must be a whole number of at least {minimum}."]})
-    if int(raw) > maximum:
-        raise ValidationError({name: [f"Must be at most {maximum}."]})
-    return int(raw)
-
-
-def page_request() -> PageRequest:
-    """Read `page` and `per_page` from the query string; per_page above the cap is a 422."""
-    per_page = query_int(
-        "per_page", current_app.config["PER_PAGE_DEFAULT"], current_app.config["PER_PAGE_MAX"]
-    )
-    return PageRequest(page=query_int("page", 1, MAX_PAGE), per_page=per_page)
 
 
 def paginate(session: Session, query: Select[Any], page: PageRequest) -> tuple[list[Any], int]:
@@ -65,20 +45,23 @@ def paginate(session: Session, query: Select[Any], page: PageRequest) -> tuple[l
     return [], total
 
 
-def link_header(page: PageRequest, total: int) -> str:
+def page_links(page: PageRequest, total: int, *, base_url: str, args: Mapping[str, str]) -> str:
+    """The RFC 8288 Link header of a page: first, last and, where they exist, prev and next.
+
+    `args` are the list's other query arguments (filters); they come first and keep their order,
+    paging comes last.
+    """
     last = max(1, -(-total // page.per_page))
     links = {"first": 1, "last": last}
     if page.page > 1:
         links["prev"] = min(page.page - 1, last)
     if page.page < last:
         links["next"] = page.page + 1
-    # Other query arguments (filters) come first and keep their order; paging comes last.
-    args = {k: v for k, v in request.args.items() if k not in {"page", "per_page"}}
-    base = absolute_path_url(request.path)
+    kept = {k: v for k, v in args.items() if k not in {"page", "per_page"}}
     parts = []
     for rel, number in links.items():
-        query = urlencode({**args, "page": number, "per_page": page.per_page})
-        parts.append(f'<{base}?{query}>; rel="{rel}"')
+        query = urlencode({**kept, "page": number, "per_page": page.per_page})
+        parts.append(f'<{base_url}?{query}>; rel="{rel}"')
     return ", ".join(parts)
 
 

@@ -7,11 +7,11 @@ from flask_jwt_extended import jwt_required
 
 from api.auth.tokens import current_user, optional_user
 from api.core.dumping import dumper
-from api.core.pagination import link_header, page_body, page_request
+from api.core.pagination import page_body
 from api.events import service
 from api.events.schemas import EventCreateSchema, EventSchema, EventUpdateSchema
 from api.extensions import db
-from api.http import Resource, api, load, no_content, respond
+from api.http import Resource, api, link_header, load, no_content, page_request, respond
 from api.links import absolute_url
 
 ns = api.namespace("events", description="Events")

@@ -16,8 +16,8 @@ from functools import cache
 from fontTools.ttLib import TTFont
 
 from api.fonts.fontconfig import InstalledFace, installed_faces
-from api.fonts.inspect import licence_name, read_name
 from api.fonts.scripts import scripts_covered
+from api.fonts.validation import licence_name, read_name
 
 # In the order a family picker shows them: general text first, then by script, emoji last.
 CURATED_FAMILIES = (

@@ -2,7 +2,7 @@
 
 Read once per process with `fc-list`: the system fonts come from Debian packages and do not change
 while the service runs. Uploaded fonts never appear here: they are registered inside the rendering
-process only, under internal family names (see `api.fonts.inspect.upload_family`).
+process only, under internal family names (see `api.fonts.validation.upload_family`).
 """
 
 from __future__ import annotations

@@ -8,15 +8,15 @@ from flask_jwt_extended import jwt_required
 
 from api import rendering
 from api.auth.tokens import current_user
-from api.core.pagination import link_header, page_body, page_request, query_int
+from api.core.pagination import page_body
 from api.errors import PermissionDeniedError, UnsupportedMediaTypeError, ValidationError
 from api.extensions import db
 from api.fonts import service
 from api.fonts.catalogue import SystemFont, style_key, system_fonts
-from api.fonts.inspect import MAX_FONT_BYTES
 from api.fonts.models import Font
 from api.fonts.preview import DEFAULT_SIZE, MAX_SIZE, MAX_TEXT, MIN_SIZE, sample_text
-from api.http import Resource, api, no_content, respond
+from api.fonts.validation import MAX_FONT_BYTES
+from api.http import Resource, api, link_header, no_content, page_request, query_int, respond
 from api.links import absolute_url
 
 ns = api.namespace("fonts", description="Fonts")

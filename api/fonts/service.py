@@ -1,6 +1,6 @@
 """Fonts: the curated system families and the user's uploads; which font a job's field uses.
 
-No HTTP here. An upload is parsed completely by fontTools (api.fonts.inspect) before anything is
+No HTTP here. An upload is parsed completely by fontTools (api.fonts.validation) before anything is
 stored, and stored renamed to a family unique to it, so it can never stand in for a system font
 or another user's font.
 """
@@ -19,8 +19,8 @@ from api.errors import NotFoundError, PayloadTooLargeError, ValidationError
 from api.fonts.catalogue import SystemFont, system_font, system_fonts
 from api.fonts.coverage import cmap_of_bytes, system_cmap
 from api.fonts.fontconfig import is_installed_file, shadows_system_family
-from api.fonts.inspect import TOO_LARGE, FontRejected, as_sfnt, inspect_font, upload_family
 from api.fonts.models import Font
+from api.fonts.validation import TOO_LARGE, FontRejected, as_sfnt, inspect_font, upload_family
 from api.users.models import User
 
 MAX_FONTS_PER_USER = 50

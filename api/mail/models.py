@@ -7,8 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from api.core.db import Base, Timestamps, UUIDPrimaryKey, utcnow
 
-EMAIL_STATUSES = ("pending", "sending", "sent", "failed")
-
 
 class OutboundEmail(UUIDPrimaryKey, Timestamps, Base):
     """A message written in the same transaction as the change that caused it, delivered after commit."""

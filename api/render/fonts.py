@@ -4,7 +4,7 @@ Called in render workers only. fontconfig keeps an application font set beside t
 FcConfigAppFontAddFile adds a file to it for this process only. Pango's font map caches what
 fontconfig listed when it was made, so after adding, the default PangoCairo font map is dropped
 and the next layout makes a new one. Uploaded fonts carry a family name unique to the upload
-(api.fonts.inspect.upload_family), so adding one can never change how any other text is drawn.
+(api.fonts.validation.upload_family), so adding one can never change how any other text is drawn.
 """
 
 from __future__ import annotations

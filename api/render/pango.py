@@ -206,7 +206,8 @@ def cairo_context(ctx: cairocffi.Context) -> Any:
 
 
 def c_string(pointer: Any) -> bytes:
-    """The bytes of a NUL-terminated char* (cffi types ffi.string as bytes or str: for char*, bytes)."""
+    """The bytes of a NUL-terminated `char *`. cffi's `ffi.string` is typed `bytes | str` because
+    it answers str for `wchar_t *`; every string Pango hands us is UTF-8 `char *`."""
     value = ffi.string(pointer)
     assert isinstance(value, bytes)
     return value

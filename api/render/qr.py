@@ -37,7 +37,6 @@ QUIET_ZONE_MODULES = 4
 # scanning at hand distance ask for about 0.4 mm. Smaller modules blur into each other.
 MIN_MODULE_MM = 0.33
 MM_PER_POINT = 25.4 / 72
-ERROR_LEVELS = ("l", "m", "q", "h")
 # What the largest symbol (version 40) holds in byte mode, for the message when data is too long.
 _BYTE_CAPACITY = {"l": 2953, "m": 2331, "q": 1663, "h": 1273}
 _EAST_ASIAN_SCRIPTS = ("CJK", "HANGUL", "HIRAGANA", "KATAKANA")
@@ -424,8 +423,8 @@ def _mask_pattern(condition: Callable[[int, int], bool], size: int, width: int) 
 # Every condition takes (row, column), though some look at only one of them.
 _MASKS = (
     lambda i, j: (i + j) % 2 == 0,
-    lambda i, j: i % 2 == 0,  # noqa: ARG005
-    lambda i, j: j % 3 == 0,  # noqa: ARG005
+    lambda i, j: i % 2 == 0,
+    lambda i, j: j % 3 == 0,
     lambda i, j: (i + j) % 3 == 0,
     lambda i, j: (i // 2 + j // 3) % 2 == 0,
     lambda i, j: (i * j) % 2 + (i * j) % 3 == 0,

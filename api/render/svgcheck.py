@@ -28,7 +28,6 @@ from PIL import Image
 
 from api.render.errors import LimitExceededError, RenderInputError
 
-SVG_NS = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 FORBIDDEN_TAGS = {"script", "foreignObject", "iframe", "embed", "object", "audio", "video", "handler"}
 # Run on CSS whose escapes are decoded: `url(`, also with blanks before the parenthesis (not a

@@ -7,11 +7,11 @@ from flask_jwt_extended import jwt_required
 
 from api.auth.tokens import current_user, optional_user
 from api.core.dumping import dumper
-from api.core.pagination import link_header, page_body, page_request
+from api.core.pagination import page_body
 from api.errors import ValidationError
 from api.events.resources import ns
 from api.extensions import db
-from api.http import Resource, json_body, load, load_each, no_content, respond
+from api.http import Resource, json_body, link_header, load, load_each, no_content, page_request, respond
 from api.links import absolute_url
 from api.tickets import service
 from api.tickets.schemas import (

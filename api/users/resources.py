@@ -5,9 +5,9 @@ from flask_jwt_extended import jwt_required
 
 from api.auth.tokens import current_admin, current_session_id, current_user
 from api.core.dumping import dumper
-from api.core.pagination import link_header, page_body, page_request
+from api.core.pagination import page_body
 from api.extensions import db
-from api.http import Resource, api, load, rate_limited, respond
+from api.http import Resource, api, link_header, load, page_request, rate_limited, respond
 from api.users import service
 from api.users.schemas import UserCreateSchema, UserSchema, UserUpdateSchema, VerifyEmailSchema
 

@@ -36,7 +36,7 @@ def find_user_by_email(session: Session, email: str) -> User | None:
 
 
 def register_user(session: Session, *, email: str, password: str, name: str, is_admin: bool = False) -> User:
-    """Create an account; the verification mail is queued by the after_insert hook (users.events)."""
+    """Create an account; the verification mail is queued by the after_insert hook (users.listeners)."""
     if find_user_by_email(session, email) is not None:
         raise ConflictError("An account with this email address already exists.", code="email_taken")
     user = User(email=email, name=name, password_hash=hash_password(password), is_admin=is_admin)

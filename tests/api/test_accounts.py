@@ -12,9 +12,9 @@ from api.auth.models import AuthSession
 from api.extensions import db
 from api.mail.models import OutboundEmail
 from api.users.models import User
-from tests.conftest import bearer, login
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.smtp import body_text
+from tests.support.accounts import bearer, login
 
 
 def register(client, email="ada@example.org", password="analytical-engine", name="Ada Lovelace"):

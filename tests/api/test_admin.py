@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from api.extensions import db
 from api.users.models import User
-from tests.conftest import bearer, login
 from tests.factories import UserFactory
+from tests.support.accounts import bearer, login
 
 
 def test_admin_lists_users_a_page_at_a_time_with_links(client):

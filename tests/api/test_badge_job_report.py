@@ -22,9 +22,9 @@ from api.core.storage import storage
 from api.extensions import db
 from api.render.attendees import PackedRows
 from api.render.findings import BadgeFindings, Finding
-from tests.conftest import bearer, login
 from tests.data.templates import FINDINGS_TEMPLATE as TEMPLATE
 from tests.factories import UserFactory
+from tests.support.accounts import bearer, login
 
 JOBS = "/api/v1/badge-jobs"
 SHORT = [{"name": "Ada Lovelace"}, {"name": "Grace Hopper"}]

@@ -17,8 +17,8 @@ from api.badge_templates.service import resolve_template
 from api.errors import NotFoundError, ValidationError
 from api.extensions import db
 from api.render.tasks import TemplateSource
-from tests.api.test_events import other_headers
 from tests.factories import UserFactory
+from tests.support.accounts import other_headers
 
 URL = "/api/v1/badge-templates"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -10,8 +10,8 @@ import pytest
 
 from api.core.storage import storage
 from api.render.attendees import PackedRows
-from tests.api.test_badge_jobs import download, get_job, job_count, logs, pdf_pages, post_job
-from tests.api.test_errors import PROBLEM_KEYS
+from tests.support.badge_jobs import download, get_job, job_count, logs, pdf_pages, post_job
+from tests.support.problems import PROBLEM_KEYS
 
 
 def assert_problem(response, status: int, code: str) -> dict:

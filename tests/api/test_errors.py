@@ -30,15 +30,16 @@ from flask_jwt_extended import create_access_token
 from api.core.db import Database
 from api.extensions import db
 from api.http import Api, Resource
-from tests.conftest import bearer, login, make_test_app
+from tests.conftest import make_test_app
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.support.accounts import bearer, login
+from tests.support.problems import PROBLEM_KEYS
 
 ME = "/api/v1/users/me"
 USERS = "/api/v1/users"
 LOGIN = "/api/v1/auth/login"
 ALLOWED_ORIGIN = "https://app.example.org"  # TestingConfig.CORS_ORIGINS
 SECRET = "secret-db-password"
-PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
 TOKEN_CODES = {"token_missing", "token_invalid", "token_expired", "token_revoked"}
 
 

@@ -8,27 +8,8 @@ from sqlalchemy import func, select
 
 from api.extensions import db
 from api.tickets.models import Ticket
-from tests.conftest import bearer, login
-from tests.factories import UserFactory
-
-EVENT = {
-    "name": "FOSSASIA Summit 2026",
-    "starts_at": "2026-03-10T09:00:00+08:00",
-    "ends_at": "2026-03-12T18:00:00+08:00",
-    "timezone": "Asia/Singapore",
-    "currency": "SGD",
-    "location": "Lifelong Learning Institute",
-}
-
-
-def create_event(client, headers, **extra):
-    response = client.post("/api/v1/events", json={**EVENT, **extra}, headers=headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
-
-
-def other_headers(client):
-    return bearer(login(client, UserFactory(verified=True).email)["access_token"])
+from tests.support.accounts import other_headers
+from tests.support.events import EVENT, create_event
 
 
 def test_create_returns_the_event_with_a_location(client, auth_headers, user):

@@ -18,8 +18,8 @@ from api.fonts.catalogue import system_fonts
 from api.fonts.models import Font
 from api.fonts.preview import SAMPLE_TEXTS
 from api.render.text import FitRule, TextPainter, TextStyle
-from tests.api.test_badge_jobs import download, get_job, queued
-from tests.api.test_events import other_headers
+from tests.support.accounts import other_headers
+from tests.support.badge_jobs import download, get_job, queued
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 

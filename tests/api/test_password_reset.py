@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 
 from api.extensions import db
 from api.mail.models import OutboundEmail
-from tests.conftest import bearer, login
 from tests.factories import DEFAULT_PASSWORD
 from tests.smtp import body_text
+from tests.support.accounts import bearer, login
 
 NEW_PASSWORD = "a brand new passphrase"
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from api.core.db import Database
 from api.extensions import db
 from api.tickets.models import Ticket
-from tests.api.test_events import create_event, other_headers
+from tests.support.accounts import other_headers
+from tests.support.events import create_event
 
 
 @pytest.fixture

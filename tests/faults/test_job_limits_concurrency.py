@@ -25,8 +25,9 @@ from api.badges.worker import _claim
 from api.cli import alembic_config
 from api.core.db import Database, read_only_transactions
 from api.extensions import db
-from tests.conftest import bearer, login, make_test_app, require_postgres
+from tests.conftest import make_test_app, require_postgres
 from tests.factories import UserFactory
+from tests.support.accounts import bearer, login
 
 pytestmark = pytest.mark.live
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from api.extensions import db
 from api.mail.models import OutboundEmail
-from tests.conftest import bearer, login
 from tests.factories import UserFactory
+from tests.support.accounts import bearer, login
 
 PEOPLE = [{"name": "Ada Lovelace"}, {"name": "Grace Hopper"}]
 HOSTILE_NAME = 'Your account is locked" - sign in again at https://evil.example/login ' + "x" * 150

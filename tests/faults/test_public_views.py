@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import bearer, login
 from tests.factories import UserFactory
+from tests.support.accounts import bearer, login
 
 EVENT = {"name": "Open day", "starts_at": "2026-03-10T09:00:00Z", "ends_at": "2026-03-10T18:00:00Z"}
 

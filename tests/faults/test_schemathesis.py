@@ -17,6 +17,7 @@ What schemathesis is told, because OpenAPI 3.0 cannot say it (see SCHEMATHESIS_C
 - POST /users/verify, POST /auth/password-reset/confirm: the token is any string in the schema;
   only one the service signed and has not used is real, so a schema-valid token is rightly a 422.
 - POST/PATCH tickets: sales_ends_at after sales_starts_at, a price that fits the type (fields).
+- PUT /events/{event_id}/tickets/order: every ticket of the event exactly once (stored state).
 - PATCH /users/me: current_password must be the account's password (stored state).
 - POST /badge-jobs, /badge-templates, /fonts: the uploaded file must be an attendee list, an SVG,
   a font; a schema says bytes. POST /badge-previews: options.template must name a built-in or an
@@ -74,6 +75,12 @@ checks.positive_data_acceptance.expected-statuses = {json.dumps(POSITIVE_WITH_42
 
 [[operations]]
 include-name = "PATCH /events/{{event_id}}/tickets/{{ticket_id}}"
+checks.positive_data_acceptance.expected-statuses = {json.dumps(POSITIVE_WITH_422)}
+
+# The new order must name every ticket of this event exactly once: stored state (the event's
+# tickets), which no schema of the request body can say.
+[[operations]]
+include-name = "PUT /events/{{event_id}}/tickets/order"
 checks.positive_data_acceptance.expected-statuses = {json.dumps(POSITIVE_WITH_422)}
 
 # current_password must be the account's password: stored state, not a property of the request.

@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from tests.conftest import bearer
 from tests.factories import DEFAULT_PASSWORD
+from tests.support.accounts import bearer
 
 PREVIEW = {"attendees": [{"name": "Ada Lovelace"}], "options": {"template": "card"}}
 

@@ -8,35 +8,12 @@ from pathlib import Path
 import pytest
 
 from api.core.storage import storage
-from tests.conftest import bearer, login
-from tests.factories import UserFactory
+from tests.support.accounts import signed_in
+from tests.support.badge_jobs import multipart
 
 pytestmark = pytest.mark.live
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-def signed_in(app) -> dict[str, str]:
-    with app.app_context():
-        user = UserFactory(verified=True)
-        from api.extensions import db
-
-        db.session.commit()
-        email = user.email
-    return bearer(login(app.test_client(), email)["access_token"])
-
-
-def multipart(csv: bytes, options: str) -> tuple[bytes, str]:
-    """The body a browser sends; built here because the test client spools big bodies to a file
-    it never closes."""
-    boundary = "----badges-test-boundary"
-    body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="attendees"; filename="people.csv"\r\n'
-        f"Content-Type: text/csv\r\n\r\n"
-    ).encode()
-    body += csv + f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="options"\r\n\r\n'.encode()
-    body += options.encode() + f"\r\n--{boundary}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def post_csv(client, headers, options: str = '{"sheet": "a4-2x2"}'):

@@ -1,7 +1,7 @@
 """Badge jobs through a real Celery worker: posted to the API, rendered by `manage.py worker`, and
 finished by a second worker after the first one is killed in the middle of a job.
 
-The workers, queues, broker checks and clean-up are those of test_celery_runner.py: a queue unique to
+The workers, queues, broker checks and clean-up are tests/support/celery_stack.py's: a queue unique to
 the test on the Redis at 127.0.0.1:6379 (database 14), the suite's database shared with the worker
 (SQLite, or a throw-away PostgreSQL database with TEST_DATABASE=postgres). The workers also share
 the test app's storage folder, where the job's input is stored and its PDF written.
@@ -24,16 +24,12 @@ from typing import Any
 import pytest
 
 from tests.conftest import TEST_STORAGE
-from tests.integration import test_celery_runner
-from tests.integration.test_badge_jobs_live import multipart, signed_in
-from tests.integration.test_celery_runner import REDIS_URL, require_broker, wait_until
+from tests.support.accounts import signed_in
+from tests.support.badge_jobs import multipart
+from tests.support.celery_stack import REDIS_URL, require_broker, wait_until
 
 pytestmark = pytest.mark.live
 
-# The Celery tests' fixtures, visible to pytest in this module too (an assignment, not an import, so
-# that the test arguments named after them do not read as redefinitions).
-celery_stack = test_celery_runner.celery_stack
-jobs_database_url = test_celery_runner.jobs_database_url
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ATTENDEES_CSV = DATA / "attendees-10k.csv"

@@ -49,8 +49,8 @@ def test_register_and_reset_are_limited(client, app, monkeypatch, config_key, pa
 
 
 def test_resend_is_limited(client, app, monkeypatch):
-    from tests.conftest import bearer, login
     from tests.factories import UserFactory
+    from tests.support.accounts import bearer, login
 
     monkeypatch.setitem(app.config, "RATELIMIT_MAIL", "1/minute")
     headers = bearer(login(client, UserFactory().email)["access_token"])

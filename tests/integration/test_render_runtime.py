@@ -19,8 +19,8 @@ import pytest
 from PIL import Image
 
 from api.render import runtime
-from tests.conftest import bearer, login
 from tests.factories import UserFactory
+from tests.support.accounts import bearer, login
 
 pytestmark = pytest.mark.live
 

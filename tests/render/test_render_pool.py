@@ -44,16 +44,11 @@ def sleep_for(report, seconds: float) -> str:
     return "woke up"
 
 
-def tell_pid_and_sleep(report, seconds: float) -> None:
-    report(os.getpid())
-    time.sleep(seconds)
-
-
 # A service process that runs a task in its render pool and prints the worker's pid once it runs.
 PARENT = """
 from api.render.limits import RenderLimits
 from api.render.pool import PoolSettings, RenderPool
-from tests.render.test_render_pool import tell_pid_and_sleep
+from tests.support.pool_tasks import tell_pid_and_sleep
 
 def tell(pid):
     print(pid, flush=True)  # stdout is a pipe: block-buffered unless flushed

@@ -13,7 +13,6 @@ from PIL import Image
 from api.render.errors import RenderInputError
 from api.render.svgcheck import check_svg, decode_css_escapes
 from api.render.template import compile_template
-from tests.render.test_template import Listener
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "api" / "render" / "templates"
 
@@ -114,13 +113,6 @@ def hostile(url: str) -> dict[str, tuple[bytes, str]]:
         # CairoSVG keeps a comment inside a declaration's value, then looks for url( in it.
         "url( inside a CSS comment": (svg(f"<style>rect{{fill:red /* url({url}/p) */}}</style>"), only),
     }
-
-
-@pytest.fixture
-def listener():
-    server = Listener()
-    yield server
-    server.close()
 
 
 @pytest.mark.parametrize("name", list(hostile("http://127.0.0.1:1")))

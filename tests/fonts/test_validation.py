@@ -20,7 +20,7 @@ from fontTools.ttLib.woff2 import WOFF2DirectoryEntry
 
 from api.fonts import FontRejected, as_sfnt, inspect_font, rename_family, shadows_system_family, upload_family
 from api.fonts.fontconfig import INTERNAL_FAMILY_PREFIX
-from api.fonts.inspect import COLLECTION, INVALID, NO_UNICODE, NOT_A_FONT, TOO_LARGE, TRUNCATED
+from api.fonts.validation import COLLECTION, INVALID, NO_UNICODE, NOT_A_FONT, TOO_LARGE, TRUNCATED
 from tests.fonts.conftest import (
     DEJAVU_SANS_BOLD_OBLIQUE,
     NOTO_CJK_COLLECTION,
@@ -122,7 +122,6 @@ def test_truetype_facts(dejavu):
     assert facts.version.startswith("Version 2.")
     assert facts.format == "ttf"
     assert facts.outlines == "truetype"
-    assert facts.sfnt_suffix == ".ttf"
     assert {"Latin", "Greek", "Cyrillic"} <= set(facts.scripts)
     assert "Han" not in facts.scripts
     assert facts.licence == "Bitstream Vera License"
@@ -154,7 +153,6 @@ def test_opentype_cff_facts(cjk_otf):
     assert facts.family == "Noto Sans CJK JP"
     assert facts.format == "otf"
     assert facts.outlines == "cff"
-    assert facts.sfnt_suffix == ".otf"
     assert {"Han", "Kana", "Hangul"} <= set(facts.scripts)
     assert facts.licence == "SIL Open Font License"
     assert facts.glyph_count == 65535
@@ -209,7 +207,7 @@ def test_variable_cff2_font_is_stored_as_static_cff():
     facts = inspect_font(variable)
     stored = as_sfnt(variable, "BadgesUpload-cff2")
 
-    assert (facts.is_variable, facts.outlines, facts.sfnt_suffix) == (True, "cff", ".otf")
+    assert (facts.is_variable, facts.outlines) == (True, "cff")
     assert stored[:4] == b"OTTO"
     assert {"CFF ", "fvar", "CFF2"} & set(TTFont(io.BytesIO(stored)).keys()) == {"CFF "}
 

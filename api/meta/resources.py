@@ -1,4 +1,4 @@
-"""Service endpoints: health, the OpenAPI contract, and Swagger UI."""
+"""About the service itself: health, the OpenAPI contract, and Swagger UI."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from api.core.storage import storage
 from api.extensions import db, jobs
 from api.http import Resource, api, respond
 
-ns = api.namespace("service", path="/", description="Health and the API contract")
+# "meta" names only the endpoints (api.meta_*); the contract still tags these operations "service".
+ns = api.namespace("meta", path="/", description="Health and the API contract")
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 
@@ -114,7 +115,7 @@ class Docs(Resource):
         """Swagger UI for the contract."""
         # Swagger UI's files ship with flask-restx, which serves them at /swaggerui: no CDN needed.
         assets = url_for("restx_doc.static", filename="").rstrip("/")
-        script = SWAGGER_SCRIPT.replace("{spec_url}", url_for("api.service_open_api_json"))
+        script = SWAGGER_SCRIPT.replace("{spec_url}", url_for("api.meta_open_api_json"))
         page = SWAGGER_PAGE.replace("{assets}", assets).replace("{script}", script)
         return Response(page, mimetype="text/html", headers={"Content-Security-Policy": docs_policy(script)})
 

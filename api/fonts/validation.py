@@ -138,11 +138,6 @@ class FontFacts:
     size: int  # bytes uploaded
     sha256: str  # of the bytes uploaded
 
-    @property
-    def sfnt_suffix(self) -> str:
-        """The file extension of the font `as_sfnt` makes: ".otf" for CFF outlines."""
-        return ".otf" if self.outlines == "cff" else ".ttf"
-
 
 def upload_family(upload_id: uuid.UUID | str) -> str:
     """The internal family name of an upload: one per upload, unlike any system font's."""

@@ -1,0 +1,1 @@
+"""Helpers the test modules share. Test modules import from here, never from one another."""
