@@ -41,11 +41,10 @@ def read_upload() -> tuple[bytes, str]:
     for unknown in sorted(set(request.files) - {"file"}):
         errors[unknown] = ["Unknown field."]
     form = {key: value for key, value in request.form.items() if key != "file"}
-    # A form's empty text field means "no name": the file name is used, as when the part is left out.
-    if not form.get("name", "x").strip():
-        del form["name"]
     try:
-        loaded = BadgeTemplateUploadSchema().load(form)
+        # A blank name is "" (TrimmedString(blank_allowed=True)): the file name is used, as when
+        # the part is left out.
+        loaded = BadgeTemplateUploadSchema(exclude=("file",)).load(form)
     except MarshmallowValidationError as error:
         errors.update(flatten_messages(error.messages))
         loaded = {}

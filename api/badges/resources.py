@@ -98,7 +98,9 @@ class BadgeJobs(Resource):
                 required: [attendees]
                 properties:
                   attendees: {type: string, format: binary, description: The attendee list (CSV).}
-                  options: {type: string, description: 'The options as JSON text, e.g. {"template": "classic"}.'}
+                  options:
+                    type: string
+                    description: 'The options as JSON text, e.g. {"template": "classic"}.'
                   background: {type: string, format: binary, description: A PNG or JPEG background image.}
             application/json:
               schema: {$ref: '#/components/schemas/BadgeRequest'}
@@ -308,7 +310,10 @@ class BadgeJobReport(Resource):
             explode: false
             schema:
               type: array
-              items: {type: string, enum: [shrunk, fallback_font, wrapped, image_missing, image_upscaled, ellipsized, missing_glyphs, qr_too_dense]}
+              items:
+                type: string
+                enum: [shrunk, fallback_font, wrapped, image_missing, image_upscaled, ellipsized,
+                       missing_glyphs, qr_too_dense]
             example: [ellipsized]
         responses:
           '200':
@@ -453,7 +458,9 @@ class BadgePreviews(Resource):
                   characters: past it the last findings are left out and `"truncated": true` is added.
                   Exposed to scripts by CORS.
                 schema: {type: string}
-                example: '{"row":2,"flagged":true,"findings":[{"kind":"wrapped","level":"warning","field":"name","message":"wrapped to 2 lines at 16.2 pt","size_pt":16.2,"lines":2}]}'
+                example: "{\"row\":2,\"flagged\":true,\"findings\":[{\"kind\":\"wrapped\",\
+                  \"level\":\"warning\",\"field\":\"name\",\
+                  \"message\":\"wrapped to 2 lines at 16.2 pt\",\"size_pt\":16.2,\"lines\":2}]}"
             content:
               image/png:
                 schema: {type: string, format: binary}
@@ -510,8 +517,9 @@ class Download(Resource):
           The token is signed, bound to the job's file and expires (`DOWNLOAD_LINK_MAX_AGE`, and
           never after the file's own retention). The job's `result.download_url` gives the badges
           (as an attachment); `result.findings.proof_url` the proof sheet (inline). A forged or
-          altered token is a 404; an expired link or a deleted file is a 410. `Range` and `If-None-Match` work; `Content-Disposition` carries
-          the file name (RFC 5987 `filename*` for names beyond ASCII).
+          altered token is a 404; an expired link or a deleted file is a 410. `Range` and
+          `If-None-Match` work; `Content-Disposition` carries the file name (RFC 5987 `filename*`
+          for names beyond ASCII).
         security: []
         parameters:
           - name: token

@@ -7,7 +7,7 @@
 - each operation from its handler: the YAML after `---` in the docstring (api/openapi/paths.py),
   which names those schemas by component name;
 - what all operations share (security schemes, parameters, headers, error responses) from
-  api/openapi/components.py.
+  api/openapi/shared.yaml.
 
 `python manage.py openapi` writes the file; a test fails when the committed file differs.
 """

@@ -58,6 +58,8 @@ def api_paths(app: Flask, prefix: str) -> Iterator[tuple[str, dict[str, Any]]]:
             handler = inspect.unwrap(getattr(view_class, method))
             operation = operation_yaml(handler)
             if operation is None:
-                raise UndocumentedRoute(f"{method.upper()} {template} ({handler.__qualname__}) has no --- YAML")
+                raise UndocumentedRoute(
+                    f"{method.upper()} {template} ({handler.__qualname__}) has no --- YAML"
+                )
             item[method] = operation
     yield from items.items()
