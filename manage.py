@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Command line: `python manage.py run | db | users | mail | routes | shell | worker | badges`.
+"""Command line: `python manage.py run | db | users | mail | routes | shell | worker | openapi | badges`.
 
 Every command runs on the Flask app (FlaskGroup builds it: configuration, database, extensions)
 except `badges`: the render engine needs neither Flask nor a database, so `manage.py badges ...`

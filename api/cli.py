@@ -1,4 +1,4 @@
-"""CLI commands mounted on the app (manage.py runs them): db, users, mail, worker."""
+"""CLI commands mounted on the app (manage.py runs them): db, users, mail, worker, openapi."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from api.extensions import db
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
 
 
 def alembic_config(database_url: str | None = None) -> AlembicConfig:
@@ -143,6 +144,30 @@ def worker(concurrency: int | None, beat: bool, loglevel: str) -> None:
     raise SystemExit(exit_code)
 
 
+@click.command("openapi")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path),
+    default=OPENAPI_PATH,
+    show_default=True,
+    help="Where to write the document; `-` for standard output.",
+)
+def openapi(output: Path) -> None:
+    """Write openapi.yaml from the marshmallow schemas and the handlers' docstrings.
+
+    Limits that come from configuration are written with this app's values; the committed file
+    is written with the defaults (tests/contract/test_openapi_generated.py compares them)."""
+    from api.openapi import build_spec, spec_yaml
+
+    text = spec_yaml(build_spec(current_app._get_current_object()))  # type: ignore[attr-defined]
+    if str(output) == "-":
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"Wrote {output}.")
+
+
 def register_cli(app: Flask) -> None:
     from api.render.cli import badges_group
 
@@ -151,3 +176,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(mail_group)
     app.cli.add_command(worker)
+    app.cli.add_command(openapi)

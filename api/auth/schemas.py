@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from api.core.schemas import LoadSchema
 from api.users.schemas import PASSWORD_MAX_LENGTH, EmailField, validate_password
@@ -17,5 +17,32 @@ class PasswordResetRequestSchema(LoadSchema):
 
 
 class PasswordResetConfirmSchema(LoadSchema):
-    token = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+    token = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2048),
+        metadata={"description": "The token from the link in the reset mail."},
+    )
     password = fields.String(required=True, validate=validate_password)
+
+
+class AccessTokenSchema(Schema):
+    """The answer to a refresh (api/auth/service.py builds it)."""
+
+    access_token = fields.String()
+    token_type = fields.String(metadata={"enum": ["Bearer"]})
+    expires_in = fields.Integer()
+
+
+class TokenPairSchema(Schema):
+    """The answer to a login: an access token and the refresh token of the new login session."""
+
+    access_token = fields.String()
+    refresh_token = fields.String()
+    token_type = fields.String(metadata={"enum": ["Bearer"]})
+    expires_in = fields.Integer(metadata={"description": "Seconds until the access token expires."})
+
+
+class AcceptedSchema(Schema):
+    """A request taken on, to be carried out out of band (a mail sent)."""
+
+    detail = fields.String()

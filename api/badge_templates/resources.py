@@ -41,11 +41,10 @@ def read_upload() -> tuple[bytes, str]:
     for unknown in sorted(set(request.files) - {"file"}):
         errors[unknown] = ["Unknown field."]
     form = {key: value for key, value in request.form.items() if key != "file"}
-    # A form's empty text field means "no name": the file name is used, as when the part is left out.
-    if not form.get("name", "x").strip():
-        del form["name"]
     try:
-        loaded = BadgeTemplateUploadSchema().load(form)
+        # A blank name is "" (TrimmedString(blank_allowed=True)): the file name is used, as when
+        # the part is left out.
+        loaded = BadgeTemplateUploadSchema(exclude=("file",)).load(form)
     except MarshmallowValidationError as error:
         errors.update(flatten_messages(error.messages))
         loaded = {}
@@ -61,7 +60,32 @@ def read_upload() -> tuple[bytes, str]:
 class BadgeTemplates(Resource):
     @jwt_required()
     def get(self) -> Response:
-        """The built-in templates, then the current user's uploads, newest first."""
+        """The built-in templates, then the current user's uploads, newest first.
+
+        ---
+        tags: [badge-templates]
+        operationId: listBadgeTemplates
+        summary: List the built-in templates, then the current user's uploads.
+        description: |
+          The built-in designs come first (`classic`, `landscape`, `card`), then the caller's own
+          uploads, newest first; `total` counts both. Each item's `preview_url` can be used as it is
+          in an `<img src>`.
+        security: [{bearerAuth: []}]
+        parameters:
+          - $ref: '#/components/parameters/Page'
+          - $ref: '#/components/parameters/PerPage'
+        responses:
+          '200':
+            description: One page of templates.
+            headers:
+              Link: {$ref: '#/components/headers/Link'}
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/BadgeTemplatePage'}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '422': {$ref: '#/components/responses/ValidationFailed'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         page = page_request()
         templates, total = service.list_templates(db.session(), actor=current_user(), page=page)
         body = page_body(dump_templates(templates), total, page)
@@ -69,7 +93,56 @@ class BadgeTemplates(Resource):
 
     @jwt_required()
     def post(self) -> Response:
-        """Upload an SVG template; a render worker compiles it under limits before it is stored."""
+        """Upload an SVG template; a render worker compiles it under limits before it is stored.
+
+        ---
+        tags: [badge-templates]
+        operationId: uploadBadgeTemplate
+        summary: Upload an SVG badge template.
+        description: |
+          A `multipart/form-data` body: the SVG in a `file` part, and an optional `name` part (default:
+          the file name without its extension, else `Untitled`). Any other part is a 422.
+
+          The badge renderer compiles the SVG in a child process with CPU, memory and time limits
+          before anything is stored. Text elements holding `{{field}}` placeholders become the fields
+          filled per attendee; a template needs at least one. A rectangle marked `data-qr` is where a
+          QR code goes.
+
+          Refusals are a 422 with the reason under `errors.file` and one of these codes:
+          `invalid_template` (not an SVG: another file type, XML that is not well-formed or whose root
+          is not `<svg>`, a DOCTYPE or entity declaration, `<script>` or `<foreignObject>`, event
+          attributes, references to anything but `#fragments` and embedded PNG/JPEG `data:` images,
+          geometry the renderer cannot draw), `template_too_complex` (more elements, nesting or `<use>`
+          expansion than the renderer allows, or more CPU or memory than it allows),
+          `no_placeholders` (no `{{field}}` at all), `too_many_templates` (the caller already has
+          `BADGE_TEMPLATES_MAX_PER_USER` uploads, 100 by default), `validation_failed` (no `file`
+          part, an unknown part, a name longer than 200 characters). An SVG larger than 2 MiB
+          (2097152 bytes) is a 413, as is a body over the server's request size limit.
+        security: [{bearerAuth: []}]
+        requestBody:
+          required: true
+          content:
+            multipart/form-data:
+              schema: {$ref: '#/components/schemas/BadgeTemplateUpload'}
+        responses:
+          '201':
+            description: The stored template; `Location` is its URL.
+            headers:
+              Location: {$ref: '#/components/headers/Location'}
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/BadgeTemplate'}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '413': {$ref: '#/components/responses/PayloadTooLarge'}
+          '415':
+            description: The body is not `multipart/form-data`.
+            content:
+              application/problem+json:
+                schema: {$ref: '#/components/schemas/Problem'}
+          '422': {$ref: '#/components/responses/ValidationFailed'}
+          '503': {$ref: '#/components/responses/ServiceUnavailable'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         svg, name = read_upload()
         template = service.create_template(db.session(), actor=current_user(), svg=svg, name=name)
         location = absolute_url("api.badge_template", template_id=template.id)
@@ -80,13 +153,55 @@ class BadgeTemplates(Resource):
 class BadgeTemplate(Resource):
     @jwt_required()
     def get(self, template_id: str) -> Response:
-        """A built-in template or one of the current user's uploads."""
+        """A built-in template or one of the current user's uploads.
+
+        ---
+        tags: [badge-templates]
+        operationId: getBadgeTemplate
+        summary: A built-in template or one of the current user's uploads.
+        description: Another user's template, or an unknown id, is a 404 `template_not_found`.
+        security: [{bearerAuth: []}]
+        parameters:
+          - $ref: '#/components/parameters/TemplateId'
+        responses:
+          '200':
+            description: The template.
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/BadgeTemplate'}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '404': {$ref: '#/components/responses/NotFound'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         template = service.get_template(db.session(), actor=current_user(), template_id=template_id)
         return respond(template_schema.dump(template))
 
     @jwt_required()
     def delete(self, template_id: str) -> Response:
-        """Delete an uploaded template; built-in ones are a 403."""
+        """Delete an uploaded template; built-in ones are a 403.
+
+        ---
+        tags: [badge-templates]
+        operationId: deleteBadgeTemplate
+        summary: Delete an uploaded template.
+        description: |
+          Badge jobs already queued keep their own copy of the SVG, so deleting never breaks them.
+          A built-in template is a 403 `built_in_template`; another user's template, or an unknown
+          id, a 404 `template_not_found`.
+        security: [{bearerAuth: []}]
+        parameters:
+          - $ref: '#/components/parameters/TemplateId'
+        responses:
+          '204': {description: Deleted.}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '403':
+            description: Built-in templates cannot be deleted (`built_in_template`).
+            content:
+              application/problem+json:
+                schema: {$ref: '#/components/schemas/Problem'}
+          '404': {$ref: '#/components/responses/NotFound'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         service.delete_template(db.session(), actor=current_user(), template_id=template_id)
         return no_content()
 
@@ -94,7 +209,67 @@ class BadgeTemplate(Resource):
 @ns.route("/<string:template_id>/preview", endpoint="badge_template_preview")
 class BadgeTemplatePreview(Resource):
     def get(self, template_id: str) -> Response:
-        """The template filled with sample values, as PNG; works in a plain <img src>."""
+        """The template filled with sample values, as PNG; works in a plain <img src>.
+
+        ---
+        tags: [badge-templates]
+        operationId: getBadgeTemplatePreview
+        summary: The template filled with sample values, as a PNG.
+        description: |
+          Sample values: `name` Ada Lovelace, `organization` FOSSASIA, `role` Speaker, `email`
+          ada@example.org, `event` Sample Event 2026; any other field shows its own name. 150 dpi,
+          lower for a large template so that the longer side stays within 1200 pixels.
+
+          A built-in template's preview needs no token. An uploaded template's needs either the
+          `sig` of its `preview_url` (so it works in a plain `<img src>`, with no Authorization
+          header) or the owner's bearer token; otherwise it is a 404 `template_not_found`, as is an
+          unknown id. The answer carries an `ETag` (the template's content and the renderer's
+          version) and may be cached privately for a day; `If-None-Match` with that ETag gives a 304.
+        security: [{}, {bearerAuth: []}]
+        parameters:
+          - $ref: '#/components/parameters/TemplateId'
+          - name: sig
+            in: query
+            description: The signature from `preview_url`; it is bound to the template's id and content.
+            schema: {type: string}
+          - name: If-None-Match
+            in: header
+            description: The ETag of a preview the client has; if it is still current, the answer is a 304.
+            schema: {type: string}
+        responses:
+          '200':
+            description: The preview.
+            headers:
+              ETag:
+                description: Changes when the template or the renderer changes.
+                schema: {type: string}
+              Cache-Control:
+                description: '`private, max-age=86400`.'
+                schema: {type: string}
+            content:
+              image/png:
+                schema: {type: string, format: binary}
+          '304':
+            description: The client's copy (named by `If-None-Match`) is current.
+            headers:
+              ETag:
+                description: The preview's ETag.
+                schema: {type: string}
+              Cache-Control:
+                description: '`private, max-age=86400`.'
+                schema: {type: string}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '404': {$ref: '#/components/responses/NotFound'}
+          '422':
+            description: >
+              The stored template can no longer be rendered (`invalid_template`): only possible if the
+              renderer became stricter after the upload.
+            content:
+              application/problem+json:
+                schema: {$ref: '#/components/schemas/ValidationProblem'}
+          '503': {$ref: '#/components/responses/ServiceUnavailable'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         preview = previews.readable_preview(
             db.session(), template_id=template_id, signature=request.args.get("sig"), actor=optional_user
         )

@@ -3,15 +3,31 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from api.badge_templates.previews import preview_signature
-from api.badge_templates.service import MM_PER_POINT, TemplateInfo
+from api.badge_templates.service import MAX_SVG_BYTES, MM_PER_POINT, TemplateInfo
 from api.core.schemas import LoadSchema, TrimmedString
 from api.links import absolute_url
 
 
 class BadgeTemplateUploadSchema(LoadSchema):
-    """The text parts of the upload form; the SVG itself comes as the `file` part."""
+    """The upload form. Its text parts are loaded with `exclude=("file",)`; the SVG itself, the
+    `file` part, is read by the resource (api/badge_templates/resources.py) as a stream."""
 
-    name = TrimmedString(validate=validate.Length(max=200))
+    file = fields.Raw(
+        required=True,
+        metadata={
+            "type": "string",
+            "format": "binary",
+            "description": f"The SVG, at most {MAX_SVG_BYTES // 1024**2} MiB ({MAX_SVG_BYTES} bytes).",
+        },
+    )
+    name = TrimmedString(
+        blank_allowed=True,
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "Default (also for an empty value) the file name without its extension,"
+            " else `Untitled`."
+        },
+    )
 
 
 def preview_url(info: TemplateInfo) -> str:
@@ -28,13 +44,50 @@ def _millimetres(points: float) -> float:
 
 
 class BadgeTemplateSchema(Schema):
-    id = fields.String()
-    name = fields.String()
-    source = fields.String()
-    width_mm = fields.Function(lambda info: _millimetres(info.width))
-    height_mm = fields.Function(lambda info: _millimetres(info.height))
-    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
-    has_qr = fields.Boolean()
-    preview_url = fields.Function(preview_url)
-    created_at = fields.AwareDateTime(allow_none=True)
-    warnings = fields.List(fields.String())
+    id = fields.String(
+        metadata={
+            "description": "A built-in template's id (`classic`, `landscape`, `card`) or an uploaded"
+            " template's UUID."
+        }
+    )
+    name = fields.String(metadata={"maxLength": 200})
+    source = fields.String(metadata={"enum": ["built-in", "uploaded"]})
+    width_mm = fields.Function(
+        lambda info: _millimetres(info.width),
+        metadata={"type": "number", "minimum": 0, "description": "The badge's width, rounded to 0.1 mm."},
+    )
+    height_mm = fields.Function(
+        lambda info: _millimetres(info.height),
+        metadata={"type": "number", "minimum": 0, "description": "The badge's height, rounded to 0.1 mm."},
+    )
+    fields_ = fields.List(
+        fields.String(),
+        data_key="fields",
+        attribute="fields",
+        metadata={"description": "The `{{field}}` placeholder names, in order of first use."},
+    )
+    has_qr = fields.Boolean(
+        metadata={"description": "Whether the template marks a box for a QR code (`data-qr`)."}
+    )
+    preview_url = fields.Function(
+        preview_url,
+        metadata={
+            "type": "string",
+            "description": "The path of the PNG preview, e.g. `/api/v1/badge-templates/classic/preview`."
+            " An uploaded template's carries a `sig` query parameter, so it works without a token, in a"
+            " plain `<img src>`.\n",
+        },
+    )
+    created_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "Null for built-in templates."}
+    )
+    warnings = fields.List(
+        fields.String(),
+        metadata={
+            "description": "What the upload's check found for the organiser to look at, drawn as it is:"
+            " static text that runs past the badge's edges (\"The text 'FOSSASIA Summit 2026"
+            " \u2013 Main Hall'"
+            " runs past the badge's right edge by 3.2 mm.\"). Only in the answer to the upload; empty"
+            " elsewhere.\n"
+        },
+    )

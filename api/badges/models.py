@@ -70,11 +70,17 @@ class BadgeJob(UUIDPrimaryKey, Timestamps, Base):
     log_count: Mapped[int] = mapped_column(default=0)
 
 
+# What a build log line is: its colour in the Ember app's log view.
+LOG_TYPES = ("INFO", "SUCCESS", "WARNING", "ERROR")
+
+
 class BadgeJobLog(Base):
     """A build log line: numbered per job so a client can ask for the lines after the last it saw."""
 
     __tablename__ = "badge_job_logs"
-    __table_args__ = (CheckConstraint("type IN ('INFO', 'SUCCESS', 'WARNING', 'ERROR')", name="type_known"),)
+    __table_args__ = (
+        CheckConstraint(f"type IN ({', '.join(repr(kind) for kind in LOG_TYPES)})", name="type_known"),
+    )
 
     job_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("badge_jobs.id", ondelete="CASCADE"), primary_key=True

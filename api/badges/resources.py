@@ -51,7 +51,28 @@ MAX_LOG_LINES = 500
 class BadgeJobs(Resource):
     @jwt_required()
     def get(self) -> Response:
-        """The current user's badge jobs, newest first."""
+        """The current user's badge jobs, newest first.
+
+        ---
+        tags: [badge-jobs]
+        operationId: listBadgeJobs
+        summary: List the current user's badge jobs, newest first.
+        security: [{bearerAuth: []}]
+        parameters:
+          - $ref: '#/components/parameters/Page'
+          - $ref: '#/components/parameters/PerPage'
+        responses:
+          '200':
+            description: One page of the caller's jobs.
+            headers:
+              Link: {$ref: '#/components/headers/Link'}
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/BadgeJobPage'}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '422': {$ref: '#/components/responses/ValidationFailed'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         page = page_request()
         found, total = service.list_jobs(db.session(), actor=current_user(), page=page)
         body = page_body(dump_jobs(found), total, page)
@@ -59,7 +80,71 @@ class BadgeJobs(Resource):
 
     @jwt_required()
     def post(self) -> Response:
-        """Check the request now, queue the rendering; 202 with the job."""
+        """Check the request now, queue the rendering; 202 with the job.
+
+        ---
+        tags: [badge-jobs]
+        operationId: createBadgeJob
+        summary: Check a badge request now and render it in the background.
+        description: |
+          Two shapes. **multipart/form-data**: an `attendees` file (CSV in UTF-8 with or without BOM,
+          UTF-16 with BOM or Windows-1252; comma, semicolon, tab or pipe; a header row), an `options`
+          field holding the options as JSON text, and an optional `background` image (PNG or JPEG).
+          **application/json**: `{"attendees": [{...}, ...], "options": {...}}`.
+
+          Everything that can be checked before rendering is checked before the job is queued: the
+          attendee list (errors name the row and column), the template, every option, the event and
+          its tickets (a `ticket` cell that names no ticket of the event is a 422 naming the attendee),
+          the sort order. Over a limit (rows per job: `BADGE_JOB_MAX_ROWS`, 100,000 by default;
+          bytes: `BADGE_JOB_CSV_MAX_BYTES`, 16 MiB, `BADGE_JOB_JSON_MAX_BYTES`, 24 MiB; columns, cell
+          length) is a 413 naming it; more queued jobs than `BADGE_JOBS_MAX_QUEUED_PER_USER` is a
+          429 `too_many_jobs`.
+
+          `Idempotency-Key`: a repeated POST with the same key and the same content returns the first
+          job (with `Idempotent-Replayed: true`); the same key with different content is a 422
+          `idempotency_key_reused`.
+        security: [{bearerAuth: []}]
+        parameters:
+          - name: Idempotency-Key
+            in: header
+            required: false
+            description: 1 to 255 visible ASCII characters, e.g. a UUID made by the client.
+            schema: {type: string, maxLength: 255}
+        requestBody:
+          required: true
+          content:
+            multipart/form-data:
+              schema:
+                type: object
+                required: [attendees]
+                properties:
+                  attendees: {type: string, format: binary, description: The attendee list (CSV).}
+                  options:
+                    type: string
+                    description: 'The options as JSON text, e.g. {"template": "classic"}.'
+                  background: {type: string, format: binary, description: A PNG or JPEG background image.}
+            application/json:
+              schema: {$ref: '#/components/schemas/BadgeRequest'}
+        responses:
+          '202':
+            description: >
+              The job, queued; `Location` is its URL. A repeated request with the same
+              Idempotency-Key also carries `Idempotent-Replayed: true`.
+            headers:
+              Location: {$ref: '#/components/headers/Location'}
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/BadgeJob'}
+          '400': {$ref: '#/components/responses/BadRequest'}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '404': {$ref: '#/components/responses/NotFound'}
+          '413': {$ref: '#/components/responses/PayloadTooLarge'}
+          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
+          '422': {$ref: '#/components/responses/ValidationFailed'}
+          '429': {$ref: '#/components/responses/TooManyRequests'}
+          '503': {$ref: '#/components/responses/ServiceUnavailable'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         session, actor = db.session(), current_user()
         key = service.check_idempotency_key(request.headers.get("Idempotency-Key"))
         checked = _badge_request(session, actor)
@@ -74,24 +159,111 @@ class BadgeJobs(Resource):
 
 @jobs_ns.route("/<uuid:job_id>")
 class BadgeJob(Resource):
+    """---
+    parameters:
+      - $ref: '#/components/parameters/JobId'
+    """
+
     @jwt_required()
     def get(self, job_id: uuid.UUID) -> Response:
-        """One job: status, progress, and when it succeeded, a signed download link."""
+        """One job: status, progress, and when it succeeded, a signed download link.
+
+        ---
+        tags: [badge-jobs]
+        operationId: getBadgeJob
+        summary: One job with its status and progress; when it succeeded, a signed download link.
+        description: >
+          Poll it (or its logs) until `status` is `succeeded`, `failed` or `cancelled`.
+          `result.download_url` is a fresh signed link on every read; it needs no Authorization header.
+        security: [{bearerAuth: []}]
+        responses:
+          '200':
+            description: The job.
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/BadgeJob'}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '404': {$ref: '#/components/responses/NotFound'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         job = service.owned_job(db.session(), actor=current_user(), job_id=job_id)
         return respond(job_schema.dump(job))
 
     @jwt_required()
     def delete(self, job_id: uuid.UUID) -> Response:
-        """Cancel the job if it has not finished and remove its files; its record and log stay."""
+        """Cancel the job if it has not finished and remove its files; its record and log stay.
+
+        ---
+        tags: [badge-jobs]
+        operationId: cancelBadgeJob
+        summary: Cancel the job if it has not finished, and remove its files.
+        description: >
+          A queued or running job becomes `cancelled` (a running one stops within a moment). Its
+          files are deleted in any case, so its download links answer 410. The job's record and its
+          log stay.
+        security: [{bearerAuth: []}]
+        responses:
+          '204': {description: 'Cancelled, or its files removed.'}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '404': {$ref: '#/components/responses/NotFound'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         service.cancel_job(db.session(), actor=current_user(), job_id=job_id)
         return no_content()
 
 
 @jobs_ns.route("/<uuid:job_id>/logs")
 class BadgeJobLogs(Resource):
+    """---
+    parameters:
+      - $ref: '#/components/parameters/JobId'
+    """
+
     @jwt_required()
     def get(self, job_id: uuid.UUID) -> Response:
-        """Build log lines after `after` (a seq), oldest first: poll with the last seq seen."""
+        """Build log lines after `after` (a seq), oldest first: poll with the last seq seen.
+
+        ---
+        tags: [badge-jobs]
+        operationId: listBadgeJobLogs
+        summary: The job's build log after a given line, oldest first.
+        description: >
+          Lines record the steps in the order they happen: `Queued`, `Intake`, `Template`, the
+          warnings the request's checks found (characters not in the chosen font, template fields
+          without a column), `Rendering` in chunks, `Findings` (how many badges need a look, by
+          kind, and the first few by row), `Joining`, `Storing`, then `Done` (SUCCESS) or ERROR (with
+          `detail`). Attendees are named by their row as in the report (`Row 11`). Poll with `after`
+          set to the last `seq` you saw; `seq` counts 1, 2, 3... without gaps.
+        security: [{bearerAuth: []}]
+        parameters:
+          - name: after
+            in: query
+            description: Only lines with a greater `seq`. An empty value is the default.
+            allowEmptyValue: true
+            schema: {type: integer, minimum: 0, maximum: 2147483647, default: 0}
+          - name: limit
+            in: query
+            description: How many lines at most. An empty value is the default.
+            allowEmptyValue: true
+            schema: {type: integer, minimum: 1, maximum: 500, default: 100}
+        responses:
+          '200':
+            description: Log lines.
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [items]
+                  properties:
+                    items:
+                      type: array
+                      items: {$ref: '#/components/schemas/BadgeJobLogLine'}
+                  additionalProperties: false
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '404': {$ref: '#/components/responses/NotFound'}
+          '422': {$ref: '#/components/responses/ValidationFailed'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         after = query_int("after", 0, 2**31 - 1, minimum=0)
         limit = query_int("limit", 100, MAX_LOG_LINES)
         lines = service.job_logs(db.session(), actor=current_user(), job_id=job_id, after=after, limit=limit)
@@ -100,9 +272,85 @@ class BadgeJobLogs(Resource):
 
 @jobs_ns.route("/<uuid:job_id>/report")
 class BadgeJobReport(Resource):
+    """---
+    parameters:
+      - $ref: '#/components/parameters/JobId'
+    """
+
     @jwt_required()
     def get(self, job_id: uuid.UUID) -> Response:
-        """The proof report of a job that succeeded: counts, and the badges with findings by row."""
+        """The proof report of a job that succeeded: counts, and the badges with findings by row.
+
+        ---
+        tags: [badge-jobs]
+        operationId: getBadgeJobReport
+        summary: The proof report of a job that succeeded, badge by badge, to check before printing.
+        description: |
+          What happened to each attendee's badge that may deserve a look: a text shrunk, wrapped,
+          cut short with an ellipsis, drawn partly from a fallback font or missing characters; a QR
+          code too dense to scan at its printed size; an image missing or upscaled past print
+          resolution. Each finding has a `level`: `info` needs no look, `warning` deserves one,
+          `error` means the badge is not as meant. A badge with a warning or an error is *flagged*
+          and is on the proof sheet (`proof.pdf`).
+
+          `items` are the badges with at least one finding, in print order, each named by `row`
+          (the attendee's row in the spreadsheet, header = row 1; the position from 1 in a JSON
+          list: the numbering of the build log and the CLI), `page` and `slot` (1-based, row by row)
+          in the PDF. The summary fields (`badges`, `flagged`, `counts`, `job_findings`, `omitted`)
+          describe the whole job whatever the filters.
+
+          Filters: `level` and `kind`, each repeated or comma-separated, keep the badges with a
+          finding of one of those levels and one of those kinds; a kept badge shows all its findings.
+          Paged like every list (`page`, `per_page`, `Link`).
+
+          A job still queued or running is a 409 `job_not_finished` (poll the job); a failed or
+          cancelled job a 409 `job_not_succeeded`. Once the job's files are deleted (cancel,
+          retention) a 410 `file_deleted`; the counts stay on the job. A job made before reports
+          existed is a 404 `report_not_found`.
+        security: [{bearerAuth: []}]
+        parameters:
+          - $ref: '#/components/parameters/Page'
+          - $ref: '#/components/parameters/PerPage'
+          - name: level
+            in: query
+            description: >
+              Keep badges with a finding of one of these levels: `level=warning,error` (or the
+              parameter repeated). Empty: every level. Another value is a 422.
+            style: form
+            explode: false
+            schema:
+              type: array
+              items: {type: string, enum: [info, warning, error]}
+            example: [warning, error]
+          - name: kind
+            in: query
+            description: >
+              Keep badges with a finding of one of these kinds (see `Finding.kind`), comma-separated
+              or repeated. Empty: every kind. Another value is a 422.
+            style: form
+            explode: false
+            schema:
+              type: array
+              items:
+                type: string
+                enum: [shrunk, fallback_font, wrapped, image_missing, image_upscaled, ellipsized,
+                       missing_glyphs, qr_too_dense]
+            example: [ellipsized]
+        responses:
+          '200':
+            description: The report's summary and one page of the badges with findings.
+            headers:
+              Link: {$ref: '#/components/headers/Link'}
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/BadgeJobReport'}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '404': {$ref: '#/components/responses/NotFound'}
+          '409': {$ref: '#/components/responses/JobNotSucceeded'}
+          '410': {$ref: '#/components/responses/FilesDeleted'}
+          '422': {$ref: '#/components/responses/ValidationFailed'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         page = page_request()
         summary, badges, total = report.job_report(
             db.session(),
@@ -118,9 +366,66 @@ class BadgeJobReport(Resource):
 
 @jobs_ns.route("/<uuid:job_id>/proof.pdf")
 class BadgeJobProof(Resource):
+    """---
+    parameters:
+      - $ref: '#/components/parameters/JobId'
+    """
+
     @jwt_required()
     def get(self, job_id: uuid.UUID) -> Response:
-        """The proof sheet: only the badges that need a look, larger, labelled with row and finding."""
+        """The proof sheet: only the badges that need a look, larger, labelled with row and finding.
+
+        ---
+        tags: [badge-jobs]
+        operationId: getBadgeJobProof
+        summary: The proof sheet, a PDF of only the badges that need a look, to check before printing.
+        description: >
+          The flagged badges (a finding of level `warning` or `error`), larger than printed, each
+          labelled with its row, page and slot and what was found, so an organiser checks 40 badges
+          instead of 4,000. With the bearer token; `result.findings.proof_url` of the job is the same
+          file behind a signed link that needs no Authorization header (for a plain link or a new
+          tab). `Range` and `If-None-Match` work. A job with no flagged badge has no proof sheet: a 404
+          `no_flagged_badges`. Before the job succeeded, a 409 as for the report; once its files are
+          deleted, a 410 `file_deleted`.
+        security: [{bearerAuth: []}]
+        responses:
+          '200':
+            description: The proof sheet.
+            headers:
+              ETag: {description: Changes when the file does., schema: {type: string}}
+              Content-Disposition:
+                description: '`inline` with the file name, e.g. `inline; filename="Summit 2026 proof.pdf"`.'
+                schema: {type: string}
+              Accept-Ranges: {schema: {type: string}}
+            content:
+              application/pdf:
+                schema: {type: string, format: binary}
+          '206':
+            description: The requested byte range.
+            content:
+              application/pdf:
+                schema: {type: string, format: binary}
+          '304': {description: Not modified (If-None-Match matched).}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '404':
+            description: >
+              No such job, or another user's (`job_not_found`); no badge needs a look
+              (`no_flagged_badges`); a job made before reports existed (`report_not_found`).
+            content:
+              application/problem+json:
+                schema: {$ref: '#/components/schemas/Problem'}
+                example:
+                  type: about:blank
+                  title: Not Found
+                  status: 404
+                  detail: No badge of this job needs a look, so it has no proof sheet.
+                  code: no_flagged_badges
+          '409': {$ref: '#/components/responses/JobNotSucceeded'}
+          '410': {$ref: '#/components/responses/FilesDeleted'}
+          '416':
+            description: The range is outside the file.
+          default: {$ref: '#/components/responses/Error'}
+        """
         return send_download(report.proof_file(db.session(), actor=current_user(), job_id=job_id))
 
 
@@ -157,8 +462,62 @@ class BadgePreviews(Resource):
     @rate_limited("RATELIMIT_PREVIEW")
     @read_only
     def post(self) -> Response:
-        """One badge, rendered now: a PNG to look at, or with `Accept: application/pdf` (or
-        `"format": "pdf"`) a one-page PDF at the badge's size, to print at a check-in desk."""
+        r"""One badge, rendered now: a PNG to look at, or with `Accept: application/pdf` (or
+        `"format": "pdf"`) a one-page PDF at the badge's size, to print at a check-in desk.
+
+        ---
+        tags: [badge-jobs]
+        operationId: previewBadge
+        summary: Render one badge now, as PNG for a live preview or as PDF for on-site printing.
+        description: >
+          The same JSON body as a job, plus `row` (which attendee, from 0; default 0), `dpi`
+          (36 to 300; default 150) and `format`. Checked exactly like a job; a background image is
+          not taken here. `"format": "pdf"`, or `Accept: application/pdf` without a `format`, answers
+          the badge as a one-page PDF at the badge's own size (whatever `options.sheet` says), for a
+          check-in desk's badge printer; otherwise a PNG. Rendering happens in a render worker under
+          the preview limits (`RENDER_PREVIEW_CPU_SECONDS`, `_WALL_SECONDS`, `_MEMORY_BYTES`,
+          `RENDER_MAX_PIXELS`): a template too costly to draw is a 422 `template_too_complex`, an
+          image over the pixel limit a 413 `limit_exceeded`. A user with `RENDER_USER_QUEUE` renders
+          already waiting gets a 429 `too_many_renders`; when no worker frees up within
+          `RENDER_QUEUE_TIMEOUT`, a 503 `renderer_busy`. Both carry `Retry-After`.
+        security: [{bearerAuth: []}]
+        requestBody:
+          required: true
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/BadgePreviewRequest'}
+        responses:
+          '200':
+            description: >
+              The badge. `Badge-Findings` says what happened to its fields, as in the job's report.
+            headers:
+              Badge-Findings:
+                description: |
+                  The badge's findings as compact JSON in ASCII (other characters as `\u` escapes):
+                  `{"row": 3, "flagged": true, "findings": [Finding, ...]}`, where `row` is the
+                  attendee's number as in a job's report and each finding is a `Finding` (see
+                  `BadgeJobReport`). Empty `findings` when the badge needs no look. Kept under 2,048
+                  characters: past it the last findings are left out and `"truncated": true` is added.
+                  Exposed to scripts by CORS.
+                schema: {type: string}
+                example: "{\"row\":2,\"flagged\":true,\"findings\":[{\"kind\":\"wrapped\",\
+                  \"level\":\"warning\",\"field\":\"name\",\
+                  \"message\":\"wrapped to 2 lines at 16.2 pt\",\"size_pt\":16.2,\"lines\":2}]}"
+            content:
+              image/png:
+                schema: {type: string, format: binary}
+              application/pdf:
+                schema: {type: string, format: binary}
+          '400': {$ref: '#/components/responses/BadRequest'}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '404': {$ref: '#/components/responses/NotFound'}
+          '413': {$ref: '#/components/responses/PayloadTooLarge'}
+          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
+          '422': {$ref: '#/components/responses/ValidationFailed'}
+          '429': {$ref: '#/components/responses/TooManyRequests'}
+          '503': {$ref: '#/components/responses/ServiceUnavailable'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         session, actor = db.session(), current_user()
         checked = _badge_request(session, actor, preview=True)
         session.commit()  # no transaction stays open while a worker draws
@@ -190,5 +549,49 @@ def _format_from_accept() -> str:
 class Download(Resource):
     def get(self, token: str) -> Response:
         """A job's PDF (or proof sheet) behind a signed link: no Authorization header, so a plain
-        link works."""
+        link works.
+
+        ---
+        tags: [badge-jobs]
+        operationId: downloadBadges
+        summary: The PDF behind a signed link (no Authorization header).
+        description: >
+          The token is signed, bound to the job's file and expires (`DOWNLOAD_LINK_MAX_AGE`, and
+          never after the file's own retention). The job's `result.download_url` gives the badges
+          (as an attachment); `result.findings.proof_url` the proof sheet (inline). A forged or
+          altered token is a 404; an expired link or a deleted file is a 410. `Range` and
+          `If-None-Match` work; `Content-Disposition` carries the file name (RFC 5987 `filename*`
+          for names beyond ASCII).
+        security: []
+        parameters:
+          - name: token
+            in: path
+            required: true
+            schema: {type: string}
+        responses:
+          '200':
+            description: The PDF.
+            headers:
+              ETag: {description: The file's SHA-256., schema: {type: string}}
+              Content-Disposition: {description: attachment with the file name., schema: {type: string}}
+              Accept-Ranges: {schema: {type: string}}
+            content:
+              application/pdf:
+                schema: {type: string, format: binary}
+          '206':
+            description: The requested byte range.
+            content:
+              application/pdf:
+                schema: {type: string, format: binary}
+          '304': {description: Not modified (If-None-Match matched).}
+          '404': {$ref: '#/components/responses/NotFound'}
+          '410':
+            description: The link expired (`link_expired`) or the file was deleted (`file_deleted`).
+            content:
+              application/problem+json:
+                schema: {$ref: '#/components/schemas/Problem'}
+          '416':
+            description: The range is outside the file.
+          default: {$ref: '#/components/responses/Error'}
+        """
         return send_download(download_target(db.session(), token))

@@ -2,24 +2,300 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from api.badges.downloads import PROOF, download_link, download_url
-from api.badges.models import BadgeJob, JobStatus
+from api.badges.models import LOG_TYPES, BadgeJob, JobStatus
+from api.core.schemas import LoadSchema
 from api.links import absolute_url
+from api.render.findings import KIND_LEVELS, KINDS
+
+# The request bodies (BadgeOptions, BadgeRequest, BadgePreviewRequest) are read and checked by
+# api/badges/intake.py; these schemas describe them for the contract.
+
+LEVELS = ("info", "warning", "error")
+
+
+class BadgeOptionsSchema(LoadSchema):
+    class Meta(LoadSchema.Meta):
+        # The engine reads the keys it knows and passes over others.
+        unknown = INCLUDE
+        description = (
+            "Every key is optional. `template`: a built-in id or an uploaded template's id. `sheet`: a"
+            " preset (`one-per-page`, `a4-2x2`, ...) or `{page, columns, rows, margin_mm, gap_mm,"
+            " crop_marks}`. `columns`: template field -> attendee column. `fields`: per field `{font,"
+            " size, color, weight}`. `background`: `{fit: cover|contain|stretch}`. `qr`: `{field, kind:"
+            " plain|vcard}`. `event_id`: one of your events; its tickets' `badge_color` colours the"
+            " badges by the `ticket` column. `sort`: a field or a list of fields (`-` for descending);"
+            " `ticket` sorts by the event's ticket order.\n"
+        )
+
+    name = fields.String()
+    template = fields.String()
+    sheet = fields.Raw()
+    columns = fields.Dict(keys=fields.String(), values=fields.String())
+    fields_ = fields.Dict(data_key="fields", attribute="fields")
+    background = fields.Dict()
+    qr = fields.Dict()
+    event_id = fields.UUID()
+    sort = fields.Raw()
+
+
+class BadgeRequestSchema(LoadSchema):
+    attendees = fields.List(
+        fields.Dict(), required=True, metadata={"description": "Attendees as flat objects; keys are columns."}
+    )
+    options = fields.Nested(BadgeOptionsSchema)
+
+
+class BadgePreviewRequestSchema(LoadSchema):
+    attendees = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1))
+    options = fields.Nested(BadgeOptionsSchema)
+    row = fields.Integer(validate=validate.Range(min=0), metadata={"default": 0})
+    dpi = fields.Float(
+        validate=validate.Range(min=36, max=300), metadata={"default": 150, "description": "PNG only."}
+    )
+    format = fields.String(
+        validate=validate.OneOf(["png", "pdf"]),
+        metadata={
+            "description": "Without it, `Accept: application/pdf` asks for the PDF; anything else a PNG."
+        },
+    )
+
+
+def _count(description: str | None = None) -> fields.Integer:
+    return fields.Integer(metadata={"minimum": 0, **({"description": description} if description else {})})
+
+
+class FindingCountsSchema(Schema):
+    class Meta:
+        include = {kind: _count() for kind in KINDS}
+        description = (
+            "Findings of each kind over the whole job (a badge may have several); every kind is present."
+        )
+        additional_properties = {"type": "integer", "minimum": 0}
+
+
+KIND_MEANINGS = {
+    "shrunk": "the text was drawn smaller to fit (`size_pt`)",
+    "fallback_font": "some `characters` came from another `font`",
+    "wrapped": "the text was broken into `lines` lines",
+    "image_missing": "an image the template names could not be drawn",
+    "image_upscaled": "an image is printed larger than its resolution allows",
+    "ellipsized": "the text was cut short with an ellipsis",
+    "missing_glyphs": "no font has these `characters`; they are not printed",
+    "qr_too_dense": "the QR code is too dense to scan at its printed size",
+}
+
+
+class FindingSchema(Schema):
+    class Meta:
+        description = (
+            "One thing about one field of a badge (or, with `field` null, the badge or job as a whole).\n"
+            "`kind` and its `level`:\n\n| kind | level | meaning |\n|---|---|---|\n"
+            + "".join(f"| `{kind}` | {KIND_LEVELS[kind]} | {KIND_MEANINGS[kind]} |\n" for kind in KINDS)
+        )
+        maybe_absent = ("size_pt", "lines", "characters", "font")
+
+    kind = fields.String(metadata={"enum": list(KINDS)})
+    level = fields.String(metadata={"enum": list(LEVELS)})
+    field = fields.String(allow_none=True, metadata={"description": "The template field, e.g. `name`."})
+    message = fields.String(
+        metadata={"description": 'Words for the organiser, e.g. "wrapped to 2 lines at 16.2 pt".'}
+    )
+    size_pt = fields.Float(metadata={"description": "The size the text was drawn at, in points."})
+    lines = fields.Integer(metadata={"minimum": 1, "description": "The lines the text was wrapped to."})
+    characters = fields.String(
+        metadata={"description": "The characters concerned (fallback_font, missing_glyphs)."}
+    )
+    font = fields.String(metadata={"description": "The font they were drawn from (fallback_font)."})
+
+
+class BadgeFindingsSchema(Schema):
+    class Meta:
+        description = "A badge with findings, named as the organiser knows it and where it is in the PDF."
+
+    row = fields.Integer(
+        metadata={
+            "minimum": 1,
+            "description": "The attendee's spreadsheet row (header = row 1), or position from 1 in a"
+            " JSON list.",
+        }
+    )
+    page = fields.Integer(metadata={"minimum": 1, "description": "The PDF page the badge is on."})
+    slot = fields.Integer(
+        metadata={"minimum": 1, "description": "Its place on that page, row by row from 1."}
+    )
+    findings = fields.List(fields.Nested(FindingSchema), validate=validate.Length(min=1))
+
+
+class BadgeJobFindingsSchema(Schema):
+    class Meta:
+        description = (
+            "What a job's answer shows of its proof report: enough for a badge on the job (\"12 badges"
+            ' need a look") and links to the details. The counts stay after the files are deleted.\n'
+        )
+        example = {
+            "counts": {
+                "shrunk": 41,
+                "fallback_font": 3,
+                "wrapped": 9,
+                "image_missing": 0,
+                "image_upscaled": 0,
+                "ellipsized": 1,
+                "missing_glyphs": 2,
+                "qr_too_dense": 0,
+            },
+            "flagged": 12,
+            "report_url": "https://badges.example.org/api/v1/badge-jobs/6f1c2d4e-8a9b-4c3d-9e2f-0a1b2c3d4e5f/report",
+            "proof_url": "https://badges.example.org/api/v1/downloads/eyJqb2IiOi...",
+        }
+
+    counts = fields.Nested(FindingCountsSchema)
+    flagged = _count("Badges with a finding of level `warning` or `error`; they are on the proof sheet.")
+    report_url = fields.String(metadata={"description": "The report's URL (`GET`, with the bearer token)."})
+    proof_url = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The proof sheet behind a signed, expiring link like `download_url` (no"
+            " Authorization header); null when no badge was flagged or the files are deleted.\n"
+        },
+    )
+
+
+class BadgeJobResultSchema(Schema):
+    badges = fields.Integer()
+    pages = fields.Integer()
+    bytes = fields.Integer()
+    download_url = fields.String(
+        allow_none=True,
+        metadata={"format": "uri", "description": "A signed link; null once the file is deleted."},
+    )
+    download_token = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The token in `download_url`, as the `downloadBadges` operation's `token`"
+            " parameter takes it: a generated client calls that operation instead of parsing the URL.\n"
+        },
+    )
+    expires_at = fields.AwareDateTime(allow_none=True, metadata={"description": "When the file is deleted."})
+    file_deleted = fields.Boolean()
+    findings = fields.Nested(
+        BadgeJobFindingsSchema,
+        allow_none=True,
+        metadata={"description": "The proof report in brief; null for a job made before reports existed."},
+    )
+
+
+class BadgeJobReportSchema(Schema):
+    """A page of a job's proof report (api/badges/report.py builds it)."""
+
+    class Meta:
+        example = {
+            "badges": 400,
+            "flagged": 2,
+            "counts": {
+                "shrunk": 12,
+                "fallback_font": 1,
+                "wrapped": 1,
+                "image_missing": 0,
+                "image_upscaled": 0,
+                "ellipsized": 1,
+                "missing_glyphs": 0,
+                "qr_too_dense": 0,
+            },
+            "job_findings": [],
+            "omitted": 0,
+            "items": [
+                {
+                    "row": 11,
+                    "page": 3,
+                    "slot": 2,
+                    "findings": [
+                        {
+                            "kind": "shrunk",
+                            "level": "info",
+                            "field": "name",
+                            "message": "shrunk to 16.2 pt (from 19.8 pt) to fit",
+                            "size_pt": 16.2,
+                        },
+                        {
+                            "kind": "wrapped",
+                            "level": "warning",
+                            "field": "name",
+                            "message": "wrapped to 2 lines at 16.2 pt",
+                            "size_pt": 16.2,
+                            "lines": 2,
+                        },
+                    ],
+                },
+                {
+                    "row": 208,
+                    "page": 52,
+                    "slot": 3,
+                    "findings": [
+                        {
+                            "kind": "ellipsized",
+                            "level": "error",
+                            "field": "organization",
+                            "message": "shortened with an ellipsis: too long for its box even at 9.9 pt",
+                            "size_pt": 9.9,
+                            "lines": 1,
+                        }
+                    ],
+                },
+            ],
+            "total": 2,
+            "page": 1,
+            "per_page": 20,
+        }
+
+    badges = _count("Badges in the job.")
+    flagged = _count("Badges with a warning or an error: the proof sheet's.")
+    counts = fields.Nested(FindingCountsSchema)
+    job_findings = fields.List(
+        fields.Nested(FindingSchema),
+        metadata={
+            "description": "Findings about the job as a whole, said once (e.g. a low-resolution background)."
+        },
+    )
+    omitted = _count(
+        "Badges with findings whose details were not kept; they are in `counts` and `flagged`"
+        " but not in `items`. Every badge's details are kept up to 100,000 flagged and 100,000"
+        " others (the most rows a job may have), so 0 for any job within the limits.\n"
+    )
+    items = fields.List(fields.Nested(BadgeFindingsSchema))
+    total = _count("Badges matching the filters.")
+    page = fields.Integer()
+    per_page = fields.Integer()
 
 
 class BadgeJobSchema(Schema):
     id = fields.UUID()
     name = fields.String()
-    status = fields.String()
+    status = fields.String(metadata={"enum": [status.value for status in JobStatus]})
     template = fields.String(attribute="template_ref")
     event_id = fields.UUID(allow_none=True)
     options = fields.Dict()
-    progress = fields.Method("get_progress")
-    attempts = fields.Integer()
+    progress = fields.Method(
+        "get_progress",
+        metadata={
+            "type": "object",
+            "required": ["done", "total"],
+            "properties": {
+                "done": {"type": "integer", "minimum": 0},
+                "total": {"type": "integer", "minimum": 0},
+            },
+            "additionalProperties": False,
+        },
+    )
+    attempts = fields.Integer(metadata={"minimum": 0})
     error = fields.String(allow_none=True)
-    result = fields.Method("get_result")
+    # What get_result builds, as BadgeJobResultSchema describes it.
+    result = fields.Method(
+        "get_result",
+        metadata={"allOf": [{"$ref": "#/components/schemas/BadgeJobResult"}], "nullable": True},
+    )
     created_at = fields.AwareDateTime()
     started_at = fields.AwareDateTime(allow_none=True)
     finished_at = fields.AwareDateTime(allow_none=True)
@@ -58,8 +334,8 @@ class BadgeJobSchema(Schema):
 
 
 class BadgeJobLogSchema(Schema):
-    seq = fields.Integer()
-    type = fields.String()
+    seq = fields.Integer(metadata={"minimum": 1})
+    type = fields.String(metadata={"enum": list(LOG_TYPES)})
     message = fields.String()
     detail = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()

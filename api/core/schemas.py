@@ -43,10 +43,17 @@ class LoadSchema(Schema):
 
 class TrimmedString(fields.String):
     """A one-line string: surrounding white space removed, then checked for being empty or holding
-    control characters (a tab or a line break in a name would break every badge it is printed on)."""
+    control characters (a tab or a line break in a name would break every badge it is printed on).
+    With `blank_allowed`, a blank value is the empty string, which the caller takes as left out."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+    def __init__(self, *, blank_allowed: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.blank_allowed = blank_allowed
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text and self.blank_allowed:
+            return ""
         if not text:
             raise ValidationError("Must not be blank.")
         if any(unicodedata.category(character) == "Cc" for character in text):
@@ -85,3 +92,17 @@ class StrictBoolean(fields.Boolean):
         if value is True or value is False:
             return value
         raise ValidationError("Must be true or false.")
+
+
+def page_schema(item_schema: type[Schema], *, total: str | None = None) -> type[Schema]:
+    """The schema of a list answer, `{items, total, page, per_page}` (api/core/pagination.py), for
+    `item_schema`'s items; `total` describes what the total counts where that needs saying."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "total": fields.Integer(metadata={"minimum": 0, **({"description": total} if total else {})}),
+            "page": fields.Integer(metadata={"minimum": 1}),
+            "per_page": fields.Integer(metadata={"minimum": 1}),
+        },
+        name=item_schema.__name__.removesuffix("Schema") + "PageSchema",
+    )

@@ -18,6 +18,9 @@ _CURRENCY_CODES = (
     "TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL "
 )
 CURRENCIES = frozenset(_CURRENCY_CODES.split())
+CURRENCY_PATTERN = "^[A-Z]{3}$"
+CURRENCY = "An ISO 4217 code in current use, in capitals."
+TIME_ZONE = "An IANA time zone name."
 
 
 @lru_cache(maxsize=1)
@@ -39,11 +42,17 @@ class EventFields(LoadSchema):
     name = TrimmedString(validate=validate.Length(max=200))
     description = fields.String(validate=validate.Length(max=5000))
     starts_at = UtcDateTime()
-    ends_at = UtcDateTime()
-    timezone = fields.String(validate=validate_timezone)
+    ends_at = UtcDateTime(
+        metadata={"description": "With an explicit offset; must be after `starts_at` (sent or stored)."}
+    )
+    timezone = fields.String(validate=validate_timezone, metadata={"description": TIME_ZONE})
     location = fields.String(validate=validate.Length(max=300))
-    currency = fields.String(validate=validate_currency)
-    is_public = StrictBoolean()
+    currency = fields.String(
+        validate=validate_currency, metadata={"pattern": CURRENCY_PATTERN, "description": CURRENCY}
+    )
+    is_public = StrictBoolean(
+        metadata={"description": 'Send JSON true or false; a string ("on", "true") is a 422.'}
+    )
 
     @validates_schema(skip_on_field_errors=False)
     def ends_after_start(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -53,25 +62,53 @@ class EventFields(LoadSchema):
 
 class EventCreateSchema(EventFields):
     name = TrimmedString(required=True, validate=validate.Length(max=200))
-    starts_at = UtcDateTime(required=True)
-    ends_at = UtcDateTime(required=True)
+    description = fields.String(validate=validate.Length(max=5000), metadata={"default": ""})
+    starts_at = UtcDateTime(
+        required=True, metadata={"description": "With an explicit offset; stored and returned in UTC."}
+    )
+    ends_at = UtcDateTime(
+        required=True, metadata={"description": "With an explicit offset; must be after `starts_at`."}
+    )
+    timezone = fields.String(
+        validate=validate_timezone,
+        metadata={"description": TIME_ZONE, "default": "UTC", "example": "Asia/Singapore"},
+    )
+    location = fields.String(validate=validate.Length(max=300), metadata={"default": ""})
+    currency = fields.String(
+        validate=validate_currency,
+        metadata={"pattern": CURRENCY_PATTERN, "description": CURRENCY, "default": "EUR", "example": "SGD"},
+    )
+    is_public = StrictBoolean(
+        metadata={
+            "default": False,
+            "description": 'Send JSON true or false; a string ("yes", "on", "true") is a 422.'
+            " A public event's visible tickets can be read without a token.",
+        }
+    )
 
 
 class EventUpdateSchema(EventFields):
-    pass
+    class Meta(EventFields.Meta):
+        description = "Only the fields to change."
 
 
 class EventSchema(Schema):
+    class Meta:
+        description = (
+            "An event as its owner and, when public, anybody reads it. It names no user: who owns it is"
+            " never shown (the owner's own events are `GET /events`).\n"
+        )
+
     # No owner_id: a public event is read by anybody, and no public view shows a user's id. The owner
     # needs none (their events are GET /events; their id is GET /users/me).
     id = fields.UUID()
     name = fields.String()
     description = fields.String()
-    starts_at = UtcDateTime()
-    ends_at = UtcDateTime()
-    timezone = fields.String()
+    starts_at = UtcDateTime(metadata={"description": "In UTC."})
+    ends_at = UtcDateTime(metadata={"description": "In UTC."})
+    timezone = fields.String(metadata={"description": TIME_ZONE})
     location = fields.String()
-    currency = fields.String()
+    currency = fields.String(metadata={"pattern": CURRENCY_PATTERN})
     is_public = fields.Boolean()
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()

@@ -53,7 +53,32 @@ def dump(font: SystemFont | Font) -> dict[str, Any]:
 class Fonts(Resource):
     @jwt_required()
     def get(self) -> Response:
-        """The curated system fonts, then the current user's uploads, newest first."""
+        """The curated system fonts, then the current user's uploads, newest first.
+
+        ---
+        tags: [fonts]
+        operationId: listFonts
+        summary: The curated system fonts, then the current user's uploads, newest first.
+        description: >
+          Each font has its styles, the scripts its character map covers (a script counts when the
+          font maps at least 95% of a sample of its letters) and its licence when the font names one.
+          Use a font's `id` as `options.fields.<field>.font` in badge jobs and previews.
+        security: [{bearerAuth: []}]
+        parameters:
+          - $ref: '#/components/parameters/Page'
+          - $ref: '#/components/parameters/PerPage'
+        responses:
+          '200':
+            description: One page of fonts.
+            headers:
+              Link: {$ref: '#/components/headers/Link'}
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/FontPage'}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '422': {$ref: '#/components/responses/ValidationFailed'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         page = page_request()
         fonts: list[SystemFont | Font] = [
             *system_fonts(),
@@ -66,7 +91,53 @@ class Fonts(Resource):
     @jwt_required()
     def post(self) -> Response:
         """Upload a TrueType, OpenType, WOFF or WOFF2 font in a `file` part; the same file again
-        answers 200 with the font stored the first time."""
+        answers 200 with the font stored the first time.
+
+        ---
+        tags: [fonts]
+        operationId: uploadFont
+        summary: Upload a TrueType, OpenType, WOFF or WOFF2 font (multipart, `file` part).
+        description: |
+          The type is read from the content, never the file name, and the whole font is parsed with
+          fontTools before anything is stored. A collection (.ttc) is refused (upload one face); a
+          variable font is stored as its default instance. The font is stored renamed to a family
+          unique to the upload, so it can never replace a system font or another user's font.
+          Refused with 422: not a font (`font_not_a_font`), truncated (`font_truncated`), corrupt
+          (`font_invalid`), a collection (`font_collection`), no Unicode map (`font_no_unicode`),
+          a family name that copies an installed font (`font_shadows_system_font`), too many fonts
+          (`too_many_fonts`); over the size limit 413 (`font_too_large`). The same file uploaded again
+          answers 200 with the font stored the first time.
+        security: [{bearerAuth: []}]
+        requestBody:
+          required: true
+          content:
+            multipart/form-data:
+              schema:
+                type: object
+                required: [file]
+                properties:
+                  file: {type: string, format: binary}
+        responses:
+          '201':
+            description: The new font; `Location` is its URL.
+            headers:
+              Location: {$ref: '#/components/headers/Location'}
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/Font'}
+          '200':
+            description: This file was uploaded before; the font stored then.
+            headers:
+              Location: {$ref: '#/components/headers/Location'}
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/Font'}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '413': {$ref: '#/components/responses/PayloadTooLarge'}
+          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
+          '422': {$ref: '#/components/responses/ValidationFailed'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         if request.mimetype != "multipart/form-data":
             raise UnsupportedMediaTypeError("Send the font as multipart/form-data, in a part named `file`.")
         files = request.files.getlist("file")
@@ -84,14 +155,52 @@ class Fonts(Resource):
 
 @ns.route("/<string:font_id>")
 class FontItem(Resource):
+    """---
+    parameters:
+      - $ref: '#/components/parameters/FontId'
+    """
+
     @jwt_required()
     def get(self, font_id: str) -> Response:
-        """A curated font by its id (e.g. noto-sans) or one of the current user's uploads."""
+        """A curated font by its id (e.g. noto-sans) or one of the current user's uploads.
+
+        ---
+        tags: [fonts]
+        operationId: getFont
+        summary: One font.
+        security: [{bearerAuth: []}]
+        responses:
+          '200':
+            description: The font.
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/Font'}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '404': {$ref: '#/components/responses/NotFound'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         return respond(dump(service.find_font(db.session(), actor=current_user(), font_id=font_id)))
 
     @jwt_required()
     def delete(self, font_id: str) -> Response:
-        """Delete an uploaded font; PDFs already made keep their embedded copy."""
+        """Delete an uploaded font; PDFs already made keep their embedded copy.
+
+        ---
+        tags: [fonts]
+        operationId: deleteFont
+        summary: Delete an uploaded font; PDFs already made keep their embedded copy.
+        security: [{bearerAuth: []}]
+        responses:
+          '204': {description: Deleted.}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '403':
+            description: A system font (`system_font`).
+            content:
+              application/problem+json:
+                schema: {$ref: '#/components/schemas/Problem'}
+          '404': {$ref: '#/components/responses/NotFound'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         if service.system_font(font_id) is not None:
             raise PermissionDeniedError("System fonts cannot be deleted.", code="system_font")
         service.delete_font(db.session(), actor=current_user(), font_id=font_id)
@@ -100,9 +209,47 @@ class FontItem(Resource):
 
 @ns.route("/<string:font_id>/preview")
 class FontPreview(Resource):
+    """---
+    parameters:
+      - $ref: '#/components/parameters/FontId'
+    """
+
     @jwt_required()
     def get(self, font_id: str) -> Response:
-        """`text` (default: samples of the scripts the font covers) at `size` pixels, as PNG."""
+        """`text` (default: samples of the scripts the font covers) at `size` pixels, as PNG.
+
+        ---
+        tags: [fonts]
+        operationId: previewFont
+        summary: A PNG of some text in the font.
+        description: >
+          `text` defaults to samples of the scripts the font covers. Cacheable: `ETag`, and
+          `If-None-Match` answers 304.
+        security: [{bearerAuth: []}]
+        parameters:
+          - name: text
+            in: query
+            schema: {type: string, maxLength: 100}
+          - name: size
+            in: query
+            description: Pixels. An empty value is the default.
+            allowEmptyValue: true
+            schema: {type: integer, minimum: 8, maximum: 200, default: 48}
+        responses:
+          '200':
+            description: The text as PNG.
+            headers:
+              ETag: {schema: {type: string}}
+            content:
+              image/png:
+                schema: {type: string, format: binary}
+          '304': {description: Not modified.}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '404': {$ref: '#/components/responses/NotFound'}
+          '422': {$ref: '#/components/responses/ValidationFailed'}
+          '503': {$ref: '#/components/responses/ServiceUnavailable'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         session, actor = db.session(), current_user()
         found = service.find_font(session, actor=actor, font_id=font_id)
         size = query_int("size", DEFAULT_SIZE, MAX_SIZE, minimum=MIN_SIZE)

@@ -82,7 +82,24 @@ def check_storage() -> dict[str, Any]:
 class Health(Resource):
     def get(self) -> Response:
         """Report whether the database, the job runner (and its broker), file storage and the
-        render workers work."""
+        render workers work.
+
+        ---
+        tags: [service]
+        operationId: getHealth
+        summary: Report whether the service and the database answer.
+        responses:
+          '200':
+            description: Everything answers.
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/Health'}
+          '503':
+            description: A dependency is down; `checks` says which.
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/Health'}
+        """
         checks = {
             "database": check_database(),
             "jobs": check_jobs(),
@@ -98,21 +115,57 @@ class Health(Resource):
 @ns.route("/openapi.yaml")
 class OpenApiYaml(Resource):
     def get(self) -> Response:
-        """The API contract as YAML."""
+        """The API contract as YAML.
+
+        ---
+        tags: [service]
+        operationId: getOpenApiYaml
+        summary: The API contract as YAML.
+        responses:
+          '200':
+            description: This document (a YAML mapping).
+            content:
+              application/yaml:
+                schema: {type: object}
+        """
         return Response(SPEC_PATH.read_bytes(), mimetype="application/yaml")
 
 
 @ns.route("/openapi.json")
 class OpenApiJson(Resource):
     def get(self) -> Response:
-        """The API contract as JSON."""
+        """The API contract as JSON.
+
+        ---
+        tags: [service]
+        operationId: getOpenApiJson
+        summary: The API contract as JSON.
+        responses:
+          '200':
+            description: This document.
+            content:
+              application/json:
+                schema: {type: object}
+        """
         return Response(json.dumps(load_spec()), mimetype="application/json")
 
 
 @ns.route("/docs")
 class Docs(Resource):
     def get(self) -> Response:
-        """Swagger UI for the contract."""
+        """Swagger UI for the contract.
+
+        ---
+        tags: [service]
+        operationId: getDocs
+        summary: Swagger UI for the contract.
+        responses:
+          '200':
+            description: An HTML page.
+            content:
+              text/html:
+                schema: {type: string}
+        """
         # Swagger UI's files ship with flask-restx, which serves them at /swaggerui: no CDN needed.
         assets = url_for("restx_doc.static", filename="").rstrip("/")
         script = SWAGGER_SCRIPT.replace("{spec_url}", url_for("api.meta_open_api_json"))

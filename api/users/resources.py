@@ -20,13 +20,60 @@ dump_users = dumper(user_schema)
 class Users(Resource):
     @rate_limited("RATELIMIT_REGISTER")
     def post(self) -> Response:
-        """Register an account; a verification mail is sent."""
+        """Register an account; a verification mail is sent.
+
+        ---
+        tags: [users]
+        operationId: registerUser
+        summary: Register an account.
+        description: A verification mail is sent to the address. Emails are unique whatever their case.
+        requestBody:
+          required: true
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/UserCreate'}
+        responses:
+          '201':
+            description: The new account.
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/User'}
+          '400': {$ref: '#/components/responses/BadRequest'}
+          '409': {$ref: '#/components/responses/Conflict'}
+          '413': {$ref: '#/components/responses/PayloadTooLarge'}
+          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
+          '422': {$ref: '#/components/responses/ValidationFailed'}
+          '429': {$ref: '#/components/responses/TooManyRequests'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         user = service.register_user(db.session(), **load(UserCreateSchema()))
         return respond(user_schema.dump(user), 201)
 
     @jwt_required()
     def get(self) -> Response:
-        """List every account (administrators only)."""
+        """List every account (administrators only).
+
+        ---
+        tags: [users]
+        operationId: listUsers
+        summary: List every account (administrators only).
+        security: [{bearerAuth: []}]
+        parameters:
+          - $ref: '#/components/parameters/Page'
+          - $ref: '#/components/parameters/PerPage'
+        responses:
+          '200':
+            description: One page of accounts, oldest first.
+            headers:
+              Link: {$ref: '#/components/headers/Link'}
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/UserPage'}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '403': {$ref: '#/components/responses/Forbidden'}
+          '422': {$ref: '#/components/responses/ValidationFailed'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         current_admin()
         page = page_request()
         users, total = service.list_users(db.session(), page=page)
@@ -38,12 +85,54 @@ class Users(Resource):
 class Me(Resource):
     @jwt_required()
     def get(self) -> Response:
-        """The account the token belongs to."""
+        """The account the token belongs to.
+
+        ---
+        tags: [users]
+        operationId: getCurrentUser
+        summary: The account the token belongs to.
+        security: [{bearerAuth: []}]
+        responses:
+          '200':
+            description: The current account.
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/User'}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         return respond(user_schema.dump(current_user()))
 
     @jwt_required()
     def patch(self) -> Response:
-        """Change the name, or the password (with current_password; other logins are revoked)."""
+        """Change the name, or the password (with current_password; other logins are revoked).
+
+        ---
+        tags: [users]
+        operationId: updateCurrentUser
+        summary: Change the name, or the password.
+        description: |
+          A password change needs `current_password` and revokes every other login session of the
+          account; the session making the change stays logged in.
+        security: [{bearerAuth: []}]
+        requestBody:
+          required: true
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/UserUpdate'}
+        responses:
+          '200':
+            description: The updated account.
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/User'}
+          '400': {$ref: '#/components/responses/BadRequest'}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '413': {$ref: '#/components/responses/PayloadTooLarge'}
+          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
+          '422': {$ref: '#/components/responses/ValidationFailed'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         changes = load(UserUpdateSchema())
         user = service.update_user(
             db.session(), actor=current_user(), current_session_id=current_session_id(), changes=changes
@@ -54,7 +143,30 @@ class Me(Resource):
 @ns.route("/verify")
 class VerifyEmail(Resource):
     def post(self) -> Response:
-        """Mark the address verified with the token from the verification mail."""
+        """Mark the address verified with the token from the verification mail.
+
+        ---
+        tags: [users]
+        operationId: verifyEmail
+        summary: Mark the address verified with the token from the verification mail.
+        description: Needs no Authorization header; verifying twice is not an error.
+        requestBody:
+          required: true
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/VerifyEmailRequest'}
+        responses:
+          '200':
+            description: The verified account.
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/User'}
+          '400': {$ref: '#/components/responses/BadRequest'}
+          '413': {$ref: '#/components/responses/PayloadTooLarge'}
+          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
+          '422': {$ref: '#/components/responses/ValidationFailed'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         user = service.verify_email(db.session(), **load(VerifyEmailSchema()))
         return respond(user_schema.dump(user))
 
@@ -64,6 +176,23 @@ class ResendVerification(Resource):
     @jwt_required()
     @rate_limited("RATELIMIT_MAIL")
     def post(self) -> Response:
-        """Send a new verification mail to the current user's address."""
+        """Send a new verification mail to the current user's address.
+
+        ---
+        tags: [users]
+        operationId: resendVerification
+        summary: Send a new verification mail to the current account's address.
+        security: [{bearerAuth: []}]
+        responses:
+          '202':
+            description: A new link is on its way.
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/Accepted'}
+          '401': {$ref: '#/components/responses/Unauthorized'}
+          '409': {$ref: '#/components/responses/Conflict'}
+          '429': {$ref: '#/components/responses/TooManyRequests'}
+          default: {$ref: '#/components/responses/Error'}
+        """
         service.resend_verification(db.session(), actor=current_user())
         return respond({"detail": "A new verification link is on its way."}, 202)

@@ -34,7 +34,10 @@ class UserCreateSchema(LoadSchema):
 class UserUpdateSchema(LoadSchema):
     name = TrimmedString(validate=validate.Length(max=200))
     password = fields.String(validate=validate_password)
-    current_password = fields.String(validate=validate.Length(max=PASSWORD_MAX_LENGTH))
+    current_password = fields.String(
+        validate=validate.Length(max=PASSWORD_MAX_LENGTH),
+        metadata={"description": "Required with `password`."},
+    )
 
     @validates_schema
     def password_change_needs_current(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -45,12 +48,16 @@ class UserUpdateSchema(LoadSchema):
 
 
 class VerifyEmailSchema(LoadSchema):
-    token = fields.String(required=True, validate=validate.Length(min=1, max=2048))
+    token = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2048),
+        metadata={"description": "The token from the link in the verification mail."},
+    )
 
 
 class UserSchema(Schema):
     id = fields.UUID()
-    email = fields.String()
+    email = fields.String(metadata={"format": "email"})
     name = fields.String()
     is_admin = fields.Boolean()
     is_verified = fields.Boolean()
