@@ -25,7 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     _default_database(app)
     check_config(app.config)
-    _configure_logging(app)
+    _configure_logging()
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
@@ -54,7 +54,7 @@ def _plain_server_header() -> None:
     without a version, and adds its own Server to any the app sets, so the app sets none.)"""
     from werkzeug.serving import WSGIRequestHandler
 
-    WSGIRequestHandler.version_string = lambda self: SERVER_NAME  # type: ignore[method-assign]
+    WSGIRequestHandler.version_string = lambda self: SERVER_NAME  # type: ignore[method-assign]  # noqa: ARG005
 
 
 SERVER_NAME = "badges"
@@ -66,7 +66,7 @@ def _default_database(app: Flask) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'badges.db'}"
 
 
-def _configure_logging(app: Flask) -> None:
+def _configure_logging() -> None:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Alembic announces each of its plugins at INFO on every start; migrations themselves still log.

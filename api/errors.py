@@ -12,6 +12,7 @@ import logging
 import math
 import sqlite3
 import time
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -180,7 +181,7 @@ def handle_app_error(error: AppError) -> Response:
     return problem(error.status, error.detail, error.code, errors=error.errors, headers=error.headers)
 
 
-def _make_http_exception_handler(app: Flask, limiter: Limiter):
+def _make_http_exception_handler(app: Flask, limiter: Limiter) -> Callable[[HTTPException], Response]:
     def handle_http_exception(error: HTTPException) -> Response:
         status = error.code or 500
         headers = {k: v for k, v in error.get_headers() if k in _KEPT_HEADERS}
@@ -257,7 +258,7 @@ def register_jwt_loaders(jwt: JWTManager) -> None:
     """Point every Flask-JWT-Extended failure at the problem shape, always 401."""
 
     @jwt.unauthorized_loader
-    def missing_token(reason: str) -> Response:
+    def missing_token(_reason: str) -> Response:
         return _unauthorized(
             "Missing or malformed Authorization header: send 'Bearer <token>'.", "token_missing"
         )
@@ -267,23 +268,23 @@ def register_jwt_loaders(jwt: JWTManager) -> None:
         return _unauthorized(f"The token is invalid: {reason.rstrip('.')}.", "token_invalid")
 
     @jwt.expired_token_loader
-    def expired_token(header: dict, payload: dict) -> Response:
+    def expired_token(_header: dict[str, Any], _payload: dict[str, Any]) -> Response:
         return _unauthorized("The token has expired: refresh it or log in again.", "token_expired")
 
     @jwt.revoked_token_loader
-    def revoked_token(header: dict, payload: dict) -> Response:
+    def revoked_token(_header: dict[str, Any], _payload: dict[str, Any]) -> Response:
         return _unauthorized("The token has been revoked: log in again.", "token_revoked")
 
     @jwt.needs_fresh_token_loader
-    def needs_fresh_token(header: dict, payload: dict) -> Response:
+    def needs_fresh_token(_header: dict[str, Any], _payload: dict[str, Any]) -> Response:
         return _unauthorized("This action needs a fresh login.", "fresh_token_required")
 
     @jwt.token_verification_failed_loader
-    def verification_failed(header: dict, payload: dict) -> Response:
+    def verification_failed(_header: dict[str, Any], _payload: dict[str, Any]) -> Response:
         return _unauthorized("The token's claims did not verify.", "token_invalid")
 
     @jwt.user_lookup_error_loader
-    def user_not_found(header: dict, payload: dict) -> Response:
+    def user_not_found(_header: dict[str, Any], _payload: dict[str, Any]) -> Response:
         return _unauthorized("The token's user no longer exists.", "token_invalid")
 
 

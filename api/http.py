@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from contextlib import nullcontext
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, current_app, request
 from flask_restx import Api as RestxApi
@@ -32,7 +32,7 @@ from api.links import absolute_path_url
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-class Api(RestxApi):
+class Api(RestxApi):  # type: ignore[misc]  # flask-restx has no types
     def handle_error(self, e: Exception) -> Any:
         # Give every error back to Flask, so that app-level handlers (ours and Flask-JWT-Extended's)
         # produce the one problem shape, inside and outside the API alike.
@@ -84,15 +84,14 @@ def commit_on_success(handler: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class Resource(RestxResource):
+class Resource(RestxResource):  # type: ignore[misc]  # flask-restx has no types
     method_decorators = [commit_on_success]
 
 
 def rate_limited(config_key: str) -> Callable[[F], F]:
     """Limit a handler per client address to the limit in config[config_key], read per request."""
     # Flask-Limiter's RouteLimit is a decorator whose overloaded __call__ mypy cannot match to F.
-    decorator: Any = limiter.limit(lambda: current_app.config[config_key])
-    return decorator
+    return cast("Callable[[F], F]", limiter.limit(lambda: current_app.config[config_key]))
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -16,7 +16,7 @@ from api.users.models import User
 
 def register_token_callbacks(jwt: JWTManager) -> None:
     @jwt.user_lookup_loader
-    def load_user(header: dict[str, Any], payload: dict[str, Any]) -> User | None:
+    def load_user(_header: dict[str, Any], payload: dict[str, Any]) -> User | None:
         # The revocation check runs first and has looked the user up in the same query.
         checked = g.pop("token_user", None)
         if checked is not None and checked[0] == payload.get("sub"):
@@ -28,7 +28,7 @@ def register_token_callbacks(jwt: JWTManager) -> None:
             return None
 
     @jwt.token_verification_loader
-    def has_session_claim(header: dict[str, Any], payload: dict[str, Any]) -> bool:
+    def has_session_claim(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
         # Every token this service issues names its login session; one without is not ours.
         try:
             uuid.UUID(str(payload["sid"]))
@@ -37,7 +37,7 @@ def register_token_callbacks(jwt: JWTManager) -> None:
         return True
 
     @jwt.token_in_blocklist_loader
-    def token_revoked(header: dict[str, Any], payload: dict[str, Any]) -> bool:
+    def token_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
         sub = payload.get("sub")
         is_live, user = check_login(db.session(), session_id=payload.get("sid"), user_id=sub)
         # Kept for load_user: the session's identity map holds objects weakly, so without this

@@ -111,7 +111,7 @@ def body_limit() -> int:
     at its limit (multipart), or a JSON list at its limit; never below MAX_CONTENT_LENGTH."""
     config = current_app.config
     multipart = config["BADGE_JOB_CSV_MAX_BYTES"] + config["BADGE_BACKGROUND_MAX_BYTES"] + MULTIPART_ROOM
-    return max(config["MAX_CONTENT_LENGTH"] or 0, config["BADGE_JOB_JSON_MAX_BYTES"], multipart)
+    return int(max(config["MAX_CONTENT_LENGTH"] or 0, config["BADGE_JOB_JSON_MAX_BYTES"], multipart))
 
 
 def _max_rows() -> int:

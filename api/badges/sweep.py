@@ -70,7 +70,7 @@ def _recover(session: Session, job: BadgeJob) -> bool:
     timeout = current_app.config["JOB_HEARTBEAT_TIMEOUT"]
     attempts_allowed = current_app.config["BADGE_JOB_MAX_ATTEMPTS"]
     now = utcnow()
-    retry = job.attempts < attempts_allowed
+    retry = bool(job.attempts < attempts_allowed)
     values: dict[str, Any] = (
         {"status": JobStatus.QUEUED, "progress_done": 0}
         if retry

@@ -40,14 +40,14 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, _dialect: Any) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTCDateTime column")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_result_value(self, value: datetime | None, _dialect: Any) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -106,12 +106,13 @@ class Database:
         app.extensions["database"] = DatabaseState(engine)
         app.teardown_appcontext(self._remove_session)
 
-    def _remove_session(self, exc: BaseException | None) -> None:
+    def _remove_session(self, _exc: BaseException | None) -> None:
         self.session.remove()
 
     @staticmethod
     def state(app: Flask | None = None) -> DatabaseState:
-        return (app or current_app).extensions["database"]
+        state: DatabaseState = (app or current_app).extensions["database"]
+        return state
 
     def _create_session(self) -> Session:
         state = self.state()
@@ -155,7 +156,7 @@ def make_engine(url: str, echo: bool = False, pool_size: int = 5, busy_timeout: 
     return engine
 
 
-def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+def _sqlite_on_connect(dbapi_connection: Any, _connection_record: Any) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -186,7 +187,7 @@ def read_only_transactions() -> Iterator[None]:
 
 
 def _refuse_writes_when_read_only(
-    connection: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+    _connection: Connection, _cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool
 ) -> None:
     # Checked on every backend, and inside the test suite's savepoints too, so a GET that writes
     # fails its tests rather than only SQLite in production (where the deferred transaction below

@@ -16,7 +16,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 from marshmallow.fields import _TemporalField
-from marshmallow.utils import missing
+from marshmallow.utils import missing  # type: ignore[attr-defined]  # re-exported without __all__
 
 Convert = Callable[[Any], Any]
 _MISSING = object()
@@ -44,7 +44,7 @@ def _isoformat(value: Any) -> Any:
     return None if value is None else value.isoformat()
 
 
-def _converter(field: fields.Field) -> Convert | None:
+def _converter(field: fields.Field[Any]) -> Convert | None:
     """The plain conversion that gives what this field's own serialisation gives, if there is one."""
     serialize = type(field)._serialize
     if serialize is fields.String._serialize:

@@ -88,7 +88,8 @@ class UtcDateTime(fields.AwareDateTime):
 class StrictBoolean(fields.Boolean):
     """JSON true or false only: not "true", not "on", and not 1 or 0 (Python counts 1 == True)."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+    # marshmallow's signature: attr and data are passed whether used or not.
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:  # noqa: ARG002
         if value is True or value is False:
             return value
         raise ValidationError("Must be true or false.")

@@ -12,7 +12,7 @@ from api.core.pagination import page_body
 from api.errors import PermissionDeniedError, UnsupportedMediaTypeError, ValidationError
 from api.extensions import db
 from api.fonts import service
-from api.fonts.catalogue import SystemFont, style_key, system_fonts
+from api.fonts.catalogue import SystemFont, style_key, system_font, system_fonts
 from api.fonts.models import Font
 from api.fonts.preview import DEFAULT_SIZE, MAX_SIZE, MAX_TEXT, MIN_SIZE, sample_text
 from api.fonts.validation import MAX_FONT_BYTES
@@ -201,7 +201,7 @@ class FontItem(Resource):
           '404': {$ref: '#/components/responses/NotFound'}
           default: {$ref: '#/components/responses/Error'}
         """
-        if service.system_font(font_id) is not None:
+        if system_font(font_id) is not None:
             raise PermissionDeniedError("System fonts cannot be deleted.", code="system_font")
         service.delete_font(db.session(), actor=current_user(), font_id=font_id)
         return no_content()

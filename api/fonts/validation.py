@@ -266,12 +266,7 @@ def _check_woff(data: bytes, max_bytes: int) -> None:
     (_, flavor, length, num_tables, _, sfnt_size, _, _, meta_offset, meta_length, meta_orig, _, _) = (
         struct.unpack_from(header, data)
     )
-    if flavor == _COLLECTION:
-        raise _collection()
-    if len(data) < length:
-        raise _truncated()
-    if sfnt_size > max_bytes:
-        raise _too_large(max_bytes, decompressed=True)
+    _check_wrapper(data, flavor, length, sfnt_size, max_bytes)
     directory = struct.calcsize(header)
     if len(data) < directory + 20 * num_tables:
         raise _truncated()
@@ -287,12 +282,32 @@ def _check_woff(data: bytes, max_bytes: int) -> None:
             _inflate_exactly(data[offset : offset + compressed], original)
         elif compressed > original:
             raise FontRejected("The WOFF file is corrupt: a table is larger compressed.", INVALID)
-    if meta_length:
-        if meta_offset + meta_length > len(data):
-            raise _truncated()
-        if meta_orig > max_bytes:
-            raise _too_large(max_bytes, decompressed=True)
-        _inflate_exactly(data[meta_offset : meta_offset + meta_length], meta_orig)
+    metadata = _metadata(data, meta_offset, meta_length, meta_orig, max_bytes)
+    if metadata:
+        _inflate_exactly(metadata, meta_orig)
+
+
+def _check_wrapper(data: bytes, flavor: bytes, length: int, sfnt_size: int, max_bytes: int) -> None:
+    """What WOFF and WOFF2 headers share: no collection inside, the whole file here, and a font
+    that unpacks to no more than the limit."""
+    if flavor == _COLLECTION:
+        raise _collection()
+    if len(data) < length:
+        raise _truncated()
+    if sfnt_size > max_bytes:
+        raise _too_large(max_bytes, decompressed=True)
+
+
+def _metadata(data: bytes, offset: int, length: int, original: int, max_bytes: int) -> bytes:
+    """The compressed extended metadata block (empty when there is none), inside the file and
+    declared to unpack within the limit."""
+    if not length:
+        return b""
+    if offset + length > len(data):
+        raise _truncated()
+    if original > max_bytes:
+        raise _too_large(max_bytes, decompressed=True)
+    return data[offset : offset + length]
 
 
 def _inflate_exactly(stream: bytes, size: int) -> None:
@@ -314,12 +329,7 @@ def _check_woff2(data: bytes, max_bytes: int) -> None:
     fields = struct.unpack_from(header, data)
     _, flavor, length, num_tables, _, sfnt_size, compressed_size, _, _, meta_offset, meta_length = fields[:11]
     meta_orig = fields[11]
-    if flavor == _COLLECTION:
-        raise _collection()
-    if len(data) < length:
-        raise _truncated()
-    if sfnt_size > max_bytes:
-        raise _too_large(max_bytes, decompressed=True)
+    _check_wrapper(data, flavor, length, sfnt_size, max_bytes)
     directory = io.BytesIO(data)
     directory.seek(header_size)
     stream_size = 0
@@ -340,12 +350,9 @@ def _check_woff2(data: bytes, max_bytes: int) -> None:
     if start + compressed_size > len(data):
         raise _truncated()
     _brotli_exactly(data[start : start + compressed_size], stream_size)
-    if meta_length:
-        if meta_offset + meta_length > len(data):
-            raise _truncated()
-        if meta_orig > max_bytes:
-            raise _too_large(max_bytes, decompressed=True)
-        _brotli_exactly(data[meta_offset : meta_offset + meta_length], meta_orig)
+    metadata = _metadata(data, meta_offset, meta_length, meta_orig, max_bytes)
+    if metadata:
+        _brotli_exactly(metadata, meta_orig)
 
 
 def _brotli_exactly(stream: bytes, size: int) -> None:

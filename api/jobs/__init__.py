@@ -135,7 +135,7 @@ class ThreadRunner:
 class ManualRunner:
     kind = "manual"
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, _app: Flask) -> None:
         self.pending: list[tuple[str, dict[str, Any]]] = []
 
     def enqueue(self, name: str, kwargs: dict[str, Any]) -> None:
@@ -153,7 +153,7 @@ class ManualRunner:
     def start_periodic(self) -> None:
         """Periodic jobs are run by hand in this mode."""
 
-    def wait_idle(self, timeout: float = 30.0) -> None:
+    def wait_idle(self, timeout: float = 30.0) -> None:  # noqa: ARG002  (the Runner protocol's)
         self.run_pending()
 
     def shutdown(self) -> None:
@@ -200,7 +200,8 @@ class JobRunner:
 
     @property
     def runner(self) -> Runner:
-        return current_app.extensions["jobs"]
+        runner: Runner = current_app.extensions["jobs"]
+        return runner
 
     def enqueue(self, name: str, **kwargs: Any) -> None:
         """Run task `name` in the background; raises JobsUnavailableError if the broker cannot take it."""

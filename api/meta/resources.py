@@ -30,7 +30,8 @@ def load_spec() -> dict[str, Any]:
     if spec is None:
         spec = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
         current_app.extensions["openapi_spec"] = spec
-    return spec
+    loaded: dict[str, Any] = spec
+    return loaded
 
 
 def check_database() -> dict[str, Any]:

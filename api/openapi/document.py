@@ -8,7 +8,8 @@ from typing import Any, cast
 
 import yaml
 from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from flask import Flask
 from marshmallow import Schema
 
@@ -95,7 +96,7 @@ class _Converter(OpenAPIConverter):
     """
 
     def schema2jsonschema(self, schema: Any) -> dict[str, Any]:
-        jsonschema: dict[str, Any] = super().schema2jsonschema(schema)
+        jsonschema: dict[str, Any] = super().schema2jsonschema(schema)  # type: ignore[no-untyped-call]
         meta = getattr(schema, "Meta", None)
         if not isinstance(schema, LoadSchema):
             absent = set(getattr(meta, "maybe_absent", ()))
@@ -173,10 +174,10 @@ def _first_tag(item: dict[str, Any], known: list[str]) -> str:
         if isinstance(operation, dict):
             for tag in operation.get("tags", ()):
                 if tag in known:
-                    return tag
+                    return str(tag)
     return known[-1]
 
 
-def _no_automatic_names(schema: Any) -> None:
+def _no_automatic_names(_schema: Any) -> None:
     """Every schema is a named component (api/openapi/schemas.py); none is invented on the way."""
     return None

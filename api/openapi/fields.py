@@ -33,7 +33,9 @@ DATE_TIME_BOUNDS = (
 
 def teach_fields(converter: FieldConverterMixin, config: Mapping[str, Any]) -> None:
     # apispec binds the function to the converter, hence the unused first argument.
-    def our_checks(_converter: Any, field: fields.Field, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
+    def our_checks(
+        _converter: Any, field: fields.Field[Any], ret: dict[str, Any], **_: Any
+    ) -> dict[str, Any]:
         properties: dict[str, Any] = {}
         loading = isinstance(field.parent, LoadSchema)
         if isinstance(field, TrimmedString) and not field.blank_allowed:
@@ -56,7 +58,7 @@ def teach_fields(converter: FieldConverterMixin, config: Mapping[str, Any]) -> N
     # readOnly says what a client may see but never set (LoadSchema.read_only_fields), not how
     # marshmallow computes a field (apispec's field2read_only marks every dump_only field).
     converter.attribute_functions.remove(converter.field2read_only)
-    converter.add_attribute_function(our_checks)
+    converter.add_attribute_function(our_checks)  # type: ignore[no-untyped-call]
 
 
 def field_components() -> dict[str, dict[str, Any]]:

@@ -423,8 +423,8 @@ def _mask_pattern(condition: Callable[[int, int], bool], size: int, width: int) 
 # Every condition takes (row, column), though some look at only one of them.
 _MASKS = (
     lambda i, j: (i + j) % 2 == 0,
-    lambda i, j: i % 2 == 0,
-    lambda i, j: j % 3 == 0,
+    lambda i, j: i % 2 == 0,  # noqa: ARG005
+    lambda i, j: j % 3 == 0,  # noqa: ARG005
     lambda i, j: (i + j) % 3 == 0,
     lambda i, j: (i // 2 + j // 3) % 2 == 0,
     lambda i, j: (i * j) % 2 + (i * j) % 3 == 0,

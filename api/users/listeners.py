@@ -14,7 +14,7 @@ from sqlalchemy.orm import object_session
 from api.users.models import User
 
 
-def queue_verification_on_register(mapper: Any, connection: Any, user: User) -> None:
+def queue_verification_on_register(_mapper: Any, connection: Any, user: User) -> None:
     if user.email_verified_at is not None:
         return
     from api.users.service import queue_verification_email
