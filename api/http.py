@@ -24,7 +24,7 @@ from marshmallow import Schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
 from api.core.db import read_only_transactions
-from api.core.pagination import MAX_PAGE, PageRequest, page_links
+from api.core.pagination import MAX_PAGE, PageRequest, page_body, page_links
 from api.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
 from api.extensions import db, limiter
 from api.links import absolute_path_url
@@ -226,6 +226,11 @@ def page_request() -> PageRequest:
 def link_header(page: PageRequest, total: int) -> str:
     """The Link header for this request's list, keeping its other query arguments."""
     return page_links(page, total, base_url=absolute_path_url(request.path), args=request.args)
+
+
+def respond_page(items: list[dict[str, Any]], total: int, page: PageRequest) -> Response:
+    """One page of a list: `{items, total, page, per_page}` with its Link header."""
+    return respond(page_body(items, total, page), headers={"Link": link_header(page, total)})
 
 
 def respond(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -38,13 +38,8 @@ class Login(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/TokenPair'}
-          '400': {$ref: '#/components/responses/BadRequest'}
-          '401': {$ref: '#/components/responses/InvalidCredentials'}
-          '413': {$ref: '#/components/responses/PayloadTooLarge'}
-          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          '429': {$ref: '#/components/responses/TooManyRequests'}
-          default: {$ref: '#/components/responses/Error'}
+          '401': InvalidCredentials
+          '429': TooManyRequests
         """
         data = load(LoginSchema())
         tokens = service.login(db.session(), **data, user_agent=request.headers.get("User-Agent"))
@@ -70,8 +65,6 @@ class Refresh(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/AccessToken'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          default: {$ref: '#/components/responses/Error'}
         """
         return respond(
             service.refresh(user_id=uuid.UUID(get_jwt_identity()), session_id=current_session_id())
@@ -92,8 +85,6 @@ class Logout(Resource):
         security: [{bearerAuth: []}, {refreshToken: []}]
         responses:
           '204': {description: Logged out.}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          default: {$ref: '#/components/responses/Error'}
         """
         service.logout(db.session(), session_id=current_session_id())
         return no_content()
@@ -121,12 +112,7 @@ class PasswordReset(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/Accepted'}
-          '400': {$ref: '#/components/responses/BadRequest'}
-          '413': {$ref: '#/components/responses/PayloadTooLarge'}
-          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          '429': {$ref: '#/components/responses/TooManyRequests'}
-          default: {$ref: '#/components/responses/Error'}
+          '429': TooManyRequests
         """
         service.request_password_reset(db.session(), **load(PasswordResetRequestSchema()))
         return respond({"detail": "If an account uses this address, a reset link is on its way."}, 202)
@@ -149,11 +135,6 @@ class PasswordResetConfirm(Resource):
               schema: {$ref: '#/components/schemas/PasswordResetConfirm'}
         responses:
           '204': {description: Password changed; log in with the new password.}
-          '400': {$ref: '#/components/responses/BadRequest'}
-          '413': {$ref: '#/components/responses/PayloadTooLarge'}
-          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
         """
         service.confirm_password_reset(db.session(), **load(PasswordResetConfirmSchema()))
         return no_content()

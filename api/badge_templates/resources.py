@@ -9,10 +9,17 @@ from api.auth.tokens import current_user, optional_user
 from api.badge_templates import previews, service
 from api.badge_templates.schemas import BadgeTemplateSchema, BadgeTemplateUploadSchema
 from api.core.dumping import dumper
-from api.core.pagination import page_body
 from api.errors import UnsupportedMediaTypeError, ValidationError
 from api.extensions import db
-from api.http import Resource, api, flatten_messages, link_header, no_content, page_request, respond
+from api.http import (
+    Resource,
+    api,
+    flatten_messages,
+    no_content,
+    page_request,
+    respond,
+    respond_page,
+)
 from api.links import absolute_url
 
 ns = api.namespace("badge-templates", description="Badge templates")
@@ -72,8 +79,8 @@ class BadgeTemplates(Resource):
           in an `<img src>`.
         security: [{bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/Page'
-          - $ref: '#/components/parameters/PerPage'
+          - Page
+          - PerPage
         responses:
           '200':
             description: One page of templates.
@@ -82,14 +89,11 @@ class BadgeTemplates(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/BadgeTemplatePage'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
+          '422': ValidationFailed
         """
         page = page_request()
         templates, total = service.list_templates(db.session(), actor=current_user(), page=page)
-        body = page_body(dump_templates(templates), total, page)
-        return respond(body, headers={"Link": link_header(page, total)})
+        return respond_page(dump_templates(templates), total, page)
 
     @jwt_required()
     def post(self) -> Response:
@@ -132,16 +136,14 @@ class BadgeTemplates(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/BadgeTemplate'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '413': {$ref: '#/components/responses/PayloadTooLarge'}
+          '413': PayloadTooLarge
           '415':
             description: The body is not `multipart/form-data`.
             content:
               application/problem+json:
                 schema: {$ref: '#/components/schemas/Problem'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          '503': {$ref: '#/components/responses/ServiceUnavailable'}
-          default: {$ref: '#/components/responses/Error'}
+          '422': ValidationFailed
+          '503': ServiceUnavailable
         """
         svg, name = read_upload()
         template = service.create_template(db.session(), actor=current_user(), svg=svg, name=name)
@@ -162,16 +164,14 @@ class BadgeTemplate(Resource):
         description: Another user's template, or an unknown id, is a 404 `template_not_found`.
         security: [{bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/TemplateId'
+          - TemplateId
         responses:
           '200':
             description: The template.
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/BadgeTemplate'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
         """
         template = service.get_template(db.session(), actor=current_user(), template_id=template_id)
         return respond(template_schema.dump(template))
@@ -190,17 +190,15 @@ class BadgeTemplate(Resource):
           id, a 404 `template_not_found`.
         security: [{bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/TemplateId'
+          - TemplateId
         responses:
           '204': {description: Deleted.}
-          '401': {$ref: '#/components/responses/Unauthorized'}
           '403':
             description: Built-in templates cannot be deleted (`built_in_template`).
             content:
               application/problem+json:
                 schema: {$ref: '#/components/schemas/Problem'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
         """
         service.delete_template(db.session(), actor=current_user(), template_id=template_id)
         return no_content()
@@ -227,7 +225,7 @@ class BadgeTemplatePreview(Resource):
           version) and may be cached privately for a day; `If-None-Match` with that ETag gives a 304.
         security: [{}, {bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/TemplateId'
+          - TemplateId
           - name: sig
             in: query
             description: The signature from `preview_url`; it is bound to the template's id and content.
@@ -258,8 +256,8 @@ class BadgeTemplatePreview(Resource):
               Cache-Control:
                 description: '`private, max-age=86400`.'
                 schema: {type: string}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
+          '401': Unauthorized
+          '404': NotFound
           '422':
             description: >
               The stored template can no longer be rendered (`invalid_template`): only possible if the
@@ -267,8 +265,7 @@ class BadgeTemplatePreview(Resource):
             content:
               application/problem+json:
                 schema: {$ref: '#/components/schemas/ValidationProblem'}
-          '503': {$ref: '#/components/responses/ServiceUnavailable'}
-          default: {$ref: '#/components/responses/Error'}
+          '503': ServiceUnavailable
         """
         preview = previews.readable_preview(
             db.session(), template_id=template_id, signature=request.args.get("sig"), actor=optional_user

@@ -34,6 +34,7 @@ from api.http import (
     rate_limited,
     read_only,
     respond,
+    respond_page,
 )
 from api.links import absolute_url
 from api.users.models import User
@@ -59,8 +60,8 @@ class BadgeJobs(Resource):
         summary: List the current user's badge jobs, newest first.
         security: [{bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/Page'
-          - $ref: '#/components/parameters/PerPage'
+          - Page
+          - PerPage
         responses:
           '200':
             description: One page of the caller's jobs.
@@ -69,14 +70,11 @@ class BadgeJobs(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/BadgeJobPage'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
+          '422': ValidationFailed
         """
         page = page_request()
         found, total = service.list_jobs(db.session(), actor=current_user(), page=page)
-        body = page_body(dump_jobs(found), total, page)
-        return respond(body, headers={"Link": link_header(page, total)})
+        return respond_page(dump_jobs(found), total, page)
 
     @jwt_required()
     def post(self) -> Response:
@@ -135,15 +133,9 @@ class BadgeJobs(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/BadgeJob'}
-          '400': {$ref: '#/components/responses/BadRequest'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          '413': {$ref: '#/components/responses/PayloadTooLarge'}
-          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          '429': {$ref: '#/components/responses/TooManyRequests'}
-          '503': {$ref: '#/components/responses/ServiceUnavailable'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
+          '429': TooManyRequests
+          '503': ServiceUnavailable
         """
         session, actor = db.session(), current_user()
         key = service.check_idempotency_key(request.headers.get("Idempotency-Key"))
@@ -161,7 +153,7 @@ class BadgeJobs(Resource):
 class BadgeJob(Resource):
     """---
     parameters:
-      - $ref: '#/components/parameters/JobId'
+      - JobId
     """
 
     @jwt_required()
@@ -182,9 +174,7 @@ class BadgeJob(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/BadgeJob'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
         """
         job = service.owned_job(db.session(), actor=current_user(), job_id=job_id)
         return respond(job_schema.dump(job))
@@ -204,9 +194,7 @@ class BadgeJob(Resource):
         security: [{bearerAuth: []}]
         responses:
           '204': {description: 'Cancelled, or its files removed.'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
         """
         service.cancel_job(db.session(), actor=current_user(), job_id=job_id)
         return no_content()
@@ -216,7 +204,7 @@ class BadgeJob(Resource):
 class BadgeJobLogs(Resource):
     """---
     parameters:
-      - $ref: '#/components/parameters/JobId'
+      - JobId
     """
 
     @jwt_required()
@@ -259,10 +247,8 @@ class BadgeJobLogs(Resource):
                       type: array
                       items: {$ref: '#/components/schemas/BadgeJobLogLine'}
                   additionalProperties: false
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
+          '422': ValidationFailed
         """
         after = query_int("after", 0, 2**31 - 1, minimum=0)
         limit = query_int("limit", 100, MAX_LOG_LINES)
@@ -274,7 +260,7 @@ class BadgeJobLogs(Resource):
 class BadgeJobReport(Resource):
     """---
     parameters:
-      - $ref: '#/components/parameters/JobId'
+      - JobId
     """
 
     @jwt_required()
@@ -309,8 +295,8 @@ class BadgeJobReport(Resource):
           existed is a 404 `report_not_found`.
         security: [{bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/Page'
-          - $ref: '#/components/parameters/PerPage'
+          - Page
+          - PerPage
           - name: level
             in: query
             description: >
@@ -344,12 +330,10 @@ class BadgeJobReport(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/BadgeJobReport'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          '409': {$ref: '#/components/responses/JobNotSucceeded'}
-          '410': {$ref: '#/components/responses/FilesDeleted'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
+          '409': JobNotSucceeded
+          '410': FilesDeleted
+          '422': ValidationFailed
         """
         page = page_request()
         summary, badges, total = report.job_report(
@@ -368,7 +352,7 @@ class BadgeJobReport(Resource):
 class BadgeJobProof(Resource):
     """---
     parameters:
-      - $ref: '#/components/parameters/JobId'
+      - JobId
     """
 
     @jwt_required()
@@ -406,7 +390,6 @@ class BadgeJobProof(Resource):
               application/pdf:
                 schema: {type: string, format: binary}
           '304': {description: Not modified (If-None-Match matched).}
-          '401': {$ref: '#/components/responses/Unauthorized'}
           '404':
             description: >
               No such job, or another user's (`job_not_found`); no badge needs a look
@@ -420,11 +403,10 @@ class BadgeJobProof(Resource):
                   status: 404
                   detail: No badge of this job needs a look, so it has no proof sheet.
                   code: no_flagged_badges
-          '409': {$ref: '#/components/responses/JobNotSucceeded'}
-          '410': {$ref: '#/components/responses/FilesDeleted'}
+          '409': JobNotSucceeded
+          '410': FilesDeleted
           '416':
             description: The range is outside the file.
-          default: {$ref: '#/components/responses/Error'}
         """
         return send_download(report.proof_file(db.session(), actor=current_user(), job_id=job_id))
 
@@ -508,15 +490,9 @@ class BadgePreviews(Resource):
                 schema: {type: string, format: binary}
               application/pdf:
                 schema: {type: string, format: binary}
-          '400': {$ref: '#/components/responses/BadRequest'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          '413': {$ref: '#/components/responses/PayloadTooLarge'}
-          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          '429': {$ref: '#/components/responses/TooManyRequests'}
-          '503': {$ref: '#/components/responses/ServiceUnavailable'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
+          '429': TooManyRequests
+          '503': ServiceUnavailable
         """
         session, actor = db.session(), current_user()
         checked = _badge_request(session, actor, preview=True)
@@ -584,7 +560,7 @@ class Download(Resource):
               application/pdf:
                 schema: {type: string, format: binary}
           '304': {description: Not modified (If-None-Match matched).}
-          '404': {$ref: '#/components/responses/NotFound'}
+          '404': NotFound
           '410':
             description: The link expired (`link_expired`) or the file was deleted (`file_deleted`).
             content:
@@ -592,6 +568,5 @@ class Download(Resource):
                 schema: {$ref: '#/components/schemas/Problem'}
           '416':
             description: The range is outside the file.
-          default: {$ref: '#/components/responses/Error'}
         """
         return send_download(download_target(db.session(), token))

@@ -7,11 +7,10 @@ from flask_jwt_extended import jwt_required
 
 from api.auth.tokens import current_user, optional_user
 from api.core.dumping import dumper
-from api.core.pagination import page_body
 from api.events import service
 from api.events.schemas import EventCreateSchema, EventSchema, EventUpdateSchema
 from api.extensions import db
-from api.http import Resource, api, link_header, load, no_content, page_request, respond
+from api.http import Resource, api, load, no_content, page_request, respond, respond_page
 from api.links import absolute_url
 
 ns = api.namespace("events", description="Events")
@@ -32,8 +31,8 @@ class Events(Resource):
         description: Only the caller's own events, public or not, ordered by `starts_at` (then id).
         security: [{bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/Page'
-          - $ref: '#/components/parameters/PerPage'
+          - Page
+          - PerPage
         responses:
           '200':
             description: One page of the caller's events.
@@ -42,14 +41,11 @@ class Events(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/EventPage'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
+          '422': ValidationFailed
         """
         page = page_request()
         events, total = service.list_events(db.session(), actor=current_user(), page=page)
-        body = page_body(dump_events(events), total, page)
-        return respond(body, headers={"Link": link_header(page, total)})
+        return respond_page(dump_events(events), total, page)
 
     @jwt_required()
     def post(self) -> Response:
@@ -79,12 +75,6 @@ class Events(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/Event'}
-          '400': {$ref: '#/components/responses/BadRequest'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '413': {$ref: '#/components/responses/PayloadTooLarge'}
-          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
         """
         event = service.create_event(db.session(), actor=current_user(), data=load(EventCreateSchema()))
         location = absolute_url("api.events_event", event_id=event.id)
@@ -106,16 +96,15 @@ class Event(Resource):
           a 404 `event_not_found` to everybody else, as if it did not exist.
         security: [{}, {bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/EventId'
+          - EventId
         responses:
           '200':
             description: The event.
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/Event'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          default: {$ref: '#/components/responses/Error'}
+          '401': Unauthorized
+          '404': NotFound
         """
         event, _ = service.readable_event(db.session(), actor=optional_user(), event_id=event_id)
         return respond(event_schema.dump(event))
@@ -134,7 +123,7 @@ class Event(Resource):
           user's event is a 404 `event_not_found`.
         security: [{bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/EventId'
+          - EventId
         requestBody:
           required: true
           content:
@@ -146,13 +135,7 @@ class Event(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/Event'}
-          '400': {$ref: '#/components/responses/BadRequest'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          '413': {$ref: '#/components/responses/PayloadTooLarge'}
-          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
         """
         changes = load(EventUpdateSchema())
         event = service.update_event(db.session(), actor=current_user(), event_id=event_id, changes=changes)
@@ -169,12 +152,10 @@ class Event(Resource):
         description: Another user's event is a 404 `event_not_found`.
         security: [{bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/EventId'
+          - EventId
         responses:
           '204': {description: 'Deleted, with its tickets.'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
         """
         service.delete_event(db.session(), actor=current_user(), event_id=event_id)
         return no_content()

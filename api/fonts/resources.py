@@ -8,7 +8,6 @@ from flask_jwt_extended import jwt_required
 
 from api import rendering
 from api.auth.tokens import current_user
-from api.core.pagination import page_body
 from api.errors import PermissionDeniedError, UnsupportedMediaTypeError, ValidationError
 from api.extensions import db
 from api.fonts import service
@@ -16,7 +15,7 @@ from api.fonts.catalogue import SystemFont, style_key, system_font, system_fonts
 from api.fonts.models import Font
 from api.fonts.preview import DEFAULT_SIZE, MAX_SIZE, MAX_TEXT, MIN_SIZE, sample_text
 from api.fonts.validation import MAX_FONT_BYTES
-from api.http import Resource, api, link_header, no_content, page_request, query_int, respond
+from api.http import Resource, api, no_content, page_request, query_int, respond, respond_page
 from api.links import absolute_url
 
 ns = api.namespace("fonts", description="Fonts")
@@ -65,8 +64,8 @@ class Fonts(Resource):
           Use a font's `id` as `options.fields.<field>.font` in badge jobs and previews.
         security: [{bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/Page'
-          - $ref: '#/components/parameters/PerPage'
+          - Page
+          - PerPage
         responses:
           '200':
             description: One page of fonts.
@@ -75,9 +74,7 @@ class Fonts(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/FontPage'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
+          '422': ValidationFailed
         """
         page = page_request()
         fonts: list[SystemFont | Font] = [
@@ -85,8 +82,7 @@ class Fonts(Resource):
             *service.list_uploads(db.session(), actor=current_user()),
         ]
         items = fonts[page.offset : page.offset + page.per_page]
-        body = page_body([dump(font) for font in items], len(fonts), page)
-        return respond(body, headers={"Link": link_header(page, len(fonts))})
+        return respond_page([dump(font) for font in items], len(fonts), page)
 
     @jwt_required()
     def post(self) -> Response:
@@ -132,11 +128,9 @@ class Fonts(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/Font'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '413': {$ref: '#/components/responses/PayloadTooLarge'}
-          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
+          '413': PayloadTooLarge
+          '415': UnsupportedMediaType
+          '422': ValidationFailed
         """
         if request.mimetype != "multipart/form-data":
             raise UnsupportedMediaTypeError("Send the font as multipart/form-data, in a part named `file`.")
@@ -157,7 +151,7 @@ class Fonts(Resource):
 class FontItem(Resource):
     """---
     parameters:
-      - $ref: '#/components/parameters/FontId'
+      - FontId
     """
 
     @jwt_required()
@@ -175,9 +169,7 @@ class FontItem(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/Font'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
         """
         return respond(dump(service.find_font(db.session(), actor=current_user(), font_id=font_id)))
 
@@ -192,14 +184,12 @@ class FontItem(Resource):
         security: [{bearerAuth: []}]
         responses:
           '204': {description: Deleted.}
-          '401': {$ref: '#/components/responses/Unauthorized'}
           '403':
             description: A system font (`system_font`).
             content:
               application/problem+json:
                 schema: {$ref: '#/components/schemas/Problem'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
         """
         if system_font(font_id) is not None:
             raise PermissionDeniedError("System fonts cannot be deleted.", code="system_font")
@@ -211,7 +201,7 @@ class FontItem(Resource):
 class FontPreview(Resource):
     """---
     parameters:
-      - $ref: '#/components/parameters/FontId'
+      - FontId
     """
 
     @jwt_required()
@@ -244,11 +234,9 @@ class FontPreview(Resource):
               image/png:
                 schema: {type: string, format: binary}
           '304': {description: Not modified.}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          '503': {$ref: '#/components/responses/ServiceUnavailable'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
+          '422': ValidationFailed
+          '503': ServiceUnavailable
         """
         session, actor = db.session(), current_user()
         found = service.find_font(session, actor=actor, font_id=font_id)

@@ -5,6 +5,16 @@ as OpenAPI YAML (summary, operationId, parameters, requestBody, responses), nami
 their component schema. A Resource class's docstring may carry the path's shared `parameters`
 the same way. Routes come from the app's URL map, so a route cannot go undocumented: a handler
 without its YAML stops the generation.
+
+Shared parameters and responses are named, not spelled as references: `- Page` for
+`$ref: '#/components/parameters/Page'`, `'404': NotFound` for the response. And what every
+operation of a kind answers is added here rather than written in each docstring, because the
+code behind it is shared too:
+- every operation may answer `default`, the problem shape (api/errors.py);
+- one that needs a token (bearerAuth or refreshToken, not optional) may answer 401 Unauthorized;
+- one with a JSON body may answer 400 (not JSON), 413 (too large), 415 (not application/json)
+  and 422 (fields), from api/http.py's body loading.
+A docstring that gives one of these statuses itself (login's 401 InvalidCredentials) keeps it.
 """
 
 from __future__ import annotations
@@ -38,6 +48,37 @@ def operation_yaml(target: Any) -> dict[str, Any] | None:
     return loaded
 
 
+_TOKEN_SCHEMES = {"bearerAuth", "refreshToken"}
+_JSON_BODY_RESPONSES = {
+    "400": "BadRequest",
+    "413": "PayloadTooLarge",
+    "415": "UnsupportedMediaType",
+    "422": "ValidationFailed",
+}
+
+
+def with_conventions(operation: dict[str, Any]) -> dict[str, Any]:
+    """The operation with shared responses named by component and the conventional ones added."""
+    responses = {
+        str(status): {"$ref": f"#/components/responses/{answer}"} if isinstance(answer, str) else answer
+        for status, answer in operation.get("responses", {}).items()
+    }
+    added: dict[str, str] = {}
+    requirements = operation.get("security")
+    if requirements and all(set(requirement) & _TOKEN_SCHEMES for requirement in requirements):
+        added["401"] = "Unauthorized"
+    if "application/json" in operation.get("requestBody", {}).get("content", {}):
+        added.update(_JSON_BODY_RESPONSES)
+    for status, name in added.items():
+        responses.setdefault(status, {"$ref": f"#/components/responses/{name}"})
+    responses.setdefault("default", {"$ref": "#/components/responses/Error"})
+    return {**operation, "responses": dict(sorted(responses.items(), key=_status_order))}
+
+
+def _status_order(item: tuple[str, Any]) -> tuple[int, str]:
+    return (1, "") if item[0] == "default" else (0, item[0])
+
+
 def api_paths(app: Flask, prefix: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """(path template, path item) for every route under `prefix`, in URL-map order."""
     items: dict[str, dict[str, Any]] = {}
@@ -57,6 +98,8 @@ def api_paths(app: Flask, prefix: str) -> Iterator[tuple[str, dict[str, Any]]]:
                 continue
             handler = inspect.unwrap(getattr(view_class, method))
             operation = operation_yaml(handler)
+            if operation is not None:
+                operation = with_conventions(operation)
             if operation is None:
                 raise UndocumentedRoute(
                     f"{method.upper()} {template} ({handler.__qualname__}) has no --- YAML"

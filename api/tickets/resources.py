@@ -7,11 +7,19 @@ from flask_jwt_extended import jwt_required
 
 from api.auth.tokens import current_user, optional_user
 from api.core.dumping import dumper
-from api.core.pagination import page_body
 from api.errors import ValidationError
 from api.events.resources import ns
 from api.extensions import db
-from api.http import Resource, json_body, link_header, load, load_each, no_content, page_request, respond
+from api.http import (
+    Resource,
+    json_body,
+    load,
+    load_each,
+    no_content,
+    page_request,
+    respond,
+    respond_page,
+)
 from api.links import absolute_url
 from api.tickets import service
 from api.tickets.schemas import (
@@ -45,9 +53,9 @@ class Tickets(Resource):
           (expired, revoked, malformed) is a 401, not a visitor's view.
         security: [{}, {bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/EventId'
-          - $ref: '#/components/parameters/Page'
-          - $ref: '#/components/parameters/PerPage'
+          - EventId
+          - Page
+          - PerPage
         responses:
           '200':
             description: One page of tickets, by `position`.
@@ -56,17 +64,15 @@ class Tickets(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/TicketPage'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
+          '401': Unauthorized
+          '404': NotFound
+          '422': ValidationFailed
         """
         page = page_request()
         tickets, total = service.list_tickets(
             db.session(), actor=optional_user(), event_id=event_id, page=page
         )
-        body = page_body(dump_tickets(tickets), total, page)
-        return respond(body, headers={"Link": link_header(page, total)})
+        return respond_page(dump_tickets(tickets), total, page)
 
     @jwt_required()
     def post(self, event_id: uuid.UUID) -> Response:
@@ -100,7 +106,7 @@ class Tickets(Resource):
           `sales_starts_at`.
         security: [{bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/EventId'
+          - EventId
         requestBody:
           required: true
           content:
@@ -124,13 +130,7 @@ class Tickets(Resource):
                     - $ref: '#/components/schemas/Ticket'
                     - type: array
                       items: {$ref: '#/components/schemas/Ticket'}
-          '400': {$ref: '#/components/responses/BadRequest'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          '413': {$ref: '#/components/responses/PayloadTooLarge'}
-          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
         """
         body = json_body()
         if isinstance(body, list):
@@ -171,7 +171,7 @@ class TicketOrder(Resource):
           Owner only; another user's event is a 404 `event_not_found`.
         security: [{bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/EventId'
+          - EventId
         requestBody:
           required: true
           content:
@@ -183,13 +183,7 @@ class TicketOrder(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/TicketList'}
-          '400': {$ref: '#/components/responses/BadRequest'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          '413': {$ref: '#/components/responses/PayloadTooLarge'}
-          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
         """
         ticket_ids = load(TicketOrderSchema())["ticket_ids"]
         tickets = service.reorder_tickets(
@@ -215,17 +209,16 @@ class Ticket(Resource):
           that is sent but not accepted (expired, revoked, malformed) is a 401.
         security: [{}, {bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/EventId'
-          - $ref: '#/components/parameters/TicketId'
+          - EventId
+          - TicketId
         responses:
           '200':
             description: The ticket.
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/Ticket'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          default: {$ref: '#/components/responses/Error'}
+          '401': Unauthorized
+          '404': NotFound
         """
         ticket = service.get_ticket(
             db.session(), actor=optional_user(), event_id=event_id, ticket_id=ticket_id
@@ -250,8 +243,8 @@ class Ticket(Resource):
           404 `ticket_not_found`.
         security: [{bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/EventId'
-          - $ref: '#/components/parameters/TicketId'
+          - EventId
+          - TicketId
         requestBody:
           required: true
           content:
@@ -263,13 +256,7 @@ class Ticket(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/Ticket'}
-          '400': {$ref: '#/components/responses/BadRequest'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          '413': {$ref: '#/components/responses/PayloadTooLarge'}
-          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
         """
         changes = load(TicketUpdateSchema())
         ticket = service.update_ticket(
@@ -291,13 +278,11 @@ class Ticket(Resource):
           `ticket_not_found`.
         security: [{bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/EventId'
-          - $ref: '#/components/parameters/TicketId'
+          - EventId
+          - TicketId
         responses:
           '204': {description: 'Deleted; the later tickets moved up.'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '404': {$ref: '#/components/responses/NotFound'}
-          default: {$ref: '#/components/responses/Error'}
+          '404': NotFound
         """
         service.delete_ticket(db.session(), actor=current_user(), event_id=event_id, ticket_id=ticket_id)
         return no_content()

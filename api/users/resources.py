@@ -5,9 +5,8 @@ from flask_jwt_extended import jwt_required
 
 from api.auth.tokens import current_admin, current_session_id, current_user
 from api.core.dumping import dumper
-from api.core.pagination import page_body
 from api.extensions import db
-from api.http import Resource, api, link_header, load, page_request, rate_limited, respond
+from api.http import Resource, api, load, page_request, rate_limited, respond, respond_page
 from api.users import service
 from api.users.schemas import UserCreateSchema, UserSchema, UserUpdateSchema, VerifyEmailSchema
 
@@ -38,13 +37,8 @@ class Users(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/User'}
-          '400': {$ref: '#/components/responses/BadRequest'}
-          '409': {$ref: '#/components/responses/Conflict'}
-          '413': {$ref: '#/components/responses/PayloadTooLarge'}
-          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          '429': {$ref: '#/components/responses/TooManyRequests'}
-          default: {$ref: '#/components/responses/Error'}
+          '409': Conflict
+          '429': TooManyRequests
         """
         user = service.register_user(db.session(), **load(UserCreateSchema()))
         return respond(user_schema.dump(user), 201)
@@ -59,8 +53,8 @@ class Users(Resource):
         summary: List every account (administrators only).
         security: [{bearerAuth: []}]
         parameters:
-          - $ref: '#/components/parameters/Page'
-          - $ref: '#/components/parameters/PerPage'
+          - Page
+          - PerPage
         responses:
           '200':
             description: One page of accounts, oldest first.
@@ -69,16 +63,13 @@ class Users(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/UserPage'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '403': {$ref: '#/components/responses/Forbidden'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
+          '403': Forbidden
+          '422': ValidationFailed
         """
         current_admin()
         page = page_request()
         users, total = service.list_users(db.session(), page=page)
-        body = page_body(dump_users(users), total, page)
-        return respond(body, headers={"Link": link_header(page, total)})
+        return respond_page(dump_users(users), total, page)
 
 
 @ns.route("/me")
@@ -98,8 +89,6 @@ class Me(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/User'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          default: {$ref: '#/components/responses/Error'}
         """
         return respond(user_schema.dump(current_user()))
 
@@ -126,12 +115,6 @@ class Me(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/User'}
-          '400': {$ref: '#/components/responses/BadRequest'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '413': {$ref: '#/components/responses/PayloadTooLarge'}
-          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
         """
         changes = load(UserUpdateSchema())
         user = service.update_user(
@@ -161,11 +144,6 @@ class VerifyEmail(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/User'}
-          '400': {$ref: '#/components/responses/BadRequest'}
-          '413': {$ref: '#/components/responses/PayloadTooLarge'}
-          '415': {$ref: '#/components/responses/UnsupportedMediaType'}
-          '422': {$ref: '#/components/responses/ValidationFailed'}
-          default: {$ref: '#/components/responses/Error'}
         """
         user = service.verify_email(db.session(), **load(VerifyEmailSchema()))
         return respond(user_schema.dump(user))
@@ -189,10 +167,8 @@ class ResendVerification(Resource):
             content:
               application/json:
                 schema: {$ref: '#/components/schemas/Accepted'}
-          '401': {$ref: '#/components/responses/Unauthorized'}
-          '409': {$ref: '#/components/responses/Conflict'}
-          '429': {$ref: '#/components/responses/TooManyRequests'}
-          default: {$ref: '#/components/responses/Error'}
+          '409': Conflict
+          '429': TooManyRequests
         """
         service.resend_verification(db.session(), actor=current_user())
         return respond({"detail": "A new verification link is on its way."}, 202)

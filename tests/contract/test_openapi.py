@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -67,8 +68,13 @@ def test_the_checker_rejects_a_response_that_breaks_the_schema(contract):
 
     with pytest.raises(ContractError, match="does not match"):
         contract.validate("GET", "/api/v1/users/me", 200, headers, body)
-    with pytest.raises(ContractError, match="does not list"):
+    # A status the operation does not list falls to `default`, which is a problem document only.
+    with pytest.raises(ContractError, match="application/problem"):
         contract.validate("GET", "/api/v1/health", 418, headers, b"{}")
+    without_default = copy.deepcopy(contract.spec)
+    del without_default["paths"]["/health"]["get"]["responses"]["default"]
+    with pytest.raises(ContractError, match="does not list"):
+        OpenApiContract(without_default).validate("GET", "/api/v1/health", 418, headers, b"{}")
     with pytest.raises(ContractError, match=r"not in openapi\.yaml"):
         contract.validate("GET", "/api/v1/nowhere", 200, headers, b"{}")
 
