@@ -10,9 +10,10 @@ from api.badge_templates import previews, service
 from api.badge_templates.schemas import BadgeTemplateSchema, BadgeTemplateUploadSchema
 from api.core.dumping import dumper
 from api.core.pagination import link_header, page_body, page_request
+from api.core.schemas import flatten_messages
 from api.errors import UnsupportedMediaTypeError, ValidationError
 from api.extensions import db
-from api.http import Resource, api, flatten_messages, no_content, respond
+from api.http import Resource, api, no_content, respond
 from api.links import absolute_url
 
 ns = api.namespace("badge-templates", description="Badge templates")

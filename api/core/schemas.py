@@ -85,3 +85,16 @@ class StrictBoolean(fields.Boolean):
         if value is True or value is False:
             return value
         raise ValidationError("Must be true or false.")
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into `{"field.sub": ["message", ...]}`."""
+    if isinstance(messages, list):
+        return {prefix or "body": [str(m) for m in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = "body" if key == "_schema" else str(key)
+        path = f"{prefix}.{name}" if prefix and name != "body" else (prefix or name)
+        for field, errors in flatten_messages(value, path).items():
+            flat.setdefault(field, []).extend(errors)
+    return flat
