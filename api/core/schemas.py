@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -52,6 +53,24 @@ class TrimmedString(fields.String):
         if any(unicodedata.category(character) == "Cc" for character in text):
             raise ValidationError("Must not contain control characters such as tabs or line breaks.")
         return text
+
+
+class StrictNumber(fields.Float):
+    """A JSON number: marshmallow's Float also takes true, "10" and NaN, which no option means."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise self.make_error("invalid")
+        return float(value)
+
+
+class StrictInteger(fields.Integer):
+    """A JSON whole number; marshmallow's Integer takes true as 1."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return value
 
 
 # What every date-time a client sends must lie in, in UTC. Python and the databases hold years

@@ -143,6 +143,11 @@ def resolve_sheet(spec: str | dict[str, Any], badge: BadgeSize) -> SheetLayout:
     )
 
 
+def max_spacing_mm(page: str) -> float:
+    """The widest margin or gap a custom sheet on `page` may have: a quarter of the page."""
+    return min(PAGE_SIZES[page]) / 4 / MM
+
+
 def _page_size(page: str, landscape: bool) -> tuple[float, float]:
     width, height = PAGE_SIZES[page]
     return (height, width) if landscape else (width, height)
