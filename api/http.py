@@ -25,6 +25,7 @@ from marshmallow import ValidationError as MarshmallowValidationError
 
 from api.core.db import read_only_transactions
 from api.core.pagination import MAX_PAGE, PageRequest, page_body, page_links
+from api.core.schemas import flatten_messages
 from api.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
 from api.extensions import db, limiter
 from api.links import absolute_path_url
@@ -92,19 +93,6 @@ def rate_limited(config_key: str) -> Callable[[F], F]:
     """Limit a handler per client address to the limit in config[config_key], read per request."""
     # Flask-Limiter's RouteLimit is a decorator whose overloaded __call__ mypy cannot match to F.
     return cast("Callable[[F], F]", limiter.limit(lambda: current_app.config[config_key]))
-
-
-def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Turn marshmallow's nested messages into `{"field.sub": ["message", ...]}`."""
-    if isinstance(messages, list):
-        return {prefix or "body": [str(m) for m in messages]}
-    flat: dict[str, list[str]] = {}
-    for key, value in messages.items():
-        name = "body" if key == "_schema" else str(key)
-        path = f"{prefix}.{name}" if prefix and name != "body" else (prefix or name)
-        for field, errors in flatten_messages(value, path).items():
-            flat.setdefault(field, []).extend(errors)
-    return flat
 
 
 def _require_plain_json() -> None:

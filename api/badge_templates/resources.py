@@ -9,12 +9,12 @@ from api.auth.tokens import current_user, optional_user
 from api.badge_templates import previews, service
 from api.badge_templates.schemas import BadgeTemplateSchema, BadgeTemplateUploadSchema
 from api.core.dumping import dumper
+from api.core.schemas import flatten_messages
 from api.errors import UnsupportedMediaTypeError, ValidationError
 from api.extensions import db
 from api.http import (
     Resource,
     api,
-    flatten_messages,
     no_content,
     page_request,
     respond,

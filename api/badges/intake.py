@@ -4,8 +4,9 @@ the resource reads the body and hands over its parts.
 Both shapes arrive here: multipart (an `attendees` file, an `options` JSON field, an optional
 `background` image) and JSON (`{"attendees": [...], "options": {...}}`). Everything that can be
 checked without the engine is checked here, so a bad request is a 4xx naming the row, column or
-option, never a job that fails later: the attendee list is parsed, the template and fonts found,
-the event's tickets matched and the rows sorted. What needs the engine (options against the
+option, never a job that fails later: the options are loaded with their schema (once: from here on
+the typed BadgeOptions travel), the attendee list parsed, the template and fonts found, the
+event's tickets matched and the rows sorted. What needs the engine (options against the
 template, the background image) is checked by a render worker: `check_in_worker` for a job, the
 preview itself for a preview.
 """
@@ -20,11 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from flask import current_app
+from marshmallow import ValidationError as MarshmallowValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import rendering
 from api.badge_templates.service import TemplateChoice, resolve_template
+from api.badges.options import BadgeOptionsSchema
+from api.core.schemas import flatten_messages
 from api.errors import PayloadTooLargeError, ValidationError
 from api.events.models import Event
 from api.events.service import owned_event
@@ -32,6 +36,7 @@ from api.fonts.coverage import missing_glyph_warnings
 from api.fonts.service import resolve_field_fonts
 from api.render.attendees import AttendeeTable, PackedRows, attendees_from_records, read_attendees
 from api.render.errors import RenderInputError
+from api.render.options import BadgeOptions, SortKey
 from api.render.ordering import sort_rows, ticket_key
 from api.render.tasks import BadgeSpec
 from api.tickets.models import Ticket
@@ -53,7 +58,8 @@ class BadgeRequest:
     # Each row's number as the organiser knows it (spreadsheet row, or position in a JSON list),
     # in the order of `rows`: sorting moves a row with its number.
     row_numbers: list[int]
-    options: dict[str, Any]
+    options: BadgeOptions  # as loaded: fonts as the request named them
+    options_as_sent: dict[str, Any]  # what the job shows and the fingerprint covers
     template: TemplateChoice
     spec: BadgeSpec  # what a worker needs to check or draw these badges
     background: bytes | None
@@ -61,7 +67,7 @@ class BadgeRequest:
     ticket_colors: dict[str, str] | None
     fingerprint: str  # the request's content, for Idempotency-Key comparisons
     # The options as the engine takes them (fonts as family names) and the uploaded fonts they use.
-    render_options: dict[str, Any] = field(default_factory=dict)
+    render_options: BadgeOptions = field(default_factory=BadgeOptions)
     fonts: dict[str, bytes] = field(default_factory=dict)
     # Texts with characters their field's chosen font lacks: (first warnings, how many in all).
     font_warnings: tuple[list[str], int] = ([], 0)
@@ -74,7 +80,7 @@ class BadgeRequest:
     @property
     def name(self) -> str:
         """The job's name (it titles the mail and the file): options.name, else the event's."""
-        raw = str(self.options.get("name") or (self.event.name if self.event else "") or "Badges")
+        raw = str(self.options.name or (self.event.name if self.event else "") or "Badges")
         # One line of printable text: it ends up in a mail subject and a file name.
         return " ".join("".join(ch if ch.isprintable() else " " for ch in raw).split())[:200] or "Badges"
 
@@ -124,7 +130,7 @@ def _max_csv_bytes() -> int:
 
 def _from_multipart(
     form: Mapping[str, str], files: Mapping[str, Upload]
-) -> tuple[AttendeeTable, dict[str, Any], bytes | None]:
+) -> tuple[AttendeeTable, Any, bytes | None]:
     upload = files.get("attendees")
     if upload is None:
         raise ValidationError({"attendees": ["Send the attendee list as a file part named 'attendees'."]})
@@ -158,19 +164,26 @@ def _from_multipart(
     return table, options, background
 
 
-def _options_field(raw: str | None) -> dict[str, Any]:
+def _options_field(raw: str | None) -> Any:
     if raw is None or not raw.strip():
         return {}
     try:
         options = json.loads(raw)
     except ValueError as error:
         raise ValidationError({"options": [f"Not valid JSON: {error}."]}) from None
-    if not isinstance(options, dict):
-        raise ValidationError({"options": ["Must be a JSON object."]})
+    return options  # its shape is the schema's to check
+
+
+def _load_options(sent: Any) -> BadgeOptions:
+    """The options' shape and limits, checked once: from here on the typed options travel."""
+    try:
+        options: BadgeOptions = BadgeOptionsSchema().load(sent)
+    except MarshmallowValidationError as error:
+        raise ValidationError(flatten_messages(error.messages, "options")) from None
     return options
 
 
-def _from_json(body: Any, preview: bool) -> tuple[AttendeeTable, dict[str, Any], dict[str, Any]]:
+def _from_json(body: Any, preview: bool) -> tuple[AttendeeTable, Any, dict[str, Any]]:
     if not isinstance(body, dict):
         raise ValidationError({"body": ["Must be a JSON object with 'attendees' and 'options'."]})
     allowed = PREVIEW_KEYS if preview else JSON_KEYS
@@ -181,8 +194,6 @@ def _from_json(body: Any, preview: bool) -> tuple[AttendeeTable, dict[str, Any],
         raise ValidationError({"attendees": ["Missing: an array of attendee objects."]})
     table = attendees_from_records(body["attendees"], max_rows=_max_rows())
     options = body.get("options", {})
-    if not isinstance(options, dict):
-        raise ValidationError({"options": ["Must be a JSON object."]})
     extra = {key: body[key] for key in ("row", "dpi", "format") if key in body}
     return table, options, extra
 
@@ -191,16 +202,14 @@ def _check(
     session: Session,
     actor: User,
     table: AttendeeTable,
-    options: dict[str, Any],
+    sent: Any,
     background: bytes | None,
     extra: dict[str, Any],
 ) -> BadgeRequest:
-    template_ref = options.get("template", "classic")
-    if not isinstance(template_ref, str):
-        raise ValidationError({"options.template": ["Must be a template id (text)."]})
-    template = resolve_template(session, actor=actor, ref=template_ref)
-    event, tickets = _event_and_tickets(session, actor, options.get("event_id"))
-    columns = _column_map(options)
+    options = _load_options(sent)
+    template = resolve_template(session, actor=actor, ref=options.template)
+    event, tickets = _event_and_tickets(session, actor, options.event_id)
+    columns = dict(options.columns)
     ticket_column = columns.get("ticket", "ticket")
     ticket_colors = None
     ticket_positions = None
@@ -221,15 +230,16 @@ def _check(
     )
     rows = table.rows
     row_numbers = list(table.row_numbers)
-    if options.get("sort") is not None:
-        rows, row_numbers = _sorted(rows, row_numbers, options["sort"], columns, ticket_positions)
+    if options.sort:
+        rows, row_numbers = _sorted(rows, row_numbers, options.sort, columns, ticket_positions)
     row_index, dpi, preview_format = _preview_extras(extra, len(rows))
-    fingerprint = _fingerprint(table, options, background)
+    fingerprint = _fingerprint(table, sent, background)
     return BadgeRequest(
         table=table,
         rows=rows,
         row_numbers=row_numbers,
         options=options,
+        options_as_sent=sent,
         template=template,
         spec=spec,
         background=background,
@@ -256,7 +266,7 @@ def _check(
 def _sorted(
     packed: PackedRows,
     row_numbers: list[int],
-    sort: Any,
+    sort: tuple[SortKey, ...],
     columns: dict[str, str],
     ticket_positions: dict[str, int] | None,
 ) -> tuple[PackedRows, list[int]]:
@@ -281,21 +291,12 @@ def check_in_worker(checked: BadgeRequest, *, actor: User) -> None:
     checked.missing_fields = tuple(facts["missing_fields"])
 
 
-def _column_map(options: dict[str, Any]) -> dict[str, str]:
-    columns = options.get("columns", {})
-    if not isinstance(columns, dict):
-        return {}  # make_plan names the problem
-    return {str(name): str(column) for name, column in columns.items()}
-
-
-def _event_and_tickets(session: Session, actor: User, event_id: Any) -> tuple[Event | None, list[Ticket]]:
+def _event_and_tickets(
+    session: Session, actor: User, event_id: uuid.UUID | None
+) -> tuple[Event | None, list[Ticket]]:
     if event_id is None:
         return None, []
-    try:
-        parsed = uuid.UUID(str(event_id))
-    except ValueError:
-        raise ValidationError({"options.event_id": ["Not a valid event id (a UUID)."]}) from None
-    event = owned_event(session, actor=actor, event_id=parsed)
+    event = owned_event(session, actor=actor, event_id=event_id)
     tickets = list(
         session.scalars(select(Ticket).where(Ticket.event_id == event.id).order_by(Ticket.position))
     )
@@ -331,7 +332,7 @@ def _preview_extras(extra: dict[str, Any], count: int) -> tuple[int, float, str 
     return row, float(dpi), output
 
 
-def _fingerprint(table: AttendeeTable, options: dict[str, Any], background: bytes | None) -> str:
+def _fingerprint(table: AttendeeTable, options: Any, background: bytes | None) -> str:
     """The request's content, independent of multipart boundaries and JSON spacing (the packed
     rows are the same for the same values, whatever the file's encoding or delimiter)."""
     digest = hashlib.sha256()

@@ -2,43 +2,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import INCLUDE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
 from api.badges.downloads import PROOF, download_link, download_url
 from api.badges.models import LOG_TYPES, BadgeJob, JobStatus
+from api.badges.options import BadgeOptionsSchema
 from api.core.schemas import LoadSchema
 from api.links import absolute_url
 from api.render.findings import KIND_LEVELS, KINDS
 
-# The request bodies (BadgeOptions, BadgeRequest, BadgePreviewRequest) are read and checked by
-# api/badges/intake.py; these schemas describe them for the contract.
+# The request bodies around the options (BadgeRequest, BadgePreviewRequest) are read by
+# api/badges/intake.py (a JSON body or a multipart form); these schemas describe them for the
+# contract. The options themselves are loaded by BadgeOptionsSchema (api/badges/options.py).
 
 LEVELS = ("info", "warning", "error")
-
-
-class BadgeOptionsSchema(LoadSchema):
-    class Meta(LoadSchema.Meta):
-        # The engine reads the keys it knows and passes over others.
-        unknown = INCLUDE
-        description = (
-            "Every key is optional. `template`: a built-in id or an uploaded template's id. `sheet`: a"
-            " preset (`one-per-page`, `a4-2x2`, ...) or `{page, columns, rows, margin_mm, gap_mm,"
-            " crop_marks}`. `columns`: template field -> attendee column. `fields`: per field `{font,"
-            " size, color, weight}`. `background`: `{fit: cover|contain|stretch}`. `qr`: `{field, kind:"
-            " plain|vcard}`. `event_id`: one of your events; its tickets' `badge_color` colours the"
-            " badges by the `ticket` column. `sort`: a field or a list of fields (`-` for descending);"
-            " `ticket` sorts by the event's ticket order.\n"
-        )
-
-    name = fields.String()
-    template = fields.String()
-    sheet = fields.Raw()
-    columns = fields.Dict(keys=fields.String(), values=fields.String())
-    fields_ = fields.Dict(data_key="fields", attribute="fields")
-    background = fields.Dict()
-    qr = fields.Dict()
-    event_id = fields.UUID()
-    sort = fields.Raw()
 
 
 class BadgeRequestSchema(LoadSchema):

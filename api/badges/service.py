@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from api.badges.intake import BadgeRequest
 from api.badges.models import FINISHED_STATUSES, UNFINISHED_STATUSES, BadgeJob, BadgeJobLog, JobStatus
+from api.badges.options import BadgeOptionsSchema
 from api.core.db import on_commit, rows_changed, utcnow
 from api.core.pagination import PageRequest, paginate
 from api.core.storage import StorageError, StorageFullError, storage
@@ -111,7 +112,7 @@ def create_job(
         event_id=checked.event.id if checked.event else None,
         name=checked.name,
         status=JobStatus.QUEUED,
-        options=checked.options,
+        options=checked.options_as_sent,
         template_ref=checked.template.ref,
         progress_total=len(checked.rows),
         idempotency_key=idempotency_key,
@@ -183,7 +184,7 @@ def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
         # Found while checking the request, logged by the worker after its Intake line: the log
         # reads in the order a person would check things.
         "intake_warnings": intake_warnings(checked),
-        "options": checked.render_options,
+        "options": BadgeOptionsSchema().dump(checked.render_options),
         "template_ref": checked.template.ref,
         "fonts": sorted(checked.fonts),
         "template_svg": checked.template.svg is not None,

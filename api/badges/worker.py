@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from marshmallow import ValidationError as MarshmallowValidationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from api.badges.downloads import download_link, download_name, download_url
 from api.badges.models import BadgeJob, JobStatus
+from api.badges.options import BadgeOptionsSchema
 from api.badges.report import store_report, summary_lines
 from api.badges.service import add_log, folder, lock_owner, rows_key
 from api.core.db import rows_changed, utcnow
@@ -32,6 +34,7 @@ from api.extensions import db, jobs
 from api.mail.service import queue_email
 from api.render.attendees import PackedRows
 from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
+from api.render.options import BadgeOptions
 from api.render.parallel import remove_parts
 from api.render.tasks import RenderSummary, RenderTask
 from api.rendering import render_job as render_in_worker
@@ -146,6 +149,8 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
     store = storage()
     try:
         bundle = json.loads(store.read_bytes(job.input_key or ""))
+        # Loaded again with the request's schema: the bundle is input that crossed storage.
+        options = BadgeOptionsSchema().load(bundle["options"])
         background = store.read_bytes(f"{folder(job.id)}/background") if bundle["background"] else None
         template_svg = store.read_bytes(f"{folder(job.id)}/template.svg") if bundle["template_svg"] else None
         fonts = {family: store.read_bytes(f"{folder(job.id)}/fonts/{family}") for family in bundle["fonts"]}
@@ -154,10 +159,10 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
         numbers = bundle.pop("row_numbers", None)
         row_numbers = None if numbers is None else array("i", numbers)
         del numbers
-    except (StorageError, ValueError, KeyError, TypeError, OverflowError):
+    except (StorageError, ValueError, KeyError, TypeError, OverflowError, MarshmallowValidationError):
         raise RenderInputError("the job's stored input is missing or damaged", location="storage") from None
     add_log(session, job, "INFO", f"Intake: {len(rows):,} attendees, columns {', '.join(columns)}.")
-    add_log(session, job, "INFO", _template_line(bundle))
+    add_log(session, job, "INFO", _template_line(bundle["template_ref"], options))
     # A job queued before these were kept logged its warnings when it was queued.
     for warning in bundle.get("intake_warnings", []):
         add_log(session, job, "WARNING", warning)
@@ -165,7 +170,7 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
     render_task = RenderTask(
         template_svg=template_svg,
         template_id=bundle["template_ref"],
-        options=bundle["options"],
+        options=options,
         rows=rows,
         columns=columns,
         output_path=str(output),
@@ -244,11 +249,9 @@ def _joining_line(output: Path, summary: RenderSummary) -> str:
     return line + "."
 
 
-def _template_line(bundle: dict[str, Any]) -> str:
-    options = bundle["options"]
-    sheet = options.get("sheet", "one-per-page")
-    sheet_name = sheet if isinstance(sheet, str) else "custom layout"
-    return f"Template: {bundle['template_ref']}; sheet: {sheet_name}."
+def _template_line(template_ref: str, options: BadgeOptions) -> str:
+    sheet_name = options.sheet if isinstance(options.sheet, str) else "custom layout"
+    return f"Template: {template_ref}; sheet: {sheet_name}."
 
 
 class _Progress:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -9,7 +10,15 @@ from typing import Any, ClassVar
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 
 
-class LoadSchema(Schema):
+class RequestSchema(Schema):
+    """Base of everything a client sends: the contract requires what the schema requires, where an
+    answer's schema (any other) requires every field (api/openapi/document.py)."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class LoadSchema(RequestSchema):
     """Base of every request-body schema."""
 
     # Fields a client may see but never set; naming one is a 422 that says it is read-only.
@@ -61,6 +70,24 @@ class TrimmedString(fields.String):
         return text
 
 
+class StrictNumber(fields.Float):
+    """A JSON number: marshmallow's Float also takes true, "10" and NaN, which no option means."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:  # noqa: ARG002  (marshmallow's signature)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise self.make_error("invalid")
+        return float(value)
+
+
+class StrictInteger(fields.Integer):
+    """A JSON whole number; marshmallow's Integer takes true as 1."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:  # noqa: ARG002  (marshmallow's signature)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return value
+
+
 # What every date-time a client sends must lie in, in UTC. Python and the databases hold years
 # 1..9999, but an offset can push 9999-12-31 or 0001-01-01 past them (OverflowError), and adding a
 # day or showing the date in another time zone must never overflow either; no event is older
@@ -107,3 +134,16 @@ def page_schema(item_schema: type[Schema], *, total: str | None = None) -> type[
         },
         name=item_schema.__name__.removesuffix("Schema") + "PageSchema",
     )
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into `{"field.sub": ["message", ...]}`."""
+    if isinstance(messages, list):
+        return {prefix or "body": [str(m) for m in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = "body" if key == "_schema" else str(key)
+        path = f"{prefix}.{name}" if prefix and name != "body" else (prefix or name)
+        for field, errors in flatten_messages(value, path).items():
+            flat.setdefault(field, []).extend(errors)
+    return flat

@@ -7,10 +7,8 @@ or another user's font.
 
 from __future__ import annotations
 
-import copy
 import uuid
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
@@ -21,6 +19,7 @@ from api.fonts.coverage import cmap_of_bytes, system_cmap
 from api.fonts.fontconfig import is_installed_file, shadows_system_family
 from api.fonts.models import Font
 from api.fonts.validation import TOO_LARGE, FontRejected, as_sfnt, inspect_font, upload_family
+from api.render.options import BadgeOptions
 from api.users.models import User
 
 MAX_FONTS_PER_USER = 50
@@ -128,44 +127,39 @@ def delete_font(session: Session, *, actor: User, font_id: str) -> None:
 class FieldFonts:
     """Job options with every field's font made a family Pango knows, and the uploads to register."""
 
-    options: dict[str, Any]
+    options: BadgeOptions
     uploads: dict[str, bytes]  # internal family -> font bytes
     # field -> (the font's name as the user knows it, its character map), for fields given a font
     chosen: dict[str, tuple[str, frozenset[int]]] = field(default_factory=dict)
 
 
-def resolve_field_fonts(session: Session, *, actor: User, options: dict[str, Any]) -> FieldFonts:
+def resolve_field_fonts(session: Session, *, actor: User, options: BadgeOptions) -> FieldFonts:
     """`fields.<name>.font` may be a curated font's id or family name, or an uploaded font's id.
 
     An upload is one face, so its weight becomes the field's weight unless the options set one
     (asking Pango for bold from a regular face would make it fake the bold, unembeddable).
     """
-    fields = options.get("fields")
-    if not isinstance(fields, dict):
-        return FieldFonts(options, {})
-    resolved = copy.deepcopy(options)
+    styles = dict(options.fields)
     uploads: dict[str, bytes] = {}
     chosen: dict[str, tuple[str, frozenset[int]]] = {}
-    for name, settings in fields.items():
-        if not isinstance(settings, dict) or not isinstance(settings.get("font"), str):
-            continue  # make_plan names a wrong shape
-        choice = settings["font"]
-        target = resolved["fields"][name]
-        system = system_font(choice) or _curated_by_family(choice)
+    for name, style in options.fields.items():
+        if style.font is None:
+            continue
+        system = system_font(style.font) or _curated_by_family(style.font)
         if system is not None:
-            target["font"] = system.family
+            styles[name] = replace(style, font=system.family)
             chosen[name] = (system.family, system_cmap(system.family))
             continue
-        if _as_uuid(choice) is None:
+        if _as_uuid(style.font) is None:
             known = ", ".join(font.id for font in system_fonts())
-            message = f"Unknown font {choice!r}; use an uploaded font's id or one of {known}."
+            message = f"Unknown font {style.font!r}; use an uploaded font's id or one of {known}."
             raise ValidationError({f"options.fields.{name}.font": [message]})
-        font = owned_font(session, actor=actor, font_id=choice, with_data=True)
-        target["font"] = font.internal_family
-        target.setdefault("weight", min(900, max(100, round(font.weight / 100) * 100)))
+        font = owned_font(session, actor=actor, font_id=style.font, with_data=True)
+        weight = style.weight or min(900, max(100, round(font.weight / 100) * 100))
+        styles[name] = replace(style, font=font.internal_family, weight=weight)
         uploads[font.internal_family] = font.data
         chosen[name] = (font.family, cmap_of_bytes(font.data))
-    return FieldFonts(resolved, uploads, chosen)
+    return FieldFonts(replace(options, fields=styles), uploads, chosen)
 
 
 def _curated_by_family(family: str) -> SystemFont | None:

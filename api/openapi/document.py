@@ -13,7 +13,7 @@ from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from flask import Flask
 from marshmallow import Schema
 
-from api.core.schemas import LoadSchema
+from api.core.schemas import RequestSchema
 from api.openapi.fields import field_components, teach_fields
 from api.openapi.paths import api_paths
 from api.openapi.schemas import component_schemas
@@ -98,7 +98,7 @@ class _Converter(OpenAPIConverter):
     def schema2jsonschema(self, schema: Any) -> dict[str, Any]:
         jsonschema: dict[str, Any] = super().schema2jsonschema(schema)  # type: ignore[no-untyped-call]
         meta = getattr(schema, "Meta", None)
-        if not isinstance(schema, LoadSchema):
+        if not isinstance(schema, RequestSchema):
             absent = set(getattr(meta, "maybe_absent", ()))
             jsonschema["required"] = [
                 field.data_key or name for name, field in schema.dump_fields.items() if name not in absent

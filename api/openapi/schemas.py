@@ -18,6 +18,13 @@ from api.auth.schemas import (
     TokenPairSchema,
 )
 from api.badge_templates.schemas import BadgeTemplateSchema, BadgeTemplateUploadSchema
+from api.badges.options import (
+    BackgroundSchema,
+    BadgeOptionsSchema,
+    CustomSheetSchema,
+    FieldStyleSchema,
+    QrSchema,
+)
 from api.badges.schemas import (
     BadgeFindingsSchema,
     BadgeJobFindingsSchema,
@@ -25,7 +32,6 @@ from api.badges.schemas import (
     BadgeJobReportSchema,
     BadgeJobResultSchema,
     BadgeJobSchema,
-    BadgeOptionsSchema,
     BadgePreviewRequestSchema,
     BadgeRequestSchema,
     FindingCountsSchema,
@@ -62,6 +68,10 @@ def component_schemas() -> dict[str, type[Schema]]:
         "EventCreate": EventCreateSchema,
         "EventUpdate": EventUpdateSchema,
         "Event": EventSchema,
+        "CustomSheet": CustomSheetSchema,
+        "FieldStyle": FieldStyleSchema,
+        "QrOption": QrSchema,
+        "BackgroundOption": BackgroundSchema,
         "BadgeOptions": BadgeOptionsSchema,
         "BadgeRequest": BadgeRequestSchema,
         "BadgePreviewRequest": BadgePreviewRequestSchema,

@@ -16,7 +16,9 @@ from api.render.builtin import BUILT_IN, built_in_template, make_plan
 from api.render.document import BadgePlan, RenderResult, render_pdf, render_png
 from api.render.errors import RenderInputError
 from api.render.findings import BadgeFindings
+from api.render.options import BadgeOptions, FieldStyle, QrSpec
 from api.render.progress import Progress
+from api.render.sheets import SHEET_PRESETS
 from api.render.template import CompiledTemplate, compile_template
 
 FLAGGED_ROWS_SHOWN = 10
@@ -36,7 +38,13 @@ def badges_group() -> None:
     show_default=True,
     help="A built-in template id (classic, landscape, card) or an SVG file.",
 )
-@click.option("--sheet", default="one-per-page", show_default=True, help="A sheet preset such as a4-2x2.")
+@click.option(
+    "--sheet",
+    type=click.Choice(SHEET_PRESETS),
+    default="one-per-page",
+    show_default=True,
+    help="A sheet preset.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--background", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--font", "font_family", help="Font family for every text field.")
@@ -94,12 +102,17 @@ def render_command(
     try:
         table = read_attendees(attendees.read_bytes())
         template = _template(template_name)
-        options: dict[str, Any] = {"name": event_name, "sheet": sheet}
-        if font_family:
-            options["fields"] = {name: {"font": font_family} for name in template.placeholders}
+        styles = {name: FieldStyle(font=font_family) for name in template.placeholders} if font_family else {}
+        qr = None
         if qr_column:
-            kind = "vcard" if qr_column == "vcard" else "plain"
-            options["qr"] = {"field": "email" if kind == "vcard" else qr_column, "kind": kind}
+            qr = QrSpec("email", "vcard") if qr_column == "vcard" else QrSpec(qr_column)
+        # Built here, not loaded: click has checked each argument's shape already.
+        options = BadgeOptions(
+            name=event_name,
+            sheet=sheet,
+            fields=styles,
+            qr=qr,
+        )
         plan = make_plan(
             template,
             options,

@@ -17,6 +17,7 @@ from PIL import Image
 from api.render import pango
 from api.render.findings import BadgeFindings, Finding, FindingsTally
 from api.render.images import MIN_PRINT_DPI, PlacedImage, paint_image, printed_dpi
+from api.render.options import QrSpec
 from api.render.ordering import ticket_key
 from api.render.qr import MIN_MODULE_MM, MM_PER_POINT, draw_qr, module_size, vcard
 from api.render.sheets import SheetLayout, draw_crop_marks
@@ -37,12 +38,6 @@ class FieldOverride:
     size: float | None = None
     color: tuple[float, float, float, float] | None = None
     weight: int | None = None
-
-
-@dataclass(frozen=True)
-class QrSpec:
-    field: str
-    kind: str = "plain"  # "plain": the column's value; "vcard": name, organization and email
 
 
 @dataclass

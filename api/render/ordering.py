@@ -8,13 +8,13 @@ keep the order of the attendee list, and rows with an empty value go last in eit
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from api.render.errors import RenderInputError
+from api.render.options import SortKey
 
-MAX_SORT_KEYS = 10
-SortKey = Callable[[Mapping[str, str]], tuple[Any, ...]]
+RowKey = Callable[[Mapping[str, str]], tuple[Any, ...]]
 
 
 def ticket_key(name: str) -> str:
@@ -31,21 +31,21 @@ def text_key(value: str) -> str:
 
 def sort_rows(
     rows: Iterable[dict[str, str]],
-    sort: Any,
+    sort: Sequence[SortKey],
     *,
     columns: Mapping[str, str],
     ticket_positions: Mapping[str, int] | None = None,
 ) -> list[dict[str, str]]:
-    """Rows ordered by `sort`: a field name or a list of them, each "-"-prefixed for descending.
+    """Rows ordered by `sort`, the first key first; an empty `sort` keeps the list's order.
 
     `columns` maps template fields to attendee columns as options.columns does; a field not in it
     is the column of the same name. With `ticket_positions` (ticket name -> position), the field
     "ticket" follows those positions, tickets not listed after the listed ones; otherwise it sorts
-    as text. Raise RenderInputError (location "options.sort") for a malformed option or a field
-    that names no column of the rows.
+    as text. Raise RenderInputError (location "options.sort") for a field that names no column of
+    the rows.
     """
     ordered = list(rows)
-    keys = _parse(sort)
+    keys = [(key.field, key.descending) for key in sort]
     available = set().union(*(row.keys() for row in ordered)) if ordered else set()
     positions = {ticket_key(name): position for name, position in (ticket_positions or {}).items()}
     for name, _ in keys:
@@ -64,28 +64,7 @@ def sort_rows(
     return ordered
 
 
-def _parse(sort: Any) -> list[tuple[str, bool]]:
-    """The option as (field, descending) pairs; None or an empty list keeps the list's order."""
-    if sort is None:
-        return []
-    names = [sort] if isinstance(sort, str) else sort
-    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-        raise RenderInputError(
-            'must be a field name or a list of them, e.g. ["ticket", "-name"]', location="options.sort"
-        )
-    if len(names) > MAX_SORT_KEYS:
-        raise RenderInputError(f"at most {MAX_SORT_KEYS} fields", location="options.sort")
-    keys = []
-    for name in names:
-        descending = name.strip().startswith("-")
-        field = name.strip().removeprefix("-").strip()
-        if not field:
-            raise RenderInputError(f"{name!r} names no field", location="options.sort")
-        keys.append((field, descending))
-    return keys
-
-
-def _text_key(column: str, descending: bool) -> SortKey:
+def _text_key(column: str, descending: bool) -> RowKey:
     # The first element puts empty values last whichever way the list is sorted.
     def key(row: Mapping[str, str]) -> tuple[bool, str]:
         text = text_key(row.get(column, ""))
@@ -94,7 +73,7 @@ def _text_key(column: str, descending: bool) -> SortKey:
     return key
 
 
-def _ticket_position_key(column: str, positions: Mapping[str, int], descending: bool) -> SortKey:
+def _ticket_position_key(column: str, positions: Mapping[str, int], descending: bool) -> RowKey:
     def key(row: Mapping[str, str]) -> tuple[int, int, str]:
         ticket = row.get(column, "")
         position = positions.get(ticket_key(ticket))

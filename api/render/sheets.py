@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import cairocffi
 
 from api.render.errors import RenderInputError
+from api.render.options import CustomSheet, Sheet
 
 MM = 72 / 25.4
 INCH = 72.0
@@ -66,8 +66,6 @@ GRID_PRESETS: dict[str, tuple[str, int, int]] = {
 AUTO_PRESETS: dict[str, str] = {"auto-a4": "a4", "auto-letter": "letter", "auto-a3": "a3"}
 SHEET_PRESETS: tuple[str, ...] = ("one-per-page", *GRID_PRESETS, *AUTO_PRESETS)
 
-_OBJECT_KEYS = ("page", "landscape", "columns", "rows", "margin_mm", "gap_mm", "crop_marks")
-
 
 @dataclass(frozen=True)
 class SheetLayout:
@@ -118,29 +116,29 @@ def resolve_badge_size(name: str) -> BadgeSize:
         raise RenderInputError(f"unknown badge size {name!r}; use one of {known}", location="badge") from None
 
 
-def resolve_sheet(spec: str | dict[str, Any], badge: BadgeSize) -> SheetLayout:
-    """The layout for the `sheet` option: a preset name or an object, checked against the badge size.
+def resolve_sheet(spec: Sheet, badge: BadgeSize) -> SheetLayout:
+    """The layout for the `sheet` option: a preset name or a custom sheet, checked against the badge size.
 
     Grid presets ("a4-2x2", ...) use the page in portrait, or in landscape when that leaves more
     room, with 10 mm margins and 5 mm gaps, shrunk evenly (down to none, as on pre-perforated card)
     when the grid needs the room. "auto-*" presets keep those margins and gaps and put as many
-    badges on the page as fit, in portrait or landscape. The object form is taken literally: its
+    badges on the page as fit, in portrait or landscape. A custom sheet is taken literally: its
     orientation, margins and gaps.
     """
-    if isinstance(spec, dict):
-        return _sheet_from_object(spec, badge)
+    if isinstance(spec, CustomSheet):
+        return _custom_sheet(spec, badge)
     if spec == "one-per-page":
         # No margins, so no room for crop marks: the page edges are the cuts.
         return SheetLayout(badge.width, badge.height, 1, 1, 0.0, 0.0, False, badge.width, badge.height)
-    if isinstance(spec, str) and spec in GRID_PRESETS:
+    if spec in GRID_PRESETS:
         return _grid_preset(spec, badge)
-    if isinstance(spec, str) and spec in AUTO_PRESETS:
-        return _auto_preset(AUTO_PRESETS[spec], badge)
-    raise RenderInputError(
-        f"unknown sheet {spec!r}; use one of {', '.join(SHEET_PRESETS)} "
-        f"or an object with {', '.join(_OBJECT_KEYS)}",
-        location="sheet",
-    )
+    # The options' schema and the CLI accept preset names only: anything else is a caller's bug.
+    return _auto_preset(AUTO_PRESETS[spec], badge)
+
+
+def max_spacing_mm(page: str) -> float:
+    """The widest margin or gap a custom sheet on `page` may have: a quarter of the page."""
+    return min(PAGE_SIZES[page]) / 4 / MM
 
 
 def _page_size(page: str, landscape: bool) -> tuple[float, float]:
@@ -217,29 +215,19 @@ def _preset_does_not_fit(name: str, badge: BadgeSize) -> RenderInputError:
     )
 
 
-def _sheet_from_object(spec: dict[str, Any], badge: BadgeSize) -> SheetLayout:
-    unknown = [key for key in spec if key not in _OBJECT_KEYS]
-    if unknown:
-        raise RenderInputError(
-            f"unknown key {unknown[0]!r}; a sheet object takes {', '.join(_OBJECT_KEYS)}",
-            location=f"sheet.{unknown[0]}",
-        )
-    page = spec.get("page", "a4")
-    if not isinstance(page, str) or page not in PAGE_SIZES:
-        raise RenderInputError(f"page must be one of {', '.join(PAGE_SIZES)}", location="sheet.page")
-    landscape = _flag(spec, "landscape", default=False)
-    width, height = _page_size(page, landscape)
-    limit = min(width, height) / 4
-    margin = _length(spec, "margin_mm", default=DEFAULT_MARGIN, limit=limit)
-    gap = _length(spec, "gap_mm", default=DEFAULT_GAP, limit=limit)
+def _custom_sheet(spec: CustomSheet, badge: BadgeSize) -> SheetLayout:
+    width, height = _page_size(spec.page, spec.landscape)
+    margin = DEFAULT_MARGIN if spec.margin_mm is None else spec.margin_mm * MM
+    gap = DEFAULT_GAP if spec.gap_mm is None else spec.gap_mm * MM
     most_columns = _fit_count(width, badge.width, margin, gap)
     most_rows = _fit_count(height, badge.height, margin, gap)
-    columns = _grid_side(spec, "columns") or max(most_columns, 1)
-    rows = _grid_side(spec, "rows") or max(most_rows, 1)
-    crop_marks = _flag(spec, "crop_marks", default=True)
-    layout = SheetLayout(width, height, columns, rows, margin, gap, crop_marks, badge.width, badge.height)
+    columns = spec.columns or max(most_columns, 1)
+    rows = spec.rows or max(most_rows, 1)
+    layout = SheetLayout(
+        width, height, columns, rows, margin, gap, spec.crop_marks, badge.width, badge.height
+    )
     if columns > most_columns or rows > most_rows:
-        label = _PAGE_LABELS[page] + (" landscape" if landscape else "")
+        label = _PAGE_LABELS[spec.page] + (" landscape" if spec.landscape else "")
         raise _grid_does_not_fit(layout, label, most_columns, most_rows)
     return layout
 
@@ -256,38 +244,6 @@ def _grid_does_not_fit(layout: SheetLayout, page: str, most_columns: int, most_r
         f"{fits}",
         location="sheet",
     )
-
-
-def _flag(spec: dict[str, Any], key: str, *, default: bool) -> bool:
-    value = spec.get(key, default)
-    if not isinstance(value, bool):
-        raise RenderInputError(f"{key} must be true or false", location=f"sheet.{key}")
-    return value
-
-
-def _length(spec: dict[str, Any], key: str, *, default: float, limit: float) -> float:
-    """A length given in millimetres, returned in points."""
-    if key not in spec:
-        return default
-    value = spec[key]
-    is_number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not is_number or not math.isfinite(value) or not 0 <= value * MM <= limit + _TOLERANCE:
-        raise RenderInputError(
-            f"{key} must be a number of millimetres from 0 to {_mm(limit)} (a quarter of the page)",
-            location=f"sheet.{key}",
-        )
-    return float(value) * MM
-
-
-def _grid_side(spec: dict[str, Any], key: str) -> int | None:
-    if key not in spec:
-        return None
-    value = spec[key]
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_GRID_SIDE:
-        raise RenderInputError(
-            f"{key} must be a whole number from 1 to {MAX_GRID_SIDE}", location=f"sheet.{key}"
-        )
-    return value
 
 
 def _mm(points: float) -> str:

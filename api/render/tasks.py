@@ -18,7 +18,7 @@ import resource
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import cairocffi
@@ -37,6 +37,7 @@ from api.render.errors import LimitExceededError, OutputWriteError
 from api.render.findings import BadgeFindings, Finding, count_by_kind
 from api.render.fonts import register_fonts
 from api.render.images import probe_image
+from api.render.options import BadgeOptions, QrSpec
 from api.render.proof import MAX_PROOF_BADGES, write_proof
 from api.render.template import CompiledTemplate, compile_template
 from api.render.text import SCRIPT_FALLBACKS, FitRule, TextPainter, TextStyle
@@ -71,7 +72,7 @@ def warm_up(*, template_cache_bytes: int) -> None:
     for family in SCRIPT_FALLBACKS[:1]:
         painter.measure(_WARM_TEXT, TextStyle(family=family, size=12), FitRule(max_width=50))
     with io.BytesIO() as output:
-        plan = make_plan(built_in_template("card"), {}, columns_available=["name"])
+        plan = make_plan(built_in_template("card"), BadgeOptions(), columns_available=["name"])
         render_pdf(plan, [{"name": _WARM_TEXT}], output)
 
 
@@ -105,13 +106,13 @@ class BadgeSpec:
     """What every badge of a request shares: template, options, columns, fonts, ticket colours."""
 
     template: TemplateSource
-    options: Mapping[str, Any]  # as the engine takes them: fonts already resolved to families
+    options: BadgeOptions  # fonts already resolved to families
     columns: list[str]
     fonts: Mapping[str, bytes] = field(default_factory=dict)  # uploaded: internal family -> bytes
     ticket_colors: Mapping[str, str] | None = None
     background: bytes | None = None
 
-    def plan(self, *, with_background: bool = True, options: Mapping[str, Any] | None = None) -> BadgePlan:
+    def plan(self, *, with_background: bool = True, options: BadgeOptions | None = None) -> BadgePlan:
         if self.fonts:
             # Before anything is laid out: Pango lists fonts when it first needs them.
             register_fonts(self.fonts)
@@ -167,13 +168,8 @@ def check_badges(_report: Report, spec: BadgeSpec) -> dict[str, Any]:
     """
     plan = spec.plan(with_background=False)
     if spec.background is not None:
-        probe_image(spec.background, _background_fit(spec.options))
+        probe_image(spec.background, spec.options.background_fit)
     return {"missing_fields": list(plan.missing_fields)}
-
-
-def _background_fit(options: Mapping[str, Any]) -> str:
-    background = options.get("background")
-    return str(background.get("fit", "cover")) if isinstance(background, dict) else "cover"
 
 
 # Previews ----------------------------------------------------------------------------------------
@@ -199,8 +195,7 @@ def preview_badge(
 ) -> PreviewOutput:
     """One badge as PNG at `dpi`, or as a one-page PDF at the badge's own size (`output` "pdf")."""
     if output == "pdf":
-        options = {**spec.options, "sheet": "one-per-page"}
-        plan = spec.plan(options=options)
+        plan = spec.plan(options=replace(spec.options, sheet="one-per-page"))
         with io.BytesIO() as pdf:
             result = render_pdf(plan, [row], pdf, row_numbers=[row_number])
             found = result.tally.badges[0].findings if result.tally.badges else ()
@@ -217,11 +212,11 @@ def sample_preview(_report: Report, source: TemplateSource, max_pixels: int) -> 
     compiled = source.compiled()
     fields = compiled.placeholders
     row = {name: SAMPLE_VALUES.get(name, name) for name in fields}
-    options: dict[str, Any] = {"name": SAMPLE_VALUES["event"]}
+    options = BadgeOptions(name=SAMPLE_VALUES["event"])
     if compiled.qr is not None:
         row.setdefault("email", SAMPLE_VALUES["email"])
         # A vCard needs a name; a template without {{name}} shows a QR code of the sample address.
-        options["qr"] = {"field": "email", "kind": "vcard" if "name" in fields else "plain"}
+        options = replace(options, qr=QrSpec("email", "vcard" if "name" in fields else "plain"))
     plan = make_plan(compiled, options, columns_available=list(row))
     dpi = min(SAMPLE_DPI, SAMPLE_MAX_SIDE_PX * 72 / max(compiled.width, compiled.height))
     _check_pixels(compiled.width * dpi / 72, compiled.height * dpi / 72, max_pixels)
@@ -294,7 +289,7 @@ class RenderTask:
 
     template_svg: bytes | None
     template_id: str | None
-    options: Mapping[str, Any]
+    options: BadgeOptions
     # The attendees in print order: a list of dicts, or PackedRows (compact: a 100,000-row job
     # crosses the pipe as about 10 MB and each row becomes a dict only while it is drawn).
     rows: Sequence[Mapping[str, str]]

@@ -8,6 +8,7 @@ from PIL import Image
 
 from api.render.builtin import built_in_template, make_plan
 from api.render.document import render_png
+from api.render.options import BadgeOptions
 
 DPI = 150
 ORGANIZATION_BLUE = (0x45, 0x7B, 0x9D)
@@ -23,7 +24,7 @@ def test_a_two_line_organisation_in_classic_stays_below_the_rule():
         "organization": "The Very Long Organisation Name For Testing Wrapping",
         "role": "Attendee",
     }
-    plan = make_plan(built_in_template("classic"), {"name": "Summit"}, columns_available=list(row))
+    plan = make_plan(built_in_template("classic"), BadgeOptions(name="Summit"), columns_available=list(row))
     image = Image.open(io.BytesIO(render_png(plan, row, dpi=DPI))).convert("RGB")
 
     # The red rule is at y 74-74.8 mm; nothing in the organisation's colour may be drawn around it.

@@ -13,6 +13,7 @@ import pytest
 
 from api.render.builtin import make_plan
 from api.render.document import render_pdf
+from api.render.options import BadgeOptions
 from api.render.template import compile_template
 
 PLAIN = """<svg xmlns="http://www.w3.org/2000/svg" width="105mm" height="148mm" viewBox="0 0 105 148">
@@ -102,7 +103,7 @@ def test_long_names_in_many_scripts_stay_on_a_plain_templates_badge(tmp_path):
         }
         for name in NAMES
     ]
-    plan = make_plan(template, {}, columns_available=list(rows[0]))
+    plan = make_plan(template, BadgeOptions(), columns_available=list(rows[0]))
     pdf = tmp_path / "plain.pdf"
 
     render_pdf(plan, rows, str(pdf))

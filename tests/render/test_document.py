@@ -10,8 +10,9 @@ import pytest
 from PIL import Image
 
 from api.render.attendees import read_attendees
-from api.render.document import BadgePlan, FieldOverride, QrSpec, render_pdf, render_png
+from api.render.document import BadgePlan, FieldOverride, render_pdf, render_png
 from api.render.images import load_image
+from api.render.options import QrSpec
 from api.render.sheets import BadgeSize, resolve_sheet
 from api.render.template import compile_template
 from tests.render.conftest import pdffonts, pdftotext

@@ -20,6 +20,7 @@ from api.fonts.fontconfig import installed_faces
 from api.render.builtin import make_plan
 from api.render.document import render_pdf
 from api.render.fallback import _family_of, _ffi, _pango, fallback_families, fonts_of_runs
+from api.render.options import BadgeOptions
 from api.render.template import compile_template
 from api.render.text import FitRule, TextPainter, TextStyle
 from tests.render.conftest import pdffonts, pdftotext
@@ -60,7 +61,9 @@ def painter() -> TextPainter:
 def badges(tmp_path_factory) -> Path:
     """The plain template with one name per page, as a PDF."""
     pdf = tmp_path_factory.mktemp("fallback") / "badges.pdf"
-    plan = make_plan(compile_template(PLAIN.encode()), {"sheet": "one-per-page"}, columns_available=["name"])
+    plan = make_plan(
+        compile_template(PLAIN.encode()), BadgeOptions(sheet="one-per-page"), columns_available=["name"]
+    )
     render_pdf(plan, [{"name": name} for name in NAMES], str(pdf))
     return pdf
 

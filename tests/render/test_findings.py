@@ -19,6 +19,7 @@ from api.render.attendees import attendees_from_records, read_attendees
 from api.render.builtin import make_plan
 from api.render.document import BadgeChecker, BadgePlan, BadgeStamper, render_pdf
 from api.render.findings import BadgeFindings, Finding, FindingsTally
+from api.render.options import BadgeOptions, QrSpec
 from api.render.tasks import BadgeSpec, RenderTask, TemplateSource, preview_badge, render_job
 from api.render.template import compile_template
 from api.render.text import PlacedText
@@ -30,7 +31,7 @@ LONG_NAME = "Maximilian Alexander Hohenzollern-Sigmaringen"
 
 
 def plan_for(sheet: str = "one-per-page", background: bytes | None = None) -> BadgePlan:
-    options = {"sheet": sheet, "qr": {"field": "email", "kind": "plain"}}
+    options = BadgeOptions(sheet=sheet, qr=QrSpec("email"))
     template = compile_template(TEMPLATE)
     return make_plan(
         template, options, columns_available=["name", "organization", "email"], background=background
@@ -237,7 +238,7 @@ def job(tmp_path: Path, rows: list[dict[str, str]], **extra) -> RenderTask:
     return RenderTask(
         template_svg=TEMPLATE,
         template_id=None,
-        options={"sheet": "a4-2x2", "qr": {"field": "email", "kind": "plain"}},
+        options=BadgeOptions(sheet="a4-2x2", qr=QrSpec("email")),
         rows=rows,
         columns=["name", "organization", "email"],
         output_path=str(tmp_path / "badges.pdf"),
@@ -308,7 +309,7 @@ def test_four_a6_badges_a_page_and_two_or_one_for_larger_ones():
 def test_a_preview_carries_the_findings_of_its_badge(output):
     spec = BadgeSpec(
         TemplateSource(svg=TEMPLATE, sha256=hashlib.sha256(TEMPLATE).hexdigest()),
-        {"qr": {"field": "email", "kind": "plain"}},
+        BadgeOptions(qr=QrSpec("email")),
         ["name", "organization", "email"],
         background=png_bytes(120, 84),
     )

@@ -11,6 +11,7 @@ from PIL import Image
 
 from api.render.builtin import built_in_template, make_plan
 from api.render.document import render_png
+from api.render.options import BadgeOptions
 from api.render.template import compile_template
 from api.render.text import FitRule, Layout, TextPainter, TextStyle, _pango
 
@@ -190,7 +191,7 @@ def ink_columns(
 
 def badge(template_id: str, name: str, organization: str = "") -> Image.Image:
     row = {"name": name, "organization": organization, "role": "", "email": ""}
-    plan = make_plan(built_in_template(template_id), {"name": ""}, columns_available=list(row))
+    plan = make_plan(built_in_template(template_id), BadgeOptions(name=""), columns_available=list(row))
     return Image.open(io.BytesIO(render_png(plan, row, dpi=DPI))).convert("RGB")
 
 
@@ -229,7 +230,7 @@ def test_in_a_plain_template_without_a_box_a_right_to_left_name_starts_at_its_an
     svg = b"""<svg xmlns="http://www.w3.org/2000/svg" width="105mm" height="148mm" viewBox="0 0 105 148">
     <rect width="105" height="148" fill="#ffffff"/><text x="20" y="50" font-size="10">{{name}}</text></svg>"""
     row = {"name": "דוד כהן"}
-    plan = make_plan(compile_template(svg), {}, columns_available=["name"])
+    plan = make_plan(compile_template(svg), BadgeOptions(), columns_available=["name"])
     image = Image.open(io.BytesIO(render_png(plan, row, dpi=DPI))).convert("RGB")
 
     assert ink_columns(image, 40, 53, right=105)[0] == pytest.approx(20, abs=0.8)
@@ -279,7 +280,7 @@ def test_letter_spacing_widens_a_layout_by_about_the_spacing_per_character():
 
 def spaced_badge(attribute: str) -> Image.Image:
     template = compile_template((SPACED % (attribute, attribute)).encode())
-    plan = make_plan(template, {}, columns_available=["role"])
+    plan = make_plan(template, BadgeOptions(), columns_available=["role"])
     return Image.open(io.BytesIO(render_png(plan, {"role": "SPEAKER"}, dpi=DPI))).convert("RGB")
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from api.render.builtin import BUILT_IN, built_in_template, make_plan
 from api.render.document import render_pdf
+from api.render.options import BadgeOptions
 from api.render.text import PlacedText, TextPainter, clean_text
 from tests.data.realistic_names import realistic_attendees, realistic_names
 
@@ -58,7 +59,7 @@ def test_the_generated_names_are_unique_varied_and_the_same_for_a_seed():
 def test_no_name_is_ellipsized_on_a_built_in_template(template_id, drawn):
     rows = realistic_attendees(COUNT)
     template = built_in_template(template_id)
-    plan = make_plan(template, {"name": "FOSSASIA Summit 2026"}, columns_available=list(rows[0]))
+    plan = make_plan(template, BadgeOptions(name="FOSSASIA Summit 2026"), columns_available=list(rows[0]))
 
     render_pdf(plan, rows, io.BytesIO())
 
@@ -85,7 +86,7 @@ LONGEST = [
 @pytest.mark.parametrize("name", LONGEST)
 def test_the_longest_names_are_whole_on_classic_within_its_name_height(name, drawn):
     template = built_in_template("classic")
-    plan = make_plan(template, {"name": "Summit"}, columns_available=["name"])
+    plan = make_plan(template, BadgeOptions(name="Summit"), columns_available=["name"])
 
     render_pdf(plan, [{"name": name}], io.BytesIO())
 

@@ -9,9 +9,15 @@ import pytest
 
 from api.render.attendees import read_attendees
 from api.render.errors import RenderInputError
+from api.render.options import SortKey
 from api.render.ordering import sort_rows, ticket_key
 
 POSITIONS = {"Speaker": 1, "Sponsor": 2, "Volunteer": 3, "Attendee": 4}
+
+
+def keys(*names: str) -> tuple[SortKey, ...]:
+    """A sort as the options' schema loads it: "-" for descending."""
+    return tuple(SortKey(name.removeprefix("-"), name.startswith("-")) for name in names)
 
 
 def person(name: str, ticket: str = "", **extra: str) -> dict[str, str]:
@@ -36,7 +42,7 @@ def test_by_ticket_position_then_name():
         person("Al", "Speaker"),
     ]
 
-    ordered = sort_rows(rows, ["ticket", "name"], columns={}, ticket_positions=POSITIONS)
+    ordered = sort_rows(rows, keys("ticket", "name"), columns={}, ticket_positions=POSITIONS)
 
     assert names(ordered) == ["Al", "Bob", "Carl", "Ann", "Zoe"]
 
@@ -44,7 +50,7 @@ def test_by_ticket_position_then_name():
 def test_ticket_names_match_positions_like_ticket_colours():
     rows = [person("a", " attendee "), person("b", "SPEAKER"), person("c", "Speaker")]
 
-    ordered = sort_rows(rows, "ticket", columns={}, ticket_positions=POSITIONS)
+    ordered = sort_rows(rows, keys("ticket"), columns={}, ticket_positions=POSITIONS)
 
     assert names(ordered) == ["b", "c", "a"]
 
@@ -59,8 +65,8 @@ def test_unknown_and_empty_tickets_go_last_in_either_direction():
         person("press", "Press"),
     ]
 
-    up = sort_rows(rows, "ticket", columns={}, ticket_positions=POSITIONS)
-    down = sort_rows(rows, "-ticket", columns={}, ticket_positions=POSITIONS)
+    up = sort_rows(rows, keys("ticket"), columns={}, ticket_positions=POSITIONS)
+    down = sort_rows(rows, keys("-ticket"), columns={}, ticket_positions=POSITIONS)
 
     # Unlisted ticket types after the listed ones, by name; rows without a ticket at the end.
     assert names(up) == ["speaker", "attendee", "press", "workshop", "empty", "blank"]
@@ -70,20 +76,20 @@ def test_unknown_and_empty_tickets_go_last_in_either_direction():
 def test_without_positions_the_ticket_sorts_as_text():
     rows = [person("a", "Volunteer"), person("b", "attendee"), person("c", "Speaker")]
 
-    assert names(sort_rows(rows, "ticket", columns={})) == ["b", "c", "a"]
+    assert names(sort_rows(rows, keys("ticket"), columns={})) == ["b", "c", "a"]
 
 
 def test_descending_by_name_with_empty_names_last():
     rows = [person("Bea"), person(""), person("Ana"), person("Cid")]
 
-    assert names(sort_rows(rows, "-name", columns={})) == ["Cid", "Bea", "Ana", ""]
-    assert names(sort_rows(rows, "name", columns={})) == ["Ana", "Bea", "Cid", ""]
+    assert names(sort_rows(rows, keys("-name"), columns={})) == ["Cid", "Bea", "Ana", ""]
+    assert names(sort_rows(rows, keys("name"), columns={})) == ["Ana", "Bea", "Cid", ""]
 
 
 def test_mixed_directions():
     rows = [person("Ann", "B"), person("Bob", "A"), person("Cy", "B"), person("Di", "A")]
 
-    ordered = sort_rows(rows, ["ticket", "-name"], columns={})
+    ordered = sort_rows(rows, keys("ticket", "-name"), columns={})
 
     assert names(ordered) == ["Di", "Bob", "Cy", "Ann"]
 
@@ -91,7 +97,7 @@ def test_mixed_directions():
 def test_accents_and_case_do_not_matter():
     rows = [person("emma"), person("Zoë"), person("Élodie"), person("Ede"), person("zoe"), person("ÉMILE")]
 
-    ordered = sort_rows(rows, "name", columns={})
+    ordered = sort_rows(rows, keys("name"), columns={})
 
     assert names(ordered) == ["Ede", "Élodie", "ÉMILE", "emma", "Zoë", "zoe"]
 
@@ -100,7 +106,7 @@ def test_composed_and_decomposed_accents_sort_the_same():
     decomposed = unicodedata.normalize("NFD", "Ångström")
     rows = [person("Anders"), person(decomposed), person("Ångström"), person("Angus")]
 
-    ordered = sort_rows(rows, "name", columns={})
+    ordered = sort_rows(rows, keys("name"), columns={})
 
     # Both spellings equal "angstrom": between "Anders" and "Angus", in input order.
     assert names(ordered) == ["Anders", decomposed, "Ångström", "Angus"]
@@ -109,12 +115,14 @@ def test_composed_and_decomposed_accents_sort_the_same():
 def test_ties_keep_the_order_of_the_list():
     rows = [person(f"{word} {number}", word) for number in range(5) for word in ("Beta", "alpha", "ALPHA")]
 
-    ordered = sort_rows(rows, "ticket", columns={})
+    ordered = sort_rows(rows, keys("ticket"), columns={})
 
     alphas = [row["name"] for row in ordered[:10]]
     assert alphas == [row["name"] for row in rows if row["ticket"].casefold() == "alpha"]
     assert names(ordered[10:]) == [f"Beta {number}" for number in range(5)]
-    assert names(sort_rows(rows, "-ticket", columns={}))[:5] == [f"Beta {number}" for number in range(5)]
+    assert names(sort_rows(rows, keys("-ticket"), columns={}))[:5] == [
+        f"Beta {number}" for number in range(5)
+    ]
 
 
 def test_fields_are_read_through_the_column_mapping():
@@ -125,7 +133,10 @@ def test_fields_are_read_through_the_column_mapping():
     ]
 
     ordered = sort_rows(
-        rows, ["ticket", "name"], columns={"name": "Full Name", "ticket": "Pass"}, ticket_positions=POSITIONS
+        rows,
+        keys("ticket", "name"),
+        columns={"name": "Full Name", "ticket": "Pass"},
+        ticket_positions=POSITIONS,
     )
 
     assert [row["Full Name"] for row in ordered] == ["Cy", "Al", "Bo"]
@@ -134,16 +145,16 @@ def test_fields_are_read_through_the_column_mapping():
 def test_no_sort_keeps_the_list_and_returns_a_new_list():
     rows = [person("b"), person("a")]
 
-    for sort in (None, []):
-        ordered = sort_rows(rows, sort, columns={})
-        assert ordered == rows
-        assert ordered is not rows
+    ordered = sort_rows(rows, (), columns={})
+
+    assert ordered == rows
+    assert ordered is not rows
 
 
 def test_a_real_list_sorts_by_ticket_then_name(shared_data):
     table = read_attendees((shared_data / "attendees-10k.csv").read_bytes())
 
-    ordered = sort_rows(table.rows, ["ticket", "name"], columns={}, ticket_positions=POSITIONS)
+    ordered = sort_rows(table.rows, keys("ticket", "name"), columns={}, ticket_positions=POSITIONS)
 
     assert len(ordered) == len(table.rows)
     positions = [POSITIONS[row["ticket"]] for row in ordered]
@@ -154,19 +165,8 @@ def test_a_real_list_sorts_by_ticket_then_name(shared_data):
 
 
 @pytest.mark.parametrize(
-    "sort", [42, {"name": 1}, ["name", 3], "", "-", [""], ["name", " - "], ("name",), list("abcdefghijk")]
-)
-def test_a_malformed_sort_option_is_refused(sort):
-    rows = [dict.fromkeys("abcdefghijk", "x") | person("a")]
-
-    with pytest.raises(RenderInputError) as refused:
-        sort_rows(rows, sort, columns={})
-
-    assert refused.value.location == "options.sort"
-
-
-@pytest.mark.parametrize(
-    ("sort", "columns"), [("company", {}), (["name", "-company"], {}), ("name", {"name": "Full Name"})]
+    ("sort", "columns"),
+    [(keys("company"), {}), (keys("name", "-company"), {}), (keys("name"), {"name": "Full Name"})],
 )
 def test_a_field_with_no_column_is_refused(sort, columns):
     with pytest.raises(RenderInputError, match="no column") as refused:

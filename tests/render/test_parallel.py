@@ -18,6 +18,7 @@ import api.render.document as document
 from api.render.builtin import built_in_template, make_plan
 from api.render.document import render_pdf
 from api.render.errors import RenderInputError
+from api.render.options import BadgeOptions, QrSpec
 from api.render.parallel import RenderProcessError, process_count, split_pages
 from api.render.pdfjoin import PdfJoinError, _shifted, _stream_data_start, join_pdf_bytes
 from tests.data.realistic_names import realistic_attendees
@@ -37,7 +38,7 @@ def attendees() -> list[dict[str, str]]:
 def plan(sheet: str = "a4-2x2", **options):
     return make_plan(
         built_in_template("classic"),
-        {"sheet": sheet, "name": "PyCon Südostasien", **options},
+        BadgeOptions(sheet=sheet, name="PyCon Südostasien", **options),
         columns_available=["name", "organization", "email"],
     )
 
@@ -70,7 +71,7 @@ def test_short_lists_stay_in_one_process():
 def one_and_two(attendees, tmp_path_factory):
     """The same badges (2 x 2 on A4, a vCard QR code each) rendered by one process and by two."""
     folder = tmp_path_factory.mktemp("parallel")
-    the_plan = plan(qr={"field": "email", "kind": "vcard"})
+    the_plan = plan(qr=QrSpec("email", "vcard"))
     outputs = {}
     for processes in (1, 2):
         pdf = folder / f"processes-{processes}.pdf"
@@ -140,7 +141,7 @@ def test_an_error_in_a_later_part_is_raised_by_the_caller_and_nothing_is_left(at
     rows[-1]["email"] = "x" * 3000  # too long for any QR code, in the last (a child's) part
 
     with pytest.raises(RenderInputError, match="QR code cannot hold"):
-        render_pdf(plan(qr={"field": "email", "kind": "plain"}), rows, str(tmp_path / "out.pdf"), processes=2)
+        render_pdf(plan(qr=QrSpec("email")), rows, str(tmp_path / "out.pdf"), processes=2)
 
     assert list(tmp_path.iterdir()) == []
 

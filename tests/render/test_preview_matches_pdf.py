@@ -31,6 +31,7 @@ from PIL import Image, ImageChops, ImageFilter
 
 from api.render.builtin import BUILT_IN, make_plan
 from api.render.document import render_pdf, render_png
+from api.render.options import BadgeOptions
 from api.render.template import compile_template
 
 DPI = 300
@@ -76,7 +77,7 @@ def in_tenths_of_a_unit(svg: str) -> str:
 
 def preview(svg: str, row: dict[str, str]) -> Image.Image:
     plan = make_plan(
-        compile_template(svg.encode()), {"name": "Sample Event 2026"}, columns_available=list(row)
+        compile_template(svg.encode()), BadgeOptions(name="Sample Event 2026"), columns_available=list(row)
     )
     return Image.open(io.BytesIO(render_png(plan, row, dpi=DPI))).convert("L")
 
@@ -85,7 +86,7 @@ def printed(svg: str, row: dict[str, str], folder: Path) -> Image.Image:
     """The badge's one-page PDF, rasterised as poppler does."""
     plan = make_plan(
         compile_template(svg.encode()),
-        {"name": "Sample Event 2026", "sheet": "one-per-page"},
+        BadgeOptions(name="Sample Event 2026", sheet="one-per-page"),
         columns_available=list(row),
     )
     render_pdf(plan, [row], str(folder / "badge.pdf"))

@@ -18,6 +18,7 @@ from api.render import tasks
 from api.render.attendees import read_attendees
 from api.render.errors import LimitExceededError, RenderInputError
 from api.render.limits import RenderLimits
+from api.render.options import BadgeOptions, CustomSheet
 from api.render.parallel import remove_parts
 from api.render.pool import BATCH, RenderBusyError, RenderFailedError, RenderPool
 from api.render.runtime import default_settings
@@ -131,7 +132,7 @@ def task_for(shared_data: Path, output: Path, rows: int) -> RenderTask:
     return RenderTask(
         template_svg=None,
         template_id="classic",
-        options={"name": "FOSSASIA Summit 2026", "sheet": "a4-2x2"},
+        options=BadgeOptions(name="FOSSASIA Summit 2026", sheet="a4-2x2"),
         rows=list(table.rows[:rows]),
         columns=list(table.columns),
         output_path=str(output),
@@ -181,7 +182,7 @@ def parts_task(output: Path, rows: int) -> RenderTask:
     return RenderTask(
         template_svg=None,
         template_id="classic",
-        options={"name": "Summit", "sheet": "a4-2x2"},
+        options=BadgeOptions(name="Summit", sheet="a4-2x2"),
         rows=people,
         columns=["name", "organization"],
         output_path=str(output),
@@ -215,7 +216,7 @@ def test_a_job_in_two_processes_is_held_to_the_cpu_limit(pool, tmp_path):
 
 def test_bad_options_are_refused_with_their_location(pool, tmp_path, shared_data):
     task = task_for(shared_data, tmp_path / "x.pdf", 5)
-    task = RenderTask(**{**task.__dict__, "options": {"sheet": "a4-9x9"}})
+    task = RenderTask(**{**task.__dict__, "options": BadgeOptions(sheet=CustomSheet(columns=20))})
 
     with pytest.raises(RenderInputError) as refused:
         run_render(pool, task)

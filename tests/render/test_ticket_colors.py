@@ -15,6 +15,7 @@ from api.render.builtin import built_in_template, make_plan
 from api.render.document import render_pdf, render_png
 from api.render.errors import RenderInputError
 from api.render.limits import RenderLimits
+from api.render.options import BadgeOptions
 from api.render.pool import BATCH
 from api.render.tasks import RenderTask
 from api.render.template import compile_template
@@ -60,7 +61,10 @@ def png(plan, row) -> Image.Image:
 
 def classic_plan(**extra):
     return make_plan(
-        built_in_template("classic"), {"name": "FOSSASIA Summit 2026"}, columns_available=COLUMNS, **extra
+        built_in_template("classic"),
+        BadgeOptions(name="FOSSASIA Summit 2026"),
+        columns_available=COLUMNS,
+        **extra,
     )
 
 
@@ -119,7 +123,7 @@ def test_the_ticket_column_can_be_mapped_with_options_columns():
     # classic has no {{ticket}}: a mapping for "ticket" is still accepted.
     plan = make_plan(
         built_in_template("classic"),
-        {"name": "FOSSASIA Summit 2026", "columns": {"ticket": "Ticket Type"}},
+        BadgeOptions(name="FOSSASIA Summit 2026", columns={"ticket": "Ticket Type"}),
         columns_available=columns,
         ticket_colors=COLORS,
     )
@@ -136,7 +140,7 @@ def test_a_mapping_of_ticket_to_a_missing_column_is_refused():
     with pytest.raises(RenderInputError) as refused:
         make_plan(
             built_in_template("classic"),
-            {"columns": {"ticket": "Ticket Type"}},
+            BadgeOptions(columns={"ticket": "Ticket Type"}),
             columns_available=COLUMNS,
             ticket_colors=COLORS,
         )
@@ -194,7 +198,9 @@ def test_a_marked_group_is_coloured_where_its_transforms_put_it():
         <rect x="20" y="20" width="20" height="20" fill="#e0e0e0"/>
         <text x="10" y="90" font-size="8">{{name}}</text></svg>"""
     )
-    plan = make_plan(template, {}, columns_available=["name", "ticket"], ticket_colors={"Gold": "#d4a017"})
+    plan = make_plan(
+        template, BadgeOptions(), columns_available=["name", "ticket"], ticket_colors={"Gold": "#d4a017"}
+    )
 
     gold = png(plan, {"name": "Ada", "ticket": "Gold"})
     plain = png(plan, {"name": "Ada", "ticket": ""})
@@ -214,7 +220,7 @@ def test_a_job_in_a_render_worker_takes_ticket_colours(tmp_path):
     task = RenderTask(
         template_svg=None,
         template_id="classic",
-        options={"name": "FOSSASIA Summit 2026"},
+        options=BadgeOptions(name="FOSSASIA Summit 2026"),
         rows=[attendee("Volunteer"), attendee("")],
         columns=COLUMNS,
         output_path=str(output),
