@@ -130,6 +130,16 @@ class BadgeTemplates(Resource):
               schema: {$ref: '#/components/schemas/BadgeTemplateUpload'}
         responses:
           '201':
+            links:
+              GetBadgeTemplate:
+                operationId: getBadgeTemplate
+                parameters: {template_id: '$response.body#/id'}
+              DeleteBadgeTemplate:
+                operationId: deleteBadgeTemplate
+                parameters: {template_id: '$response.body#/id'}
+              GetBadgeTemplatePreview:
+                operationId: getBadgeTemplatePreview
+                parameters: {template_id: '$response.body#/id'}
             description: The stored template; `Location` is its URL.
             headers:
               Location: {$ref: '#/components/headers/Location'}

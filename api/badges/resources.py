@@ -125,6 +125,12 @@ class BadgeJobs(Resource):
               schema: {$ref: '#/components/schemas/BadgeRequest'}
         responses:
           '202':
+            links:
+              GetBadgeJob: {operationId: getBadgeJob, parameters: {job_id: '$response.body#/id'}}
+              CancelBadgeJob: {operationId: cancelBadgeJob, parameters: {job_id: '$response.body#/id'}}
+              ListBadgeJobLogs: {operationId: listBadgeJobLogs, parameters: {job_id: '$response.body#/id'}}
+              GetBadgeJobReport: {operationId: getBadgeJobReport, parameters: {job_id: '$response.body#/id'}}
+              GetBadgeJobProof: {operationId: getBadgeJobProof, parameters: {job_id: '$response.body#/id'}}
             description: >
               The job, queued; `Location` is its URL. A repeated request with the same
               Idempotency-Key also carries `Idempotent-Replayed: true`.
@@ -170,6 +176,10 @@ class BadgeJob(Resource):
         security: [{bearerAuth: []}]
         responses:
           '200':
+            links:
+              DownloadBadges:
+                operationId: downloadBadges
+                parameters: {token: '$response.body#/result/download_token'}
             description: The job.
             content:
               application/json:

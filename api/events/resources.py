@@ -69,6 +69,13 @@ class Events(Resource):
               schema: {$ref: '#/components/schemas/EventCreate'}
         responses:
           '201':
+            links:
+              GetEvent: {operationId: getEvent, parameters: {event_id: '$response.body#/id'}}
+              UpdateEvent: {operationId: updateEvent, parameters: {event_id: '$response.body#/id'}}
+              DeleteEvent: {operationId: deleteEvent, parameters: {event_id: '$response.body#/id'}}
+              ListTickets: {operationId: listTickets, parameters: {event_id: '$response.body#/id'}}
+              CreateTickets: {operationId: createTickets, parameters: {event_id: '$response.body#/id'}}
+              ReorderTickets: {operationId: reorderTickets, parameters: {event_id: '$response.body#/id'}}
             description: The new event; `Location` is its URL.
             headers:
               Location: {$ref: '#/components/headers/Location'}

@@ -115,6 +115,10 @@ class Fonts(Resource):
                   file: {type: string, format: binary}
         responses:
           '201':
+            links:
+              GetFont: {operationId: getFont, parameters: {font_id: '$response.body#/id'}}
+              DeleteFont: {operationId: deleteFont, parameters: {font_id: '$response.body#/id'}}
+              PreviewFont: {operationId: previewFont, parameters: {font_id: '$response.body#/id'}}
             description: The new font; `Location` is its URL.
             headers:
               Location: {$ref: '#/components/headers/Location'}

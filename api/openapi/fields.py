@@ -14,7 +14,15 @@ from typing import Any
 from apispec.ext.marshmallow.field_converter import FieldConverterMixin
 from marshmallow import fields
 
-from api.core.schemas import OUT_OF_RANGE, LoadSchema, TrimmedString, UtcDateTime
+from api.core.schemas import OUT_OF_RANGE, LoadSchema, RequestSchema, TrimmedString, UtcDateTime
+from api.events.schemas import (
+    CURRENCIES,
+    CURRENCY,
+    TIME_ZONE,
+    time_zones,
+    validate_currency,
+    validate_timezone,
+)
 from api.tickets.schemas import MAX_PRICE, PRICE_INPUT, validate_price
 from api.users.schemas import PASSWORD_MAX_LENGTH, validate_password
 
@@ -25,6 +33,9 @@ ONE_LINE_PATTERN = (
     "[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 )
 ONE_LINE = "One line, trimmed; not blank, no control characters."
+# The years UtcDateTime takes, as the start of the string: what a schema can say of its bounds
+# (an offset can still carry a time at either end past them; the description says so).
+YEARS_1900_TO_9998 = "^(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
 DATE_TIME_BOUNDS = (
     OUT_OF_RANGE.removeprefix("Must be from ").removesuffix(".")
     + ", in UTC after the offset is applied; outside is a 422 naming the field."
@@ -37,7 +48,7 @@ def teach_fields(converter: FieldConverterMixin, config: Mapping[str, Any]) -> N
         _converter: Any, field: fields.Field[Any], ret: dict[str, Any], **_: Any
     ) -> dict[str, Any]:
         properties: dict[str, Any] = {}
-        loading = isinstance(field.parent, LoadSchema)
+        loading = isinstance(field.parent, RequestSchema)
         if isinstance(field, TrimmedString) and not field.blank_allowed:
             properties["minLength"] = max(1, ret.get("minLength", 1))
             properties["pattern"] = ONE_LINE_PATTERN
@@ -46,11 +57,18 @@ def teach_fields(converter: FieldConverterMixin, config: Mapping[str, Any]) -> N
         if isinstance(field, UtcDateTime) and loading:
             said = ret.get("description", "With an explicit offset.")
             properties["description"] = f"{said} From {DATE_TIME_BOUNDS}"
+            properties["pattern"] = YEARS_1900_TO_9998
         if validate_password in field.validators:
             properties["minLength"] = config["PASSWORD_MIN_LENGTH"]
             properties["maxLength"] = PASSWORD_MAX_LENGTH
         if validate_price in field.validators:
             properties["$ref"] = "#/components/schemas/PriceInput"
+        # The values the server takes, listed, so that a client (or a test generator) can offer
+        # exactly those rather than any string.
+        if validate_timezone in field.validators:
+            properties["$ref"] = "#/components/schemas/TimeZone"
+        if validate_currency in field.validators:
+            properties["$ref"] = "#/components/schemas/Currency"
         if not loading and field.name in LoadSchema.read_only_fields:
             properties["readOnly"] = True
         return properties
@@ -64,6 +82,8 @@ def teach_fields(converter: FieldConverterMixin, config: Mapping[str, Any]) -> N
 def field_components() -> dict[str, dict[str, Any]]:
     """Components that describe one field's accepted values rather than an object."""
     return {
+        "TimeZone": {"type": "string", "description": TIME_ZONE, "enum": sorted(time_zones())},
+        "Currency": {"type": "string", "description": CURRENCY, "enum": sorted(CURRENCIES)},
         "PriceInput": {
             "description": PRICE_INPUT,
             "oneOf": [

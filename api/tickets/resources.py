@@ -120,6 +120,16 @@ class Tickets(Resource):
                     items: {$ref: '#/components/schemas/TicketBulkItem'}
         responses:
           '201':
+            links:
+              GetTicket:
+                operationId: getTicket
+                parameters: {event_id: '$request.path.event_id', ticket_id: '$response.body#/id'}
+              UpdateTicket:
+                operationId: updateTicket
+                parameters: {event_id: '$request.path.event_id', ticket_id: '$response.body#/id'}
+              DeleteTicket:
+                operationId: deleteTicket
+                parameters: {event_id: '$request.path.event_id', ticket_id: '$response.body#/id'}
             description: |
               The created ticket (object body; its URL is in the `Location` header), or the created
               tickets in array order (array body).
