@@ -28,7 +28,7 @@ from api.core.db import on_commit, utcnow
 from api.core.storage import StorageError, storage
 from api.extensions import db, jobs
 from api.jobs import JobsUnavailableError
-from api.mail.models import OutboundEmail
+from api.mail.models import DUE_STATUSES, EmailStatus, OutboundEmail
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def queue_email(
             subject=subject,
             text_body=text,
             html_body=html,
-            status="pending",
+            status=EmailStatus.PENDING,
             attempts=0,
             next_attempt_at=now,
             created_at=now,
@@ -194,11 +194,11 @@ def _claim(email_id: uuid.UUID) -> bool:
         update(OutboundEmail)
         .where(
             OutboundEmail.id == email_id,
-            OutboundEmail.status.in_(("pending", "failed")),
+            OutboundEmail.status.in_(DUE_STATUSES),
             OutboundEmail.next_attempt_at <= now,
             OutboundEmail.attempts < current_app.config["OUTBOX_MAX_ATTEMPTS"],
         )
-        .values(status="sending", attempts=OutboundEmail.attempts + 1, updated_at=now)
+        .values(status=EmailStatus.SENDING, attempts=OutboundEmail.attempts + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -223,7 +223,7 @@ def deliver_email(email_id: str) -> bool:
     try:
         _send(email)
     except (TimeoutError, smtplib.SMTPException, OSError) as error:
-        email.status = "failed"
+        email.status = EmailStatus.FAILED
         email.last_error = f"{type(error).__name__}: {error}"[:2000]
         email.next_attempt_at = utcnow() + backoff(email.attempts)
         db.session.commit()
@@ -231,7 +231,7 @@ def deliver_email(email_id: str) -> bool:
             "Mail %s to %s failed (attempt %d): %s", email.id, email.to_address, email.attempts, error
         )
         return False
-    email.status = "sent"
+    email.status = EmailStatus.SENT
     email.sent_at = utcnow()
     email.last_error = None
     db.session.commit()
@@ -244,15 +244,15 @@ def sweep_outbox(limit: int = 100) -> int:
     lease = timedelta(seconds=current_app.config["OUTBOX_SENDING_LEASE_SECONDS"])
     db.session.execute(
         update(OutboundEmail)
-        .where(OutboundEmail.status == "sending", OutboundEmail.updated_at < now - lease)
-        .values(status="failed", last_error="Delivery was interrupted; retrying.", updated_at=now)
+        .where(OutboundEmail.status == EmailStatus.SENDING, OutboundEmail.updated_at < now - lease)
+        .values(status=EmailStatus.FAILED, last_error="Delivery was interrupted; retrying.", updated_at=now)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
     due = db.session.scalars(
         select(OutboundEmail.id)
         .where(
-            OutboundEmail.status.in_(("pending", "failed")),
+            OutboundEmail.status.in_(DUE_STATUSES),
             OutboundEmail.next_attempt_at <= now,
             OutboundEmail.attempts < current_app.config["OUTBOX_MAX_ATTEMPTS"],
         )

@@ -35,7 +35,7 @@ class JobsCheckSchema(Schema):
 class StorageCheckSchema(Schema):
     class Meta:
         description = (
-            "Generated files' storage; down when not writable or under STORAGE_MIN_FREE_BYTES (64 MiB)"
+            "Generated files' storage; down when not writable or under STORAGE_MIN_FREE_BYTES free"
             " free, with the reason in error."
         )
         maybe_absent = ("free_bytes", "error")
