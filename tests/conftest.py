@@ -8,10 +8,7 @@ rolled back at the end; requests commit to savepoints inside it.
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -23,7 +20,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import delete
 
-from api.app import create_app
 from api.cli import alembic_config
 from api.core.db import Base, Database
 from api.extensions import db, limiter
@@ -31,27 +27,7 @@ from tests.factories import UserFactory
 from tests.openapi_contract import OpenApiContract
 from tests.smtp import SmtpServer
 from tests.support.accounts import bearer, login
-
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-TEST_DATABASE = os.environ.get("TEST_DATABASE") or ("postgres" if IN_CI else "sqlite")
-
-
-def postgres_reachable() -> bool:
-    try:
-        psycopg2.connect(POSTGRES_URL, connect_timeout=3).close()
-    except psycopg2.OperationalError:
-        return False
-    return True
-
-
-def require_postgres() -> None:
-    """Skip on a laptop without PostgreSQL; in CI a missing server is a failure."""
-    if postgres_reachable():
-        return
-    if IN_CI:
-        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL} and CI=true")
-    pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_URL}")
+from tests.support.environment import POSTGRES_URL, TEST_DATABASE, make_test_app, require_postgres
 
 
 class PostgresDatabases:
@@ -101,18 +77,6 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtu
     return url
 
 
-# Job inputs and PDFs of the whole test run: one folder, removed when the run ends.
-TEST_STORAGE = tempfile.mkdtemp(prefix="badges-test-storage-")
-atexit.register(shutil.rmtree, TEST_STORAGE, True)
-
-
-def make_test_app(database_url: str, **overrides: Any) -> Flask:
-    settings = {"ENV_NAME": "testing", "DATABASE_URL": database_url, "STORAGE_DIR": TEST_STORAGE}
-    app = create_app({**settings, **overrides})
-    app.test_client_class = ContractClient
-    return app
-
-
 @pytest.fixture(scope="session")
 def app(database_url: str) -> Iterator[Flask]:
     app = make_test_app(database_url)
@@ -123,25 +87,6 @@ def app(database_url: str) -> Iterator[Flask]:
 @pytest.fixture(scope="session")
 def contract() -> OpenApiContract:
     return OpenApiContract.load()
-
-
-class ContractClient(FlaskClient):
-    """A test client that checks every /api/v1 response against openapi.yaml."""
-
-    contract = OpenApiContract.load()
-
-    def open(self, *args: Any, **kwargs: Any) -> Any:
-        response = super().open(*args, **kwargs)
-        method = response.request.method
-        path = response.request.path
-        if (
-            path.startswith(self.contract.prefix + "/")
-            and method not in {"OPTIONS", "HEAD"}
-            and "Content-Encoding" not in response.headers
-            and self.contract.operation(path, method) is not None
-        ):
-            self.contract.validate(method, path, response.status_code, response.headers, response.get_data())
-        return response
 
 
 @pytest.fixture(autouse=True)

@@ -30,9 +30,9 @@ from flask_jwt_extended import create_access_token
 from api.core.db import Database
 from api.extensions import db
 from api.http import Api, Resource
-from tests.conftest import make_test_app
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.support.accounts import bearer, login
+from tests.support.environment import make_test_app
 from tests.support.problems import PROBLEM_KEYS
 
 ME = "/api/v1/users/me"

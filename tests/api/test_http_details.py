@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import make_test_app
 from tests.factories import DEFAULT_PASSWORD
 from tests.support.accounts import bearer
+from tests.support.environment import make_test_app
 
 
 def test_retry_after_is_only_sent_with_a_429(client, user):

@@ -17,9 +17,9 @@ import pytest
 from flask import Flask
 
 from api.core.db import Database
-from tests.conftest import make_test_app
 from tests.factories import UserFactory
 from tests.support.accounts import bearer, login
+from tests.support.environment import make_test_app
 
 pytestmark = [pytest.mark.postgres, pytest.mark.live]
 

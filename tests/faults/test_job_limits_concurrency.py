@@ -25,9 +25,9 @@ from api.badges.worker import _claim
 from api.cli import alembic_config
 from api.core.db import Database, read_only_transactions
 from api.extensions import db
-from tests.conftest import make_test_app, require_postgres
 from tests.factories import UserFactory
 from tests.support.accounts import bearer, login
+from tests.support.environment import make_test_app, require_postgres
 
 pytestmark = pytest.mark.live
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tests.conftest import require_postgres
 from tests.smtp import free_port
+from tests.support.environment import require_postgres
 
 pytestmark = [pytest.mark.postgres, pytest.mark.live]
 

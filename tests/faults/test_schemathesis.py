@@ -42,8 +42,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TEST_DATABASE, require_postgres
 from tests.smtp import free_port
+from tests.support.environment import TEST_DATABASE, require_postgres
 
 pytestmark = [pytest.mark.live]
 

@@ -21,7 +21,7 @@ from fontTools.ttLib.woff2 import WOFF2DirectoryEntry
 from api.fonts import FontRejected, as_sfnt, inspect_font, rename_family, shadows_system_family, upload_family
 from api.fonts.fontconfig import INTERNAL_FAMILY_PREFIX
 from api.fonts.validation import COLLECTION, INVALID, NO_UNICODE, NOT_A_FONT, TOO_LARGE, TRUNCATED
-from tests.fonts.conftest import (
+from tests.support.fonts import (
     DEJAVU_SANS_BOLD_OBLIQUE,
     NOTO_CJK_COLLECTION,
     NOTO_COLOR_EMOJI,

@@ -10,8 +10,8 @@ import pytest
 from alembic import command
 
 from api.cli import alembic_config
-from tests.conftest import TEST_DATABASE, require_postgres
 from tests.support.celery_stack import CeleryStack
+from tests.support.environment import TEST_DATABASE, require_postgres
 
 
 @pytest.fixture(scope="module")

@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TEST_STORAGE
 from tests.support.accounts import signed_in
 from tests.support.badge_jobs import multipart
 from tests.support.celery_stack import REDIS_URL, require_broker, wait_until
+from tests.support.environment import TEST_STORAGE
 
 pytestmark = pytest.mark.live
 

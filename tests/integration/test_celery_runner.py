@@ -23,9 +23,9 @@ from api.core.db import Database, utcnow
 from api.extensions import db, jobs
 from api.jobs import JobsUnavailableError, register_task
 from api.mail.models import OutboundEmail
-from tests.conftest import make_test_app
 from tests.smtp import body_text
 from tests.support.celery_stack import REDIS_URL, CeleryStack, Worker, require_broker, wait_until
+from tests.support.environment import make_test_app
 
 pytestmark = pytest.mark.live
 

@@ -26,9 +26,9 @@ from api.core.db import Database
 from api.errors import PROBLEM_MIMETYPE, database_outage
 from api.extensions import db
 from api.users.models import User
-from tests.conftest import make_test_app
 from tests.smtp import free_port
 from tests.support.accounts import bearer
+from tests.support.environment import make_test_app
 
 pytestmark = pytest.mark.live
 

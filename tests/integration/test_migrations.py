@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 import api.models  # noqa: F401
 from api.cli import alembic_config
 from api.core.db import Base, make_engine
-from tests.conftest import require_postgres
+from tests.support.environment import require_postgres
 
 pytestmark = pytest.mark.postgres
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI
 from tests.smtp import free_port
+from tests.support.environment import IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
 

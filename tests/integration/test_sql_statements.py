@@ -21,8 +21,8 @@ from sqlalchemy import event
 
 from api.cli import alembic_config
 from api.core.db import Database
-from tests.conftest import make_test_app, require_postgres
 from tests.support.accounts import bearer
+from tests.support.environment import make_test_app, require_postgres
 
 pytestmark = pytest.mark.live
 

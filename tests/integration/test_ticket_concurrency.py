@@ -21,8 +21,8 @@ from api.cli import alembic_config
 from api.core.db import Database
 from api.extensions import db
 from api.tickets.models import Ticket
-from tests.conftest import make_test_app, require_postgres
 from tests.factories import DEFAULT_PASSWORD
+from tests.support.environment import make_test_app, require_postgres
 
 pytestmark = [pytest.mark.postgres, pytest.mark.live]
 

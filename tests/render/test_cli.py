@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from tests.render.conftest import pdftotext
+from tests.support.pdf import pdftotext
 
 ROOT = Path(__file__).resolve().parents[2]
 

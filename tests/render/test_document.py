@@ -15,7 +15,7 @@ from api.render.images import load_image
 from api.render.options import QrSpec
 from api.render.sheets import BadgeSize, resolve_sheet
 from api.render.template import compile_template
-from tests.render.conftest import pdffonts, pdftotext
+from tests.support.pdf import pdffonts, pdftotext
 
 CLASSIC = Path(__file__).resolve().parents[2] / "api" / "render" / "templates" / "classic.svg"
 

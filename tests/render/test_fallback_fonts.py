@@ -23,7 +23,7 @@ from api.render.fallback import _family_of, _ffi, _pango, fallback_families, fon
 from api.render.options import BadgeOptions
 from api.render.template import compile_template
 from api.render.text import FitRule, TextPainter, TextStyle
-from tests.render.conftest import pdffonts, pdftotext
+from tests.support.pdf import pdffonts, pdftotext
 
 PLAIN = """<svg xmlns="http://www.w3.org/2000/svg" width="105mm" height="148mm" viewBox="0 0 105 148">
 <rect width="105" height="148" fill="#ffffff"/>

@@ -24,7 +24,7 @@ from api.render.tasks import BadgeSpec, RenderTask, TemplateSource, preview_badg
 from api.render.template import compile_template
 from api.render.text import PlacedText
 from tests.data.templates import FINDINGS_TEMPLATE as TEMPLATE
-from tests.render.conftest import pdftotext
+from tests.support.pdf import pdftotext
 
 NAME_PT = 8 * 72 / 25.4  # the name's size in points: 8 mm
 LONG_NAME = "Maximilian Alexander Hohenzollern-Sigmaringen"

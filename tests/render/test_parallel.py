@@ -22,7 +22,7 @@ from api.render.options import BadgeOptions, QrSpec
 from api.render.parallel import RenderProcessError, process_count, split_pages
 from api.render.pdfjoin import PdfJoinError, _shifted, _stream_data_start, join_pdf_bytes
 from tests.data.realistic_names import realistic_attendees
-from tests.render.conftest import pdffonts, pdftotext
+from tests.support.pdf import pdffonts, pdftotext
 
 BADGES = 2100  # enough for two parts of at least MIN_BADGES_PER_PROCESS
 

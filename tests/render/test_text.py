@@ -9,7 +9,7 @@ import pytest
 
 from api.render import pango
 from api.render.text import FitRule, TextPainter, TextStyle, clean_text
-from tests.render.conftest import pdffonts, pdftotext
+from tests.support.pdf import pdffonts, pdftotext
 
 
 def painter() -> TextPainter:

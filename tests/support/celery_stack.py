@@ -23,8 +23,8 @@ from sqlalchemy import delete
 
 from api.core.db import Base, Database
 from api.extensions import db
-from tests.conftest import IN_CI, make_test_app
 from tests.smtp import SmtpServer
+from tests.support.environment import IN_CI, make_test_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
