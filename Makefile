@@ -1,5 +1,5 @@
 # `make run` starts the API on an embedded default (SQLite, in-process jobs, mail to the log);
-# `make test` runs ruff, mypy and pytest. Both set up .venv and the system libraries first.
+# `make test` runs ruff, import-linter, mypy and pytest. Both set up .venv and the system libraries first.
 
 PYTHON ?= python3
 VENV ?= .venv
