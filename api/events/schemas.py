@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-import zoneinfo
 from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -25,7 +25,10 @@ TIME_ZONE = "An IANA time zone name."
 
 @lru_cache(maxsize=1)
 def time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    """The IANA zones of the pinned tzdata package (requirements/base.txt), not of the machine:
+    openapi.yaml lists them, so every machine must take the same ones (and the system's
+    "localtime", whatever this machine's zone is, is no event's time zone)."""
+    return frozenset(resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split())
 
 
 def validate_timezone(value: str) -> None:
