@@ -107,7 +107,7 @@ class BadgeJobs(Resource):
             in: header
             required: false
             description: 1 to 255 visible ASCII characters, e.g. a UUID made by the client.
-            schema: {type: string, maxLength: 255}
+            schema: {type: string, pattern: '^[!-~]{1,255}$'}
         requestBody:
           required: true
           content:
@@ -118,9 +118,14 @@ class BadgeJobs(Resource):
                 properties:
                   attendees: {type: string, format: binary, description: The attendee list (CSV).}
                   options:
-                    type: string
-                    description: 'The options as JSON text, e.g. {"template": "classic"}.'
+                    allOf: [{$ref: '#/components/schemas/BadgeOptions'}]
+                    description: >
+                      The options as a JSON part, e.g. `{"template": "classic"}` (sent as
+                      `application/json` or as plain text holding the JSON).
                   background: {type: string, format: binary, description: A PNG or JPEG background image.}
+                additionalProperties: false
+              encoding:
+                options: {contentType: application/json}
             application/json:
               schema: {$ref: '#/components/schemas/BadgeRequest'}
         responses:

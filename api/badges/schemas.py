@@ -18,15 +18,23 @@ from api.render.findings import KIND_LEVELS, KINDS
 LEVELS = ("info", "warning", "error")
 
 
+class AttendeeRecord(fields.Dict):
+    """One attendee as a flat JSON object, read by api/render/attendees.py (the `Attendee` component
+    in the contract says what that reader takes)."""
+
+
 class BadgeRequestSchema(LoadSchema):
     attendees = fields.List(
-        fields.Dict(), required=True, metadata={"description": "Attendees as flat objects; keys are columns."}
+        AttendeeRecord(),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "Attendees as flat objects; keys are columns."},
     )
     options = fields.Nested(BadgeOptionsSchema)
 
 
 class BadgePreviewRequestSchema(LoadSchema):
-    attendees = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1))
+    attendees = fields.List(AttendeeRecord(), required=True, validate=validate.Length(min=1))
     options = fields.Nested(BadgeOptionsSchema)
     row = fields.Integer(validate=validate.Range(min=0), metadata={"default": 0})
     dpi = fields.Float(

@@ -113,6 +113,7 @@ class Fonts(Resource):
                 required: [file]
                 properties:
                   file: {type: string, format: binary}
+                additionalProperties: false
         responses:
           '201':
             links:

@@ -14,6 +14,7 @@ from typing import Any
 from apispec.ext.marshmallow.field_converter import FieldConverterMixin
 from marshmallow import fields
 
+from api.badges.schemas import AttendeeRecord
 from api.core.schemas import OUT_OF_RANGE, LoadSchema, RequestSchema, TrimmedString, UtcDateTime
 from api.events.schemas import (
     CURRENCIES,
@@ -23,6 +24,7 @@ from api.events.schemas import (
     validate_currency,
     validate_timezone,
 )
+from api.render.attendees import MAX_CELL_CHARS, MAX_COLUMNS
 from api.tickets.schemas import MAX_PRICE, PRICE_INPUT, validate_price
 from api.users.schemas import PASSWORD_MAX_LENGTH, validate_password
 
@@ -33,6 +35,8 @@ ONE_LINE_PATTERN = (
     "[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 )
 ONE_LINE = "One line, trimmed; not blank, no control characters."
+# The same where a blank value is allowed (it counts as left out): no control character.
+NO_CONTROL_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 # The years UtcDateTime takes, as the start of the string: what a schema can say of its bounds
 # (an offset can still carry a time at either end past them; the description says so).
 YEARS_1900_TO_9998 = "^(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
@@ -54,6 +58,8 @@ def teach_fields(converter: FieldConverterMixin, config: Mapping[str, Any]) -> N
             properties["pattern"] = ONE_LINE_PATTERN
             if "description" not in ret:
                 properties["description"] = ONE_LINE
+        elif isinstance(field, TrimmedString):
+            properties["pattern"] = NO_CONTROL_PATTERN
         if isinstance(field, UtcDateTime) and loading:
             said = ret.get("description", "With an explicit offset.")
             properties["description"] = f"{said} From {DATE_TIME_BOUNDS}"
@@ -69,6 +75,8 @@ def teach_fields(converter: FieldConverterMixin, config: Mapping[str, Any]) -> N
             properties["$ref"] = "#/components/schemas/TimeZone"
         if validate_currency in field.validators:
             properties["$ref"] = "#/components/schemas/Currency"
+        if isinstance(field, AttendeeRecord):
+            properties["$ref"] = "#/components/schemas/Attendee"
         if not loading and field.name in LoadSchema.read_only_fields:
             properties["readOnly"] = True
         return properties
@@ -84,6 +92,24 @@ def field_components() -> dict[str, dict[str, Any]]:
     return {
         "TimeZone": {"type": "string", "description": TIME_ZONE, "enum": sorted(time_zones())},
         "Currency": {"type": "string", "description": CURRENCY, "enum": sorted(CURRENCIES)},
+        "Attendee": {
+            "type": "object",
+            "description": (
+                "One attendee: each key is a column (not blank, and not the same as another key but"
+                " for case or spacing), each value text, a number, true, false or null, shown as"
+                f" JSON writes it. At most {MAX_COLUMNS} columns over the whole list (more is a 413)"
+                f" and {MAX_CELL_CHARS} characters a value."
+            ),
+            "maxProperties": MAX_COLUMNS,
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "string", "maxLength": MAX_CELL_CHARS, "nullable": True},
+                    {"type": "number"},
+                    {"type": "boolean"},
+                ]
+            },
+            "example": {"name": "Ada Lovelace", "organization": "Analytical Engines", "vip": True},
+        },
         "PriceInput": {
             "description": PRICE_INPUT,
             "oneOf": [
