@@ -1,0 +1,36 @@
+// The tests' global setup: start the real service, run every *.test.js under node's test runner
+// with the service's address in the environment, stop the service whatever happened.
+import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { startService } from "./service.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const files = readdirSync(here)
+  .filter((name) => name.endsWith(".test.js"))
+  .filter((name) => !process.argv[2] || name.includes(process.argv[2]))
+  .map((name) => join(here, name));
+
+const service = await startService();
+const stop = () => service.stop();
+process.once("SIGINT", () => void stop().then(() => process.exit(130)));
+process.once("SIGTERM", () => void stop().then(() => process.exit(143)));
+let code = 1;
+try {
+  const child = spawn(process.execPath, ["--test", "--test-reporter=spec", ...files], {
+    stdio: "inherit",
+    env: {
+      ...process.env,
+      BADGES_API_URL: service.baseUrl,
+      BADGES_ADMIN_EMAIL: service.adminEmail,
+      BADGES_ADMIN_PASSWORD: service.adminPassword,
+      BADGES_JWT_SECRET: service.jwtSecret,
+    },
+  });
+  code = await new Promise<number>((done) => child.once("exit", (status) => done(status ?? 1)));
+} finally {
+  await stop();
+}
+process.exitCode = code;
