@@ -1,4 +1,4 @@
-// Register, log in, read the current account, log out.
+// examples/accounts.ts: register, log in, read the current account, log out.
 import { type BadgesClient, currentUser, login, logout, register, type Schemas } from "@badges/client";
 
 export async function signUpAndIn(

@@ -1,4 +1,4 @@
-// Badges: a live preview, a job from a CSV file with its progress and log, the PDF.
+// examples/badges.ts: a live preview, a job from a CSV file with its progress and log, the PDF.
 import {
   type BadgesClient,
   createBadgeJob,

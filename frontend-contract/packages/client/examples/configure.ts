@@ -1,5 +1,5 @@
-// Configure: one client for the app, the refresh token kept in localStorage (pass sessionStorage
-// for a login per tab), the access token in memory.
+// examples/configure.ts: one client for the app. The refresh token is kept in localStorage (pass
+// sessionStorage for a login per tab), the access token in memory only.
 import { type BadgesClient, createBadgesClient, type KeyValueStorage, LocalStorageTokenStorage } from "@badges/client";
 
 export function makeClient(baseUrl: string, storage?: KeyValueStorage): BadgesClient {

@@ -1,7 +1,18 @@
-// Uploads from file inputs: an SVG template and a font, then their previews as images.
-import { type BadgesClient, fontPreview, type Schemas, templatePreview, uploadFont, uploadTemplate } from "@badges/client";
+// examples/designs.ts: an SVG template and a font from file inputs, then their previews.
+import {
+  type BadgesClient,
+  fontPreview,
+  type Schemas,
+  templatePreview,
+  uploadFont,
+  uploadTemplate,
+} from "@badges/client";
 
-export async function addTemplate(client: BadgesClient, svg: File, name: string): Promise<{ template: Schemas["BadgeTemplate"]; image: Blob }> {
+export async function addTemplate(
+  client: BadgesClient,
+  svg: File,
+  name: string,
+): Promise<{ template: Schemas["BadgeTemplate"]; image: Blob }> {
   const template = await uploadTemplate(client, { file: svg, name }); // 422 errors.file says why not
   const image = await templatePreview(client, template.id); // PNG: URL.createObjectURL(image)
   return { template, image };

@@ -1,4 +1,4 @@
-// Events and tickets: every event across pages, tickets created in one request, a drop reordered.
+// examples/events.ts: every event across pages, tickets in one request, a drop reordered.
 import { type BadgesClient, items, ok, type Schemas } from "@badges/client";
 
 /** Every event of the user, following the Link header page after page. */
@@ -22,7 +22,11 @@ export async function createEventWithTickets(
 }
 
 /** After a drag and drop: send every ticket id of the event in the new order. */
-export async function reorderTickets(client: BadgesClient, eventId: string, ticketIds: string[]): Promise<Schemas["Ticket"][]> {
+export async function reorderTickets(
+  client: BadgesClient,
+  eventId: string,
+  ticketIds: string[],
+): Promise<Schemas["Ticket"][]> {
   const { items: ordered } = await ok(
     client.api.PUT("/events/{event_id}/tickets/order", {
       params: { path: { event_id: eventId } },

@@ -1,4 +1,5 @@
 import { type BadgesClient, ok, type Schemas } from "./client.js";
+import { ApiError } from "./errors.js";
 
 /** `POST /users`: a new, unverified account. It does not log in (call `login`). */
 export function register(client: BadgesClient, account: Schemas["UserCreate"]): Promise<Schemas["User"]> {
@@ -22,9 +23,10 @@ export async function logout(client: BadgesClient): Promise<void> {
   const token = refreshToken ?? accessToken;
   if (!token) return;
   try {
-    await client.fetch(new Request(client.url("/auth/logout"), { method: "POST", headers: { Authorization: `Bearer ${token}` } }));
+    const headers = { Authorization: `Bearer ${token}` };
+    await client.fetch(new Request(client.url("/auth/logout"), { method: "POST", headers }));
   } catch (error) {
-    if (!(error instanceof Error && "status" in error && error.status === 401)) throw error;
+    if (!(error instanceof ApiError && error.status === 401)) throw error;
   }
 }
 

@@ -146,5 +146,6 @@ function isAnonymous(baseUrl: string, request: Request): boolean {
 /** A relative base URL (`/api/v1` behind a proxy) resolved against the page's own origin. */
 function absoluteBase(baseUrl: string): string {
   const origin = (globalThis as { location?: { origin?: string } }).location?.origin;
-  return /^[a-z][a-z0-9+.-]*:/i.test(baseUrl) || !origin ? baseUrl : new URL(baseUrl, origin).toString().replace(/\/+$/, "");
+  if (/^[a-z][a-z0-9+.-]*:/i.test(baseUrl) || !origin) return baseUrl;
+  return new URL(baseUrl, origin).toString().replace(/\/+$/, "");
 }

@@ -56,10 +56,13 @@ export function templatePreview(client: BadgesClient, templateId: string): Promi
 }
 
 /** `GET /fonts/{font_id}/preview`: some text in the font, PNG. */
-export function fontPreview(client: BadgesClient, fontId: string, options: { text?: string; size?: number } = {}): Promise<Blob> {
-  return ok(
-    client.api.GET("/fonts/{font_id}/preview", { params: { path: { font_id: fontId }, query: options }, parseAs: "blob" }),
-  );
+export function fontPreview(
+  client: BadgesClient,
+  fontId: string,
+  options: { text?: string; size?: number } = {},
+): Promise<Blob> {
+  const params = { path: { font_id: fontId }, query: options };
+  return ok(client.api.GET("/fonts/{font_id}/preview", { params, parseAs: "blob" }));
 }
 
 async function getBlob(client: BadgesClient, url: string): Promise<Blob> {

@@ -21,7 +21,14 @@ export {
 } from "./tokens.js";
 export { currentUser, login, logout, register } from "./auth.js";
 export { type Item, items, linkTarget, type ListParams, type ListPath, type Page, pages } from "./paging.js";
-export { type BadgeJobUpload, createBadgeJob, type TemplateUpload, type Upload, uploadFont, uploadTemplate } from "./uploads.js";
+export {
+  type BadgeJobUpload,
+  createBadgeJob,
+  type TemplateUpload,
+  type Upload,
+  uploadFont,
+  uploadTemplate,
+} from "./uploads.js";
 export {
   type BadgeJob,
   isFinished,

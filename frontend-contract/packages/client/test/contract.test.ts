@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -13,6 +14,15 @@ describe("the contract and the client's plumbing", () => {
   test("src/openapi.ts is what openapi.yaml generates today (npm run check-types)", async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ["scripts/types.mjs", "check"], { cwd: packageDir });
     assert.match(stdout, /matches openapi\.yaml/);
+  });
+
+  test("the guide's client examples are the files the tests run, word for word", () => {
+    const guide = readFileSync(join(packageDir, "../../README.md"), "utf8");
+    const blocks = [...guide.matchAll(/```ts\n(\/\/ (examples\/[\w-]+\.ts)[^\n]*\n[\s\S]*?)```/g)];
+    assert.ok(blocks.length >= 6, `only ${blocks.length} example blocks in the guide`);
+    for (const [, code = "", file = ""] of blocks) {
+      assert.equal(code, readFileSync(join(packageDir, file), "utf8"), `${file} differs from its copy in README.md`);
+    }
   });
 
   test("linkTarget reads RFC 8288 relations", () => {
