@@ -109,7 +109,10 @@ export function createBadgesClient(options: BadgesClientOptions): BadgesClient {
     if (first.status !== 401 || !token || refreshed) return checked(first);
     const error = await ApiError.fromResponse(first);
     if (!shouldRefresh(error) || !stored.refreshToken) throw error;
-    return checked(await send(withToken(retry, await refresh())));
+    // Another request may have refreshed while this one was on its way: use its token.
+    const current = (await tokens.read()).accessToken;
+    const renewed = current && current !== token ? current : await refresh();
+    return checked(await send(withToken(retry, renewed)));
   }
 
   const api = createFetchClient<paths>({ baseUrl: absoluteBase(baseUrl), fetch: authorizedFetch });

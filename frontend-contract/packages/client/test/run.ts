@@ -1,7 +1,7 @@
 // The tests' global setup: start the real service, run every *.test.js under node's test runner
 // with the service's address in the environment, stop the service whatever happened.
 import { spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -30,6 +30,10 @@ try {
     },
   });
   code = await new Promise<number>((done) => child.once("exit", (status) => done(status ?? 1)));
+  if (code !== 0) {
+    const lines = readFileSync(service.logPath, "utf8").trimEnd().split("\n");
+    console.error(`\nThe service's last ${Math.min(lines.length, 60)} log lines:\n${lines.slice(-60).join("\n")}`);
+  }
 } finally {
   await stop();
 }

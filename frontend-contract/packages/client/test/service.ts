@@ -21,6 +21,8 @@ export interface Service {
   adminPassword: string;
   /** The service's JWT signing key, so a test can make a token that has really expired. */
   jwtSecret: string;
+  /** The service's output (requests, job logs, tracebacks). */
+  logPath: string;
   stop(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export async function startService(): Promise<Service> {
     adminEmail,
     adminPassword,
     jwtSecret,
+    logPath,
     async stop() {
       await stopProcess(server);
       if (process.env.BADGES_KEEP_SERVICE_DIR) console.log(`service files kept in ${dir}`);
