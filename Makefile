@@ -1,5 +1,6 @@
 # `make run` starts the API on an embedded default (SQLite, in-process jobs, mail to the log);
 # `make test` runs ruff, import-linter, mypy and pytest. Both set up .venv and the system libraries first.
+# `make test-frontend` tests the TypeScript client in frontend-contract/ against the real service.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -17,7 +18,7 @@ TEST_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) curl chromium zbar-tools qpdf
 # The benchmarks compare the engine with rsvg-convert (librsvg) and load the HTTP API with wrk.
 BENCH_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) librsvg2-bin wrk
 
-.PHONY: run test test-sqlite test-postgres bench bench-runtime bench-http bench-peers lint typecheck format system-deps test-system-deps bench-system-deps venv clean
+.PHONY: run test test-sqlite test-postgres test-frontend bench bench-runtime bench-http bench-peers lint typecheck format system-deps test-system-deps bench-system-deps venv clean
 
 venv: $(BIN)/.installed
 
@@ -72,6 +73,18 @@ test-sqlite: test-system-deps venv
 
 test-postgres: test-system-deps venv
 	TEST_DATABASE=postgres $(BIN)/pytest
+
+# The TypeScript client (frontend-contract/packages/client) against the real service, which its
+# tests start themselves (SQLite in a temporary folder). Needs Node.js 20 or later with npm: the
+# locked packages, the build, a check that the generated types match openapi.yaml, the tests.
+test-frontend: test-system-deps venv
+	@command -v npm >/dev/null 2>&1 || { echo "test-frontend needs Node.js 20 or later with npm"; exit 1; }
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || \
+		{ echo "test-frontend needs Node.js 20 or later, not $$(node --version)"; exit 1; }
+	cd frontend-contract && npm ci --no-audit --no-fund
+	cd frontend-contract && npm run build
+	cd frontend-contract && npm run check-types
+	cd frontend-contract && BADGES_PYTHON=$(abspath $(BIN))/python npm test
 
 # Not part of `make test`: about 13 minutes, most of it in the slow baselines.
 bench: bench-system-deps venv
