@@ -825,6 +825,17 @@ export interface components {
          * @enum {string}
          */
         Currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHF" | "CLP" | "CNY" | "COP" | "CRC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "UYU" | "UZS" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XOF" | "XPF" | "YER" | "ZAR" | "ZMW" | "ZWL";
+        /**
+         * @description One attendee: each key is a column (not blank, and not the same as another key but for case or spacing), each value text, a number, true, false or null, shown as JSON writes it. At most 50 columns over the whole list (more is a 413) and 1000 characters a value.
+         * @example {
+         *       "name": "Ada Lovelace",
+         *       "organization": "Analytical Engines",
+         *       "vip": true
+         *     }
+         */
+        Attendee: {
+            [key: string]: (string | null) | number | boolean;
+        };
         /** @description A decimal number or a string holding one (`12.5`, `"12.50"`), at least 0, at most 99999999.99, with at most two decimals. `free`: left out or 0 (stored as 0). `paid`: above 0. `donation`: the minimum amount. Default 0. Responses always give it as a string. */
         PriceInput: string | number;
         LoginRequest: {
@@ -1060,11 +1071,11 @@ export interface components {
         };
         BadgeRequest: {
             /** @description Attendees as flat objects; keys are columns. */
-            attendees: Record<string, unknown>[];
+            attendees: components["schemas"]["Attendee"][];
             options?: components["schemas"]["BadgeOptions"];
         };
         BadgePreviewRequest: {
-            attendees: Record<string, unknown>[];
+            attendees: components["schemas"]["Attendee"][];
             options?: components["schemas"]["BadgeOptions"];
             /** @default 0 */
             row?: number;
@@ -2762,8 +2773,8 @@ export interface operations {
                      * @description The attendee list (CSV).
                      */
                     attendees: string;
-                    /** @description The options as JSON text, e.g. {"template": "classic"}. */
-                    options?: string;
+                    /** @description The options as a JSON part, e.g. `{"template": "classic"}` (sent as `application/json` or as plain text holding the JSON). */
+                    options?: components["schemas"]["BadgeOptions"];
                     /**
                      * Format: binary
                      * @description A PNG or JPEG background image.

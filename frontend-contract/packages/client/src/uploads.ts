@@ -41,7 +41,7 @@ export interface BadgeJobUpload {
   idempotencyKey?: string;
 }
 
-/** `POST /badge-jobs` as multipart (`attendees`, `options` as JSON text, `background`): 202. */
+/** `POST /badge-jobs` as multipart (`attendees`, `options` as a JSON text field, `background`): 202. */
 export async function createBadgeJob(client: BadgesClient, upload: BadgeJobUpload): Promise<Schemas["BadgeJob"]> {
   const form = new FormData();
   const attendees =
