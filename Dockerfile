@@ -1,4 +1,4 @@
-# The badge service API: gunicorn serving api.app:create_app(), migrations applied at start.
+# The badge service API: gunicorn (asgi worker) serving api.asgi:create_app(), migrations applied at start.
 #
 #   docker build -t badges .
 #   docker run -p 8000:8000 -e SECRET_KEY=<64 random hex chars> \
