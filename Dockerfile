@@ -1,4 +1,4 @@
-# The badge service API: gunicorn serving api.app:create_app(), migrations applied at start.
+# The badge service API: gunicorn (asgi worker) serving api.asgi:create_app(), migrations applied at start.
 #
 #   docker build -t badges .
 #   docker run -p 8000:8000 -e SECRET_KEY=<64 random hex chars> \
@@ -64,8 +64,10 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/api/v1/health', timeout=4)"]
 
 # Migrate, then replace the shell with gunicorn so it is PID 1 and receives SIGTERM.
-# Threads (gthread) suit this I/O-bound API; no --preload, so each worker builds its own app and
-# job-runner threads after the fork, and api.gunicorn_conf starts its render workers right then.
-# Access and error logs go to stdout/stderr. gunicorn 27 opens a control socket under $HOME by
-# default; /app is not writable by the app user, so it is turned off.
-CMD ["sh", "-c", "python manage.py db upgrade && exec gunicorn --config python:api.gunicorn_conf --bind 0.0.0.0:8000 --workers 2 --threads 4 --timeout 60 --graceful-timeout 30 --keep-alive 5 --worker-tmp-dir /dev/shm --no-control-socket --access-logfile - --error-logfile - 'api.app:create_app()'"]
+# gunicorn's own asgi worker (asyncio) with api/asgi.py in front of the Flask app: every ordinary
+# request runs in a pool of `threads` threads per worker, as gthread's --threads did, while live build
+# logs (text/event-stream) wait on the event loop and hold no thread between polls. No --preload, so
+# each worker builds its own app and job-runner threads after the fork, and api.gunicorn_conf starts
+# its render workers right then. Access and error logs go to stdout/stderr. gunicorn 27 opens a
+# control socket under $HOME by default; /app is not writable by the app user, so it is turned off.
+CMD ["sh", "-c", "python manage.py db upgrade && exec gunicorn --config python:api.gunicorn_conf --bind 0.0.0.0:8000 --worker-class asgi --workers 2 --worker-connections 1000 --timeout 60 --graceful-timeout 30 --keep-alive 5 --worker-tmp-dir /dev/shm --no-control-socket --access-logfile - --error-logfile - 'api.asgi:create_app(threads=4)'"]

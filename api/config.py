@@ -177,6 +177,15 @@ class Config:
     # Generated files are kept this long after the job finishes, then the sweep deletes them.
     BADGE_FILE_RETENTION_SECONDS = _env_int("BADGE_FILE_RETENTION_SECONDS", 7 * 86400)
     DOWNLOAD_LINK_MAX_AGE = _env_int("DOWNLOAD_LINK_MAX_AGE", 7 * 86400)
+    # The live build log (GET /badge-jobs/{id}/log-stream): how long the signed URL an EventSource
+    # opens stays valid (checked when the stream opens, not while it runs), how often an open
+    # stream looks for new lines, how long it may stay silent before a heartbeat comment, and how
+    # long one connection lasts at most (0: until the job ends; the browser then reconnects with
+    # Last-Event-ID).
+    LOG_STREAM_LINK_MAX_AGE = _env_int("LOG_STREAM_LINK_MAX_AGE", 600)
+    LOG_STREAM_POLL_SECONDS = float(os.environ.get("LOG_STREAM_POLL_SECONDS", "0.5"))
+    LOG_STREAM_HEARTBEAT_SECONDS = float(os.environ.get("LOG_STREAM_HEARTBEAT_SECONDS", "15"))
+    LOG_STREAM_MAX_SECONDS = float(os.environ.get("LOG_STREAM_MAX_SECONDS", "0"))
     MAIL_ATTACHMENT_MAX_BYTES = _env_int("MAIL_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
     # Argon2id cost; tests lower it, production keeps the library's recommended defaults.
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 3)

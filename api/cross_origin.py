@@ -19,7 +19,15 @@ from api.extensions import cors
 API_PATHS = "/api/"
 # Badge-Findings: a preview's proof report, read by the app beside the image.
 EXPOSED_HEADERS = ["Location", "Content-Disposition", "Link", "Retry-After", "ETag", "Badge-Findings"]
-ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match", "Range"]
+# Last-Event-ID: a fetch() that reads the live build log resumes with it, as EventSource does.
+ALLOWED_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "If-None-Match",
+    "Range",
+    "Last-Event-ID",
+]
 
 
 def init_cors(app: Flask) -> None:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Response, request
-from flask_jwt_extended import jwt_required
+from flask import Response, current_app, request
+from flask_jwt_extended import jwt_required, verify_jwt_in_request
 from sqlalchemy.orm import Session
 
 from api import rendering
@@ -18,10 +18,12 @@ from api.badges.intake import (
     check_json,
     check_multipart,
 )
+from api.badges.log_stream import ENVIRON_KEY, LogStream
 from api.badges.schemas import BadgeJobLogSchema, BadgeJobSchema
+from api.badges.stream_links import read_log_stream_token
 from api.core.dumping import dumper
 from api.core.pagination import page_body
-from api.errors import PayloadTooLargeError, UnsupportedMediaTypeError
+from api.errors import PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError
 from api.extensions import db
 from api.http import (
     Resource,
@@ -46,6 +48,7 @@ job_schema = BadgeJobSchema()
 log_schema = BadgeJobLogSchema()
 dump_jobs, dump_log_lines = dumper(job_schema), dumper(log_schema)
 MAX_LOG_LINES = 500
+MAX_SEQ = 2**31 - 1
 
 
 @jobs_ns.route("")
@@ -265,10 +268,147 @@ class BadgeJobLogs(Resource):
           '404': NotFound
           '422': ValidationFailed
         """
-        after = query_int("after", 0, 2**31 - 1, minimum=0)
+        after = query_int("after", 0, MAX_SEQ, minimum=0)
         limit = query_int("limit", 100, MAX_LOG_LINES)
         lines = service.job_logs(db.session(), actor=current_user(), job_id=job_id, after=after, limit=limit)
         return respond({"items": dump_log_lines(lines)})
+
+
+@jobs_ns.route("/<uuid:job_id>/log-stream")
+class BadgeJobLogStream(Resource):
+    """---
+    parameters:
+      - JobId
+    """
+
+    def get(self, job_id: uuid.UUID) -> Response:
+        """The build log as it is written, as Server-Sent Events, until the job ends.
+
+        ---
+        tags: [badge-jobs]
+        operationId: streamBadgeJobLog
+        summary: The job's build log live, as Server-Sent Events (text/event-stream).
+        description: |
+          The lines of the build log as they are written, the job's progress, and a last event when
+          the job has succeeded, failed or been cancelled; then the stream closes. Polling
+          `GET /badge-jobs/{job_id}/logs?after=` is the fallback and gives the same lines.
+
+          **Authentication**: the bearer token (`fetch` with an Authorization header, reading the
+          body as a stream), or, for `EventSource` (which cannot send headers), the job's
+          `log_stream_url`: this URL with a `token` signed for the job and its owner that expires
+          after a few minutes (`LOG_STREAM_LINK_MAX_AGE`, 600 s). The deadline counts when the
+          stream opens; an open stream lasts until the job ends. An expired token is a 401
+          `stream_link_expired` (read the job again for a fresh URL), a forged one or one for
+          another job a 403 `stream_link_invalid`; another user's job is a 404.
+
+          **Events** (`event:` then one `data:` line of JSON, then a blank line):
+
+          | event | id | data |
+          |---|---|---|
+          | `log` | the line's `seq` | one line, as an item of the logs endpoint (`BadgeJobLogLine`) |
+          | `progress` | none | `{"status", "done", "total"}` as the job has them; first, then on changes |
+          | `end` | none | `{"status", "error"}`: `succeeded`, `failed` or `cancelled`; the job's error |
+
+          ```
+          retry: 2000
+
+          id: 1
+          event: log
+          data: {"seq":1,"type":"INFO","message":"Queued: 4 attendees.","detail":null,"created_at":"..."}
+
+          event: progress
+          data: {"status":"queued","done":0,"total":4}
+
+          : heartbeat
+
+          event: end
+          data: {"status":"succeeded","error":null}
+          ```
+
+          A comment line (`: heartbeat`) comes whenever the stream has said nothing for 15 seconds
+          (`LOG_STREAM_HEARTBEAT_SECONDS`). **Resuming**: `Last-Event-ID` (a browser's EventSource
+          sends it when it reconnects) or the `last_event_id` parameter (for a new EventSource)
+          starts after that line; the header wins when both are sent. Close the EventSource on
+          `end`: otherwise it reconnects and gets the `progress` and `end` events again.
+
+          Proxies are told not to buffer it (`X-Accel-Buffering: no`, `Cache-Control: no-cache`), and
+          it is never compressed.
+        security: [{bearerAuth: []}, {}]
+        parameters:
+          - name: token
+            in: query
+            description: The signature of `log_stream_url`; instead of the bearer token.
+            schema: {type: string}
+          - name: last_event_id
+            in: query
+            description: Start after this line (`seq`); the Last-Event-ID header wins over it.
+            allowEmptyValue: true
+            schema: {type: integer, minimum: 0, maximum: 2147483647, default: 0}
+          - name: Last-Event-ID
+            in: header
+            required: false
+            description: Start after this line (`seq`); browsers send it when they reconnect.
+            schema: {type: integer, minimum: 0, maximum: 2147483647}
+        responses:
+          '200':
+            description: The event stream; it ends after the `end` event.
+            headers:
+              Cache-Control: {description: '`no-cache`.', schema: {type: string}}
+              X-Accel-Buffering:
+                description: '`no`: proxies pass each event on at once.'
+                schema: {type: string}
+            content:
+              text/event-stream:
+                schema: {type: string}
+          '401':
+            description: >
+              No bearer token and no `token`, a bad bearer token, or an expired `token`
+              (`stream_link_expired`).
+            content:
+              application/problem+json:
+                schema: {$ref: '#/components/schemas/Problem'}
+          '403':
+            description: The `token` is forged, altered or for another job (`stream_link_invalid`).
+            content:
+              application/problem+json:
+                schema: {$ref: '#/components/schemas/Problem'}
+          '404': NotFound
+          '422': ValidationFailed
+        """
+        session = db.session()
+        token = request.args.get("token")
+        if token is not None:
+            grant = read_log_stream_token(token, job_id)
+            owner = session.get(User, grant.user_id)
+            if owner is None:
+                raise service.job_not_found()
+            service.owned_job(session, actor=owner, job_id=job_id)
+        else:
+            verify_jwt_in_request()
+            service.owned_job(session, actor=current_user(), job_id=job_id)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app, not its proxy
+        stream = LogStream.for_job(app, job_id, _last_event_id())
+        # Under the ASGI front (api/asgi.py) the front runs the stream on its event loop instead of
+        # iterating this response's body in a thread.
+        request.environ[ENVIRON_KEY] = stream
+        response = Response(stream, mimetype="text/event-stream")
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["X-Accel-Buffering"] = "no"
+        return response
+
+
+def _last_event_id() -> int:
+    """Where a stream resumes: Last-Event-ID (what a reconnecting EventSource sends), else the
+    `last_event_id` parameter, else the start."""
+    raw = request.headers.get("Last-Event-ID")
+    if raw is None or raw.strip() == "":
+        return query_int("last_event_id", 0, MAX_SEQ, minimum=0)
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) > MAX_SEQ:
+        raise ValidationError(
+            {"Last-Event-ID": [f"Must be a line's seq, a whole number from 0 to {MAX_SEQ}."]}
+        )
+    return int(raw)
 
 
 @jobs_ns.route("/<uuid:job_id>/report")

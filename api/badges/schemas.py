@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from api.badges.downloads import PROOF, download_link, download_url
 from api.badges.models import LOG_TYPES, BadgeJob, JobStatus
 from api.badges.options import BadgeOptionsSchema
+from api.badges.stream_links import log_stream_url
 from api.core.schemas import LoadSchema
 from api.links import absolute_url
 from api.render.findings import KIND_LEVELS, KINDS
@@ -284,6 +285,16 @@ class BadgeJobSchema(Schema):
     created_at = fields.AwareDateTime()
     started_at = fields.AwareDateTime(allow_none=True)
     finished_at = fields.AwareDateTime(allow_none=True)
+    log_stream_url = fields.Function(
+        log_stream_url,
+        metadata={
+            "type": "string",
+            "format": "uri",
+            "description": "The live build log (`streamBadgeJobLog`) behind a signed link for an"
+            " EventSource, which cannot send an Authorization header: bound to this job and its owner,"
+            " it must be opened within `LOG_STREAM_LINK_MAX_AGE` seconds (600). Fresh on every read.\n",
+        },
+    )
 
     def get_progress(self, job: BadgeJob) -> dict[str, int]:
         return {"done": job.progress_done, "total": job.progress_total}

@@ -49,6 +49,8 @@ from tests.benchmarks.servers import (  # noqa: E402
 )
 
 FACTORY = "tests.benchmarks.bench_http:create_benchmarked_app()"
+# gunicorn runs the Dockerfile's asgi worker: the same app behind the ASGI front (api/asgi.py).
+ASGI_FACTORY = "tests.benchmarks.bench_http:create_benchmarked_asgi_app()"
 API_PATHS = ["/api/v1/events?per_page=100", "/api/v1/badge-templates"]
 BARE_PATH = "/bench/bare"
 
@@ -88,6 +90,12 @@ def bare_items() -> list[dict[str, Any]]:
         }
         for number in range(100)
     ]
+
+
+def create_benchmarked_asgi_app() -> Any:
+    from api.asgi import Front
+
+    return Front(create_benchmarked_app(), threads=4, poll_threads=2)
 
 
 def create_benchmarked_app() -> Any:
@@ -234,7 +242,9 @@ def run_embedded(args: argparse.Namespace, folder: Path) -> list[dict[str, Any]]
 
 
 def run_gunicorn(args: argparse.Namespace, folder: Path) -> list[dict[str, Any]]:
-    with gunicorn_server(REPO, folder, args.postgres_url, factory=FACTORY, extra=RELAXED_RATE_LIMITS) as (
+    with gunicorn_server(
+        REPO, folder, args.postgres_url, factory=ASGI_FACTORY, extra=RELAXED_RATE_LIMITS
+    ) as (
         base,
         env,
     ):

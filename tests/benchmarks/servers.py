@@ -140,7 +140,9 @@ def gunicorn_workers(repo: Path) -> int:
 
 
 def _dockerfile_flags(repo: Path) -> str:
-    flags = re.search(r"exec gunicorn (.*?) 'api\.app:create_app\(\)'", (repo / "Dockerfile").read_text())
+    flags = re.search(
+        r"exec gunicorn (.*?) 'api\.asgi:create_app\(threads=\d+\)'", (repo / "Dockerfile").read_text()
+    )
     assert flags, "the Dockerfile's gunicorn command changed; update tests/benchmarks/servers.py"
     return flags.group(1)
 
@@ -151,7 +153,7 @@ def gunicorn_server(
     folder: Path,
     postgres_url: str,
     *,
-    factory: str = "api.app:create_app()",
+    factory: str = "api.asgi:create_app(threads=4)",
     extra: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, dict[str, str]]]:
     import psycopg2

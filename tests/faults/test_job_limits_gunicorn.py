@@ -1,9 +1,9 @@
 """The per-user queue limit across processes: gunicorn with three workers on PostgreSQL, 16 job
 POSTs per user at the same moment, and exactly BADGE_JOBS_MAX_QUEUED_PER_USER of them accepted.
 
-The service runs as users run it (gunicorn, its own processes, each with its own connections); the
-jobs stay queued (JOBS_RUNNER=manual keeps them in the process that queued them), so every
-accepted POST is still counted when the next one checks the limit.
+The service runs as users run it (gunicorn's asgi worker and the ASGI front, its own processes,
+each with its own connections); the jobs stay queued (JOBS_RUNNER=manual keeps them in the process
+that queued them), so every accepted POST is still counted when the next one checks the limit.
 """
 
 from __future__ import annotations
@@ -74,12 +74,12 @@ def gunicorn(postgres_databases, tmp_path) -> Iterator[tuple[int, dict[str, str]
             "python:api.gunicorn_conf",
             "--bind",
             f"127.0.0.1:{port}",
+            "--worker-class",
+            "asgi",
             "--workers",
             "3",
-            "--threads",
-            "8",
             "--no-control-socket",
-            "api.app:create_app()",
+            "api.asgi:create_app(threads=8)",
         ],
         cwd=ROOT,
         env=env,
