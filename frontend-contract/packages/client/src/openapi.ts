@@ -616,6 +616,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/badge-jobs/{job_id}/log-stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The badge job's id. A value that is not a UUID is a 404. */
+                job_id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The job's build log live, as Server-Sent Events (text/event-stream).
+         * @description The lines of the build log as they are written, the job's progress, and a last event when
+         *     the job has succeeded, failed or been cancelled; then the stream closes. Polling
+         *     `GET /badge-jobs/{job_id}/logs?after=` is the fallback and gives the same lines.
+         *
+         *     **Authentication**: the bearer token (`fetch` with an Authorization header, reading the
+         *     body as a stream), or, for `EventSource` (which cannot send headers), the job's
+         *     `log_stream_url`: this URL with a `token` signed for the job and its owner that expires
+         *     after a few minutes (`LOG_STREAM_LINK_MAX_AGE`, 600 s). The deadline counts when the
+         *     stream opens; an open stream lasts until the job ends. An expired token is a 401
+         *     `stream_link_expired` (read the job again for a fresh URL), a forged one or one for
+         *     another job a 403 `stream_link_invalid`; another user's job is a 404.
+         *
+         *     **Events** (`event:` then one `data:` line of JSON, then a blank line):
+         *
+         *     | event | id | data |
+         *     |---|---|---|
+         *     | `log` | the line's `seq` | one line, as an item of the logs endpoint (`BadgeJobLogLine`) |
+         *     | `progress` | none | `{"status", "done", "total"}` as the job has them; first, then on changes |
+         *     | `end` | none | `{"status", "error"}`: `succeeded`, `failed` or `cancelled`; the job's error |
+         *
+         *     ```
+         *     retry: 2000
+         *
+         *     id: 1
+         *     event: log
+         *     data: {"seq":1,"type":"INFO","message":"Queued: 4 attendees.","detail":null,"created_at":"..."}
+         *
+         *     event: progress
+         *     data: {"status":"queued","done":0,"total":4}
+         *
+         *     : heartbeat
+         *
+         *     event: end
+         *     data: {"status":"succeeded","error":null}
+         *     ```
+         *
+         *     A comment line (`: heartbeat`) comes whenever the stream has said nothing for 15 seconds
+         *     (`LOG_STREAM_HEARTBEAT_SECONDS`). **Resuming**: `Last-Event-ID` (a browser's EventSource
+         *     sends it when it reconnects) or the `last_event_id` parameter (for a new EventSource)
+         *     starts after that line; the header wins when both are sent. Close the EventSource on
+         *     `end`: otherwise it reconnects and gets the `progress` and `end` events again.
+         *
+         *     Proxies are told not to buffer it (`X-Accel-Buffering: no`, `Cache-Control: no-cache`), and
+         *     it is never compressed.
+         */
+        get: operations["streamBadgeJobLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/badge-jobs/{job_id}/report": {
         parameters: {
             query?: never;
@@ -1292,6 +1358,11 @@ export interface components {
             started_at: string | null;
             /** Format: date-time */
             finished_at: string | null;
+            /**
+             * Format: uri
+             * @description The live build log (`streamBadgeJobLog`) behind a signed link for an EventSource, which cannot send an Authorization header: bound to this job and its owner, it must be opened within `LOG_STREAM_LINK_MAX_AGE` seconds (600). Fresh on every read.
+             */
+            log_stream_url: string;
         };
         BadgeJobPage: {
             items: components["schemas"]["BadgeJob"][];
@@ -2885,6 +2956,62 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            default: components["responses"]["Error"];
+        };
+    };
+    streamBadgeJobLog: {
+        parameters: {
+            query?: {
+                /** @description The signature of `log_stream_url`; instead of the bearer token. */
+                token?: string;
+                /** @description Start after this line (`seq`); the Last-Event-ID header wins over it. */
+                last_event_id?: number;
+            };
+            header?: {
+                /** @description Start after this line (`seq`); browsers send it when they reconnect. */
+                "Last-Event-ID"?: number;
+            };
+            path: {
+                /** @description The badge job's id. A value that is not a UUID is a 404. */
+                job_id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream; it ends after the `end` event. */
+            200: {
+                headers: {
+                    /** @description `no-cache`. */
+                    "Cache-Control"?: string;
+                    /** @description `no`: proxies pass each event on at once. */
+                    "X-Accel-Buffering"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description No bearer token and no `token`, a bad bearer token, or an expired `token` (`stream_link_expired`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The `token` is forged, altered or for another job (`stream_link_invalid`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
             default: components["responses"]["Error"];
