@@ -330,12 +330,13 @@ class BadgeOptionsSchema(OptionsSchema):
             "`ticket` column."
         },
     )
+    # No default in the contract: a generator writes a oneOf's default as a string ("[]"), which
+    # would then sort by a column named "[]".
     sort = SortField(
         allow_none=True,
-        load_default=(),
         metadata={
             "description": "A field or a list of fields (`-` for descending); `ticket` sorts by the "
-            "event's ticket order.",
+            "event's ticket order. Left out or null: the list's own order.",
             "oneOf": [
                 {"type": "string", "minLength": 1},
                 {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": MAX_SORT_KEYS},
@@ -346,5 +347,5 @@ class BadgeOptionsSchema(OptionsSchema):
 
     @post_load
     def make_options(self, data: dict[str, Any], **kwargs: Any) -> BadgeOptions:
-        data["sort"] = data["sort"] or ()  # null keeps the list's order, as no sort does
+        data["sort"] = data.get("sort") or ()  # null keeps the list's order, as no sort does
         return BadgeOptions(**data)

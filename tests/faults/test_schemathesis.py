@@ -24,11 +24,8 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,12 +33,11 @@ from typing import Any
 
 import pytest
 
-from tests.smtp import free_port
 from tests.support.environment import TEST_DATABASE, require_postgres
+from tests.support.live_service import ROOT, running_service, service_environment
 
 pytestmark = [pytest.mark.live]
 
-ROOT = Path(__file__).resolve().parents[2]
 EMAIL = "schemathesis@example.org"
 PASSWORD = "schemathesis-admin-123"
 MAX_EXAMPLES = 10
@@ -90,59 +86,13 @@ def login(base_url: str, email: str, password: str) -> dict[str, Any]:
 
 @pytest.fixture
 def service(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, dict[str, str]]]:
-    env = {
-        **os.environ,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "STORAGE_DIR": str(tmp_path / "storage"),
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "RATELIMIT_REGISTER": "100000/minute",
-        "RATELIMIT_LOGIN": "100000/minute",
-        "RATELIMIT_MAIL": "100000/minute",
-        "RATELIMIT_PREVIEW": "100000/minute",
-        "MAIL_BUDGET_PER_HOUR": "100000",
-        # The hooks make real jobs for the cases that name one; positive cases submit more.
-        "BADGE_JOBS_MAX_QUEUED_PER_USER": "1000",
-        "PYTHONPATH": str(ROOT),
-    }
-    for name in ("APP_ENV", "CELERY_BROKER_URL", "DATABASE_URL", "MAIL_SERVER", "SCHEMATHESIS_HOOKS"):
-        env.pop(name, None)
+    # The hooks make real jobs for the cases that name one; positive cases submit more.
+    env = service_environment(tmp_path, {"BADGE_JOBS_MAX_QUEUED_PER_USER": "1000"})
     if TEST_DATABASE == "postgres":
         require_postgres()
         env["DATABASE_URL"] = request.getfixturevalue("postgres_databases").create("schemathesis")
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run(
-        [*manage, "users", "create-admin", EMAIL, "--password", PASSWORD],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    port = free_port()
-    log_path = tmp_path / "server.log"
-    log = log_path.open("wb")
-    server = subprocess.Popen(
-        [*manage, "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload", "--no-debugger"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/api/v1", env
-    finally:
-        server.terminate()
-        server.wait(30)
-        log.close()
+    with running_service(env, tmp_path / "server.log", admin=(EMAIL, PASSWORD)) as base_url:
+        yield base_url, env
 
 
 def test_schemathesis_finds_no_failure(service: tuple[str, dict[str, str]], tmp_path: Path) -> None:

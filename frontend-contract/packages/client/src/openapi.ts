@@ -1129,10 +1129,7 @@ export interface components {
              * @description One of your events; its tickets' `badge_color` colours the badges by the `ticket` column.
              */
             event_id?: string | null;
-            /**
-             * @description A field or a list of fields (`-` for descending); `ticket` sorts by the event's ticket order.
-             * @default []
-             */
+            /** @description A field or a list of fields (`-` for descending); `ticket` sorts by the event's ticket order. Left out or null: the list's own order. */
             sort?: (string | string[]) | null;
         };
         BadgeRequest: {
