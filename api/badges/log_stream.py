@@ -66,6 +66,19 @@ class Poll:
 
 
 @dataclass
+class Clock:
+    started: float = field(default_factory=time.monotonic)
+    last_sent: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Turn:
+    send: bytes  # b"": nothing to send
+    done: bool
+    wait: float  # seconds until the next poll
+
+
+@dataclass
 class LogStream:
     app: Flask
     job_id: uuid.UUID
@@ -122,20 +135,15 @@ class LogStream:
     def __iter__(self) -> Iterator[bytes]:
         """The stream for a server that gives each response a thread: sleeps between polls."""
         yield self.opening()
-        started = last_sent = time.monotonic()
+        clock = Clock()
         while True:
-            found = self.poll()
-            if found.chunks:
-                yield b"".join(found.chunks)
-                last_sent = time.monotonic()
-            if found.finished or self._past_limit(started):
+            turn = self.after_poll(self.poll(), clock)
+            if turn.send:
+                yield turn.send
+            if turn.done:
                 return
-            if found.more:
-                continue
-            if time.monotonic() - last_sent >= self.heartbeat_seconds:
-                yield HEARTBEAT
-                last_sent = time.monotonic()
-            time.sleep(self._pause(last_sent))
+            if turn.wait:
+                time.sleep(turn.wait)
 
     async def run_async(
         self,
@@ -147,21 +155,31 @@ class LogStream:
         stops as soon as `stop` is set (the client went away, the worker is stopping)."""
         loop = asyncio.get_running_loop()
         await send(self.opening())
-        started = last_sent = time.monotonic()
+        clock = Clock()
         while not stop.is_set():
-            found = await loop.run_in_executor(executor, self.poll)
-            if found.chunks:
-                await send(b"".join(found.chunks))
-                last_sent = time.monotonic()
-            if found.finished or self._past_limit(started):
+            turn = self.after_poll(await loop.run_in_executor(executor, self.poll), clock)
+            if turn.send:
+                await send(turn.send)
+            if turn.done:
                 return
-            if found.more:
-                continue
-            if time.monotonic() - last_sent >= self.heartbeat_seconds:
-                await send(HEARTBEAT)
-                last_sent = time.monotonic()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self._pause(last_sent))
+            if turn.wait:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), turn.wait)
+
+    def after_poll(self, found: Poll, clock: Clock) -> Turn:
+        """What follows a poll, the same for both ways of serving: what to send, whether the
+        stream ends, and how long to wait before the next poll (a backlog: not at all)."""
+        send = b"".join(found.chunks)
+        if send:
+            clock.last_sent = time.monotonic()
+        if found.finished or self._past_limit(clock.started):
+            return Turn(send, done=True, wait=0.0)
+        if found.more:
+            return Turn(send, done=False, wait=0.0)
+        if time.monotonic() - clock.last_sent >= self.heartbeat_seconds:
+            send += HEARTBEAT
+            clock.last_sent = time.monotonic()
+        return Turn(send, done=False, wait=self._pause(clock.last_sent))
 
     def _pause(self, last_sent: float) -> float:
         """Until the next poll, or sooner when a heartbeat falls due before it."""

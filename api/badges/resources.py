@@ -138,7 +138,6 @@ class BadgeJobs(Resource):
               CancelBadgeJob: {operationId: cancelBadgeJob, parameters: {job_id: '$response.body#/id'}}
               ListBadgeJobLogs: {operationId: listBadgeJobLogs, parameters: {job_id: '$response.body#/id'}}
               GetBadgeJobReport: {operationId: getBadgeJobReport, parameters: {job_id: '$response.body#/id'}}
-              GetBadgeJobProof: {operationId: getBadgeJobProof, parameters: {job_id: '$response.body#/id'}}
             description: >
               The job, queued; `Location` is its URL. A repeated request with the same
               Idempotency-Key also carries `Idempotent-Replayed: true`.
@@ -359,7 +358,19 @@ class BadgeJobLogStream(Resource):
                 schema: {type: string}
             content:
               text/event-stream:
-                schema: {type: string}
+                schema:
+                  type: object
+                  description: >
+                    One event of the stream, as an SSE parser reads it. `data` is one line of
+                    JSON: a BadgeJobLog for `log` (with `id` its `seq`), `{status, done, total}`
+                    for `progress`, `{status, error}` for `end`. Comment lines (`: heartbeat`)
+                    and the opening `retry:` carry no event.
+                  required: [event, data]
+                  properties:
+                    event: {type: string, enum: [log, progress, end]}
+                    id: {type: string, pattern: '^[0-9]+$', description: '`log` events: the line''s `seq`.'}
+                    data: {type: string}
+                    retry: {type: integer}
           '401':
             description: >
               No bearer token and no `token`, a bad bearer token, or an expired `token`
@@ -399,10 +410,12 @@ class BadgeJobLogStream(Resource):
 
 def _last_event_id() -> int:
     """Where a stream resumes: Last-Event-ID (what a reconnecting EventSource sends), else the
-    `last_event_id` parameter, else the start."""
+    `last_event_id` parameter, else the start. Both are checked when both come: a malformed one is
+    a 422 even where the other wins."""
+    from_query = query_int("last_event_id", 0, MAX_SEQ, minimum=0)
     raw = request.headers.get("Last-Event-ID")
     if raw is None or raw.strip() == "":
-        return query_int("last_event_id", 0, MAX_SEQ, minimum=0)
+        return from_query
     raw = raw.strip()
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) > MAX_SEQ:
         raise ValidationError(

@@ -2988,7 +2988,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        /** @enum {string} */
+                        event: "log" | "progress" | "end";
+                        /** @description `log` events: the line's `seq`. */
+                        id?: string;
+                        data: string;
+                        retry?: number;
+                    };
                 };
             };
             /** @description No bearer token and no `token`, a bad bearer token, or an expired `token` (`stream_link_expired`). */
