@@ -1,0 +1,2 @@
+export { ROOT, type Service, startService } from "./service.js";
+export { runAgainstService, type TestRun, testFiles } from "./run.js";
