@@ -1,4 +1,4 @@
-// examples/events.ts: the event editor's saves through the store. Every save is a request the
+// packages/warp-drive/examples/events.ts: the event editor's saves through the store. Every save is a request the
 // API answers; a refusal throws (InvalidError with pointers, NotFoundError, UnauthorizedError...).
 import type { Store } from "@warp-drive/core";
 import type { ReactiveDataDocument } from "@warp-drive/core/reactive";
