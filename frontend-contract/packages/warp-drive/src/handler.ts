@@ -46,7 +46,8 @@ export function createBadgesHandler(client: BadgesClient): Handler {
       try {
         response = await client.fetch(new Request(absolute, init));
       } catch (error) {
-        throw error instanceof ApiError ? errorFor(error) : error;
+        // By name too: an app that ends up with two copies of @badges/client still gets the classes.
+        throw error instanceof ApiError || (error as { name?: unknown } | null)?.name === "ApiError" ? errorFor(error as ApiError) : error;
       }
       context.setResponse(response);
       if (response.status === 204) return { data: null } as T; // a delete: nothing to keep

@@ -142,6 +142,13 @@ test("events page by page through the documents' links", async () => {
     doc = (await store.request<ReactiveDataDocument<EventRecord[]>>(followLink(next as string))).content;
   }
   assert.deepEqual([...seen].sort(), names);
+
+  // The document's own next() asks the store for links.next, which the handler takes too.
+  const first = (await store.request<ReactiveDataDocument<EventRecord[]>>(listEvents({ per_page: 2 }))).content;
+  const second = await first.next();
+  assert.ok(second, "a second page");
+  assert.equal(second.data!.length, 2);
+  assert.equal(second.meta?.page, 2);
   assert.equal(doc.links?.prev !== null, true, "the last page links back");
 });
 
