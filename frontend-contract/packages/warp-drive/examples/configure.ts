@@ -1,6 +1,6 @@
-// packages/warp-drive/examples/configure.ts: one API client (tokens, refresh) and a Store class wired to the API.
-// In an Ember app this is app/services/store.ts: `export default makeStoreClass(client)`, with
-// `import '@warp-drive/ember/install'` once in app/app.ts for Ember's reactivity.
+// packages/warp-drive/examples/configure.ts: one API client (tokens, refresh) and a Store class
+// wired to the API. In an Ember app the store service extends makeStoreClass(client) (below),
+// and app/app.ts imports '@warp-drive/ember/install' once for Ember's reactivity.
 import { type BadgesClient, createBadgesClient, type TokenStorage } from "@badges/client";
 import { createBadgesStore } from "@badges/warp-drive";
 

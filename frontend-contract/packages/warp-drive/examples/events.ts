@@ -1,5 +1,5 @@
-// packages/warp-drive/examples/events.ts: the event editor's saves through the store. Every save is a request the
-// API answers; a refusal throws (InvalidError with pointers, NotFoundError, UnauthorizedError...).
+// packages/warp-drive/examples/events.ts: the event editor's saves through the store. Every save
+// is a request the API answers; a refusal throws (InvalidError with pointers, NotFoundError...).
 import type { Store } from "@warp-drive/core";
 import type { ReactiveDataDocument } from "@warp-drive/core/reactive";
 import type { Type } from "@warp-drive/core/types/symbols";
