@@ -1,6 +1,7 @@
 # `make run` starts the API on an embedded default (SQLite, in-process jobs, mail to the log);
 # `make test` runs ruff, import-linter, mypy and pytest. Both set up .venv and the system libraries first.
-# `make test-frontend` tests the TypeScript client in frontend-contract/ against the real service.
+# `make test-frontend` tests the TypeScript client and the WarpDrive integration in frontend-contract/
+# against the real service.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -74,9 +75,11 @@ test-sqlite: test-system-deps venv
 test-postgres: test-system-deps venv
 	TEST_DATABASE=postgres $(BIN)/pytest
 
-# The TypeScript client (frontend-contract/packages/client) against the real service, which its
-# tests start themselves (SQLite in a temporary folder). Needs Node.js 20 or later with npm: the
-# locked packages, the build, a check that the generated types match openapi.yaml, the tests.
+# The TypeScript client (frontend-contract/packages/client) and the WarpDrive integration
+# (packages/warp-drive) against the real service, which their tests start themselves (SQLite in a
+# temporary folder, via packages/test-support). Needs Node.js 20 or later with npm: the locked
+# packages, the build, a check that the generated types match openapi.yaml and a type check of the
+# WarpDrive tests, the tests (about 1.5 minutes).
 test-frontend: test-system-deps venv
 	@command -v npm >/dev/null 2>&1 || { echo "test-frontend needs Node.js 20 or later with npm"; exit 1; }
 	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || \

@@ -1,6 +1,6 @@
 // What every test file shares: the running service's address (from run.ts), fresh accounts, and
 // tools to look at the client from outside (a counting fetch, a Web Storage stand-in).
-import { createHmac, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 
 import {
   type BadgesClient,
@@ -11,6 +11,7 @@ import {
   MemoryTokenStorage,
   register,
 } from "@badges/client";
+import { expired } from "@badges/test-support";
 
 function required(name: string): string {
   const value = process.env[name];
@@ -20,7 +21,9 @@ function required(name: string): string {
 
 export const API_URL = required("BADGES_API_URL");
 export const ADMIN = { email: required("BADGES_ADMIN_EMAIL"), password: required("BADGES_ADMIN_PASSWORD") };
-const JWT_SECRET = required("BADGES_JWT_SECRET");
+
+/** A really expired copy of an access token (from @badges/test-support). */
+export { expired };
 
 export const PASSWORD = "correct-horse-battery";
 
@@ -65,19 +68,6 @@ export class MapStorage implements KeyValueStorage {
   removeItem(key: string): void {
     this.items.delete(key);
   }
-}
-
-/**
- * The same access token with its expiry moved into the past, signed with the service's key: what
- * a client holds after its laptop slept for an hour. The service answers it 401 token_expired.
- */
-export function expired(accessToken: string): string {
-  const [header = "", payload = ""] = accessToken.split(".");
-  const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
-  const now = Math.floor(Date.now() / 1000);
-  const body = Buffer.from(JSON.stringify({ ...claims, iat: now - 3600, nbf: now - 3600, exp: now - 60 })).toString("base64url");
-  const signature = createHmac("sha256", JWT_SECRET).update(`${header}.${body}`).digest("base64url");
-  return `${header}.${body}.${signature}`;
 }
 
 export async function bytesOf(blob: Blob, count: number): Promise<string> {

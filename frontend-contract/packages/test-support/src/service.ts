@@ -12,8 +12,8 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-/** The repository's root: packages/client/build/test -> ../../../../.. */
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../..");
+/** The repository's root: frontend-contract/packages/test-support/dist -> ../../../.. */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
 
 export interface Service {
   baseUrl: string;
@@ -29,7 +29,7 @@ export interface Service {
 export async function startService(): Promise<Service> {
   const python = process.env.BADGES_PYTHON ?? join(ROOT, ".venv/bin/python");
   if (!existsSync(python)) throw new Error(`${python} is missing: run \`make venv\` (or set BADGES_PYTHON)`);
-  const dir = mkdtempSync(join(tmpdir(), "badges-client-"));
+  const dir = mkdtempSync(join(tmpdir(), "badges-frontend-"));
   const jwtSecret = randomBytes(32).toString("hex");
   const env: NodeJS.ProcessEnv = {
     ...process.env,
