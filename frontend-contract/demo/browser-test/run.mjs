@@ -511,6 +511,38 @@ async function flows(browser) {
   watch.check('polling fallback');
   log('polling fallback read the same log');
 
+  // Cancel: a long job stopped from its page; the log ends with an ERROR line.
+  await page
+    .getByRole('navigation')
+    .getByRole('link', { name: 'Make badges' })
+    .click();
+  const rows = Array.from(
+    { length: 30_000 },
+    (_, i) => `Attendee ${i + 1},Organisation ${i % 97}`,
+  );
+  await page.getByLabel('Attendee list').setInputFiles({
+    name: 'many.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(`name,organization\n${rows.join('\n')}\n`),
+  });
+  await page.getByText('30000 attendees read').waitFor();
+  await page
+    .locator('img[data-test-preview][alt="Badge preview for Attendee 1"]')
+    .waitFor();
+  await page.getByRole('button', { name: 'Make 30000 badges' }).click();
+  await page.getByRole('button', { name: 'Cancel job' }).click();
+  await page
+    .locator('[data-test-status]', { hasText: 'cancelled' })
+    .waitFor({ timeout: 60_000 });
+  await page
+    .locator('.log-error', { hasText: 'Cancelled by its owner.' })
+    .waitFor();
+  assert.equal(
+    await page.getByRole('button', { name: 'Cancel job' }).count(),
+    0,
+  );
+  await screen(page, watch, 'job-cancelled');
+
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByRole('heading', { name: 'Log in' }).waitFor();
   watch.check('log out');

@@ -51,6 +51,8 @@ export async function startApi({ port, demoOrigin }) {
     JWT_SECRET_KEY: secret,
     CORS_ORIGINS: demoOrigin,
     FRONTEND_URL: demoOrigin,
+    // Links in mails sent by the job runner (no request to take the address from).
+    PUBLIC_API_URL: `http://127.0.0.1:${port}`,
     RATELIMIT_STORAGE_URI: 'memory://',
     RATELIMIT_REGISTER: '100000/minute',
     RATELIMIT_LOGIN: '100000/minute',

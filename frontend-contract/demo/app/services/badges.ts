@@ -103,6 +103,15 @@ export default class BadgesService extends Service {
     );
   }
 
+  /** DELETE /badge-jobs/{job_id}: a queued or running job stops (its log ends with an ERROR line). */
+  async cancel(jobId: string): Promise<void> {
+    await ok(
+      this.#client.api.DELETE('/badge-jobs/{job_id}', {
+        params: { path: { job_id: jobId } },
+      }),
+    );
+  }
+
   report(jobId: string): Promise<Report> {
     return ok(
       this.#client.api.GET('/badge-jobs/{job_id}/report', {
