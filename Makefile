@@ -1,7 +1,8 @@
 # `make run` starts the API on an embedded default (SQLite, in-process jobs, mail to the log);
 # `make test` runs ruff, import-linter, mypy and pytest. Both set up .venv and the system libraries first.
 # `make test-frontend` tests the TypeScript client and the WarpDrive integration in frontend-contract/
-# against the real service.
+# against the real service; `make test-browser` drives the reference Ember app
+# (frontend-contract/demo) in headless Chromium.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -19,7 +20,7 @@ TEST_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) curl chromium zbar-tools qpdf
 # The benchmarks compare the engine with rsvg-convert (librsvg) and load the HTTP API with wrk.
 BENCH_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) librsvg2-bin wrk
 
-.PHONY: run test test-sqlite test-postgres test-frontend bench bench-runtime bench-http bench-peers lint typecheck format system-deps test-system-deps bench-system-deps venv clean
+.PHONY: run test test-sqlite test-postgres test-frontend test-browser bench bench-runtime bench-http bench-peers lint typecheck format system-deps test-system-deps bench-system-deps venv clean
 
 venv: $(BIN)/.installed
 
@@ -88,6 +89,20 @@ test-frontend: test-system-deps venv
 	cd frontend-contract && npm run build
 	cd frontend-contract && npm run check-types
 	cd frontend-contract && BADGES_PYTHON=$(abspath $(BIN))/python npm test
+
+# The reference Ember app (frontend-contract/demo) in Debian's headless Chromium (playwright-core,
+# no downloaded browser): the locked packages, the client's build, then browser-test/run.mjs, which
+# builds the demo for production against a fresh API on loopback (SQLite in a temporary folder,
+# CORS_ORIGINS = the demo's origin), serves it from a second port and drives every flow, with
+# axe-core on each screen. Screenshots (desktop and phone) go to frontend-contract/demo/test-results/.
+test-browser: test-system-deps venv
+	@command -v npm >/dev/null 2>&1 || { echo "test-browser needs Node.js 20 or later with npm"; exit 1; }
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || \
+		{ echo "test-browser needs Node.js 20 or later, not $$(node --version)"; exit 1; }
+	@test -x /usr/bin/chromium || { echo "test-browser needs Chromium at /usr/bin/chromium (apt-get install chromium)"; exit 1; }
+	cd frontend-contract && npm ci --no-audit --no-fund
+	cd frontend-contract && npm run build
+	cd frontend-contract && BADGES_PYTHON=$(abspath $(BIN))/python npm run test:browser
 
 # Not part of `make test`: about 13 minutes, most of it in the slow baselines.
 bench: bench-system-deps venv
