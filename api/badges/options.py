@@ -291,7 +291,9 @@ class BadgeOptionsSchema(OptionsSchema):
         load_default="one-per-page",
         error_messages={"null": SheetField.default_error_messages["invalid"]},
         metadata={
-            "description": "A preset (`one-per-page`, `a4-2x2`, ...) or "
+            "description": "A preset (`one-per-page`, `a4-2x2`, ...), a maker's label sheet "
+            "(`avery-5392`, `avery-5395`, `herma-5028`: each badge centred in its pre-cut label, no "
+            "crop marks, a template larger than the label refused) or "
             "`{page, columns, rows, margin_mm, gap_mm, crop_marks}`.",
             "oneOf": [
                 {"type": "string", "enum": list(SHEET_PRESETS)},
