@@ -1214,6 +1214,7 @@ export interface components {
         };
         BadgeJobResult: {
             badges: number;
+            /** @description The PDF's pages; with `options.output` `zip`, the ZIP's files. */
             pages: number;
             bytes: number;
             /**
@@ -1269,7 +1270,7 @@ export interface components {
         BadgeFindings: {
             /** @description The attendee's spreadsheet row (header = row 1), or position from 1 in a JSON list. */
             row: number;
-            /** @description The PDF page the badge is on. */
+            /** @description The PDF page the badge is on; in a ZIP (`options.output` `zip`), its file's place in the archive, from 1. */
             page: number;
             /** @description Its place on that page, row by row from 1. */
             slot: number;
