@@ -21,6 +21,7 @@ from api.render.options import BadgeOptions, FieldStyle, QrSpec
 from api.render.ordering import ticket_key
 from api.render.sheets import BadgeSize, resolve_sheet
 from api.render.template import CompiledTemplate, compile_template
+from api.render.zipped import check_png_size
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -84,6 +85,8 @@ def make_plan(
             f" map one with options.columns",
             location="columns",
         )
+    if options.output == "zip" and options.zip_format == "png":
+        check_png_size(template.width, template.height, options.dpi)
     if options.file_name is not None and options.file_name not in columns_available:
         raise RenderInputError(
             f"no column {options.file_name!r} in the attendee list to name the files by",

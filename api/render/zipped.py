@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from api.render.document import BadgePlan, RenderResult, job_findings, render_pdf, render_png_checked
-from api.render.errors import LimitExceededError
+from api.render.errors import RenderInputError
 from api.render.findings import BadgeFindings
 from api.render.sheets import BadgeSize, resolve_sheet
 
@@ -64,6 +64,17 @@ class MemberNames:
         return full
 
 
+def check_png_size(width: float, height: float, dpi: int) -> None:
+    """Refuse a PNG member over MAX_PNG_PIXELS: a big template at a high dpi."""
+    pixels = round(width * dpi / 72) * round(height * dpi / 72)
+    if pixels > MAX_PNG_PIXELS:
+        raise RenderInputError(
+            f"a badge at {dpi} dpi is {pixels:,} pixels, over the {MAX_PNG_PIXELS:,} a PNG may have;"
+            f" lower the dpi",
+            location="options.dpi",
+        )
+
+
 def name_column(plan: BadgePlan, file_name: str | None) -> str:
     """The column that names each member: `file_name`, or the one the name field reads."""
     return file_name or plan.columns.get("name", "name")
@@ -86,13 +97,7 @@ def write_zip(
     badge = BadgeSize("template", template.width, template.height)
     single = replace(plan, sheet=resolve_sheet("one-per-page", badge))
     if zip_format == "png":
-        pixels = round(template.width * dpi / 72) * round(template.height * dpi / 72)
-        if pixels > MAX_PNG_PIXELS:
-            raise LimitExceededError(
-                f"a badge at {dpi} dpi is {pixels:,} pixels, over the {MAX_PNG_PIXELS:,} a PNG may have;"
-                f" lower options.dpi",
-                location="options.dpi",
-            )
+        check_png_size(template.width, template.height, dpi)
     column = name_column(plan, file_name)
     names = MemberNames()
     result = RenderResult(job_findings=job_findings(plan))
