@@ -41,6 +41,7 @@ class DownloadFile:
     name: str  # the file name a browser saves it under
     etag: str | bool  # True: from the file's size and time
     as_attachment: bool = True
+    mimetype: str = "application/pdf"
 
 
 PROOF = "proof"  # a download token's `file` for the proof sheet; without it, the badges' PDF
@@ -98,10 +99,10 @@ def download_target(session: Session, token: str) -> DownloadFile:
 
 
 def send_download(found: DownloadFile) -> Response:
-    """A stored PDF with Range, ETag and a file name."""
+    """A stored PDF (or ZIP) with Range, ETag and a file name."""
     response = send_file(
         storage().path(found.key),
-        mimetype="application/pdf",
+        mimetype=found.mimetype,
         as_attachment=found.as_attachment,
         download_name=found.name,
         conditional=True,
@@ -115,7 +116,8 @@ def send_download(found: DownloadFile) -> Response:
 
 def badges_download(job: BadgeJob) -> DownloadFile:
     assert job.file_key is not None
-    return DownloadFile(job.file_key, download_name(job), job.file_sha256 or True)
+    mimetype = "application/zip" if is_zip(job) else "application/pdf"
+    return DownloadFile(job.file_key, download_name(job), job.file_sha256 or True, mimetype=mimetype)
 
 
 def proof_download(job: BadgeJob) -> DownloadFile | None:
@@ -127,7 +129,12 @@ def proof_download(job: BadgeJob) -> DownloadFile | None:
 
 def download_name(job: BadgeJob) -> str:
     """A file name from the job's (or event's) name: readable, safe on every OS."""
-    return f"{_file_stem(job)} badges.pdf"
+    return f"{_file_stem(job)} badges.{'zip' if is_zip(job) else 'pdf'}"
+
+
+def is_zip(job: BadgeJob) -> bool:
+    """Whether the job's file is a ZIP of one file per attendee (options.output "zip")."""
+    return (job.file_key or "").endswith(".zip")
 
 
 def _file_stem(job: BadgeJob) -> str:

@@ -26,12 +26,16 @@ from api.core.schemas import RequestSchema, StrictBoolean, StrictInteger, Strict
 from api.render.images import FITS
 from api.render.options import BackgroundOption, BadgeOptions, CustomSheet, FieldStyle, QrSpec, SortKey
 from api.render.sheets import MAX_GRID_SIDE, PAGE_SIZES, SHEET_PRESETS, max_spacing_mm
+from api.render.zipped import DPI_RANGE, ZIP_FORMATS
 
 MAX_SORT_KEYS = 10
 MAX_FONT_NAME = 100
 SIZE_RANGE = (4, 200)  # points
 WEIGHTS = {"normal": 400, "bold": 700}
 QR_KINDS = ("plain", "vcard")
+OUTPUTS = ("pdf", "zip")  # what a job makes; "print" (sent to a printer) is for later
+MAX_COLUMN_NAME = 200
+DPI_MESSAGE = f"Must be a whole number of dots per inch from {DPI_RANGE[0]} to {DPI_RANGE[1]}."
 SHEET_KEYS = ("page", "landscape", "columns", "rows", "margin_mm", "gap_mm", "crop_marks")
 FIELD_STYLE_KEYS = ("font", "size", "color", "weight")
 FONT_MESSAGE = "Must be a font family name or an uploaded font's id."
@@ -291,7 +295,9 @@ class BadgeOptionsSchema(OptionsSchema):
         load_default="one-per-page",
         error_messages={"null": SheetField.default_error_messages["invalid"]},
         metadata={
-            "description": "A preset (`one-per-page`, `a4-2x2`, ...) or "
+            "description": "A preset (`one-per-page`, `a4-2x2`, ...), a maker's label sheet "
+            "(`avery-5392`, `avery-5395`, `herma-5028`: each badge centred in its pre-cut label, no "
+            "crop marks, a template larger than the label refused) or "
             "`{page, columns, rows, margin_mm, gap_mm, crop_marks}`.",
             "oneOf": [
                 {"type": "string", "enum": list(SHEET_PRESETS)},
@@ -342,6 +348,36 @@ class BadgeOptionsSchema(OptionsSchema):
                 {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": MAX_SORT_KEYS},
             ],
             "nullable": True,
+        },
+    )
+
+    output = fields.String(
+        load_default="pdf",
+        validate=validate.OneOf(OUTPUTS, error=f"Must be one of {', '.join(OUTPUTS)}."),
+        metadata={
+            "description": "`pdf`: one PDF of every badge on the sheet. `zip`: a ZIP with one file per "
+            "attendee (`zip_format`), each the badge alone at its own size (the sheet does not apply), "
+            "named by `file_name`."
+        },
+    )
+    zip_format = fields.String(
+        load_default="pdf",
+        validate=validate.OneOf(ZIP_FORMATS, error=f"Must be one of {', '.join(ZIP_FORMATS)}."),
+        metadata={"description": "With `output: zip`: each file a one-page PDF (`pdf`) or a PNG (`png`)."},
+    )
+    dpi = StrictInteger(
+        load_default=300,
+        validate=validate.Range(*DPI_RANGE, error=DPI_MESSAGE),
+        error_messages={"invalid": DPI_MESSAGE},
+        metadata={"description": "With `zip_format: png`: the PNGs' resolution in dots per inch."},
+    )
+    file_name = fields.String(
+        allow_none=True,
+        validate=validate.Length(1, MAX_COLUMN_NAME, error="Must be a column name."),
+        metadata={
+            "description": "With `output: zip`: the column each file is named by (default: the column of "
+            "the `name` field). Names are NFC, without path separators or control characters, at most "
+            '100 characters, made unique with " (2)", " (3)", ...; an empty value gives "badge <row>".'
         },
     )
 

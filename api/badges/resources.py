@@ -692,17 +692,19 @@ def _format_from_accept() -> str:
 @downloads_ns.route("/<string:token>")
 class Download(Resource):
     def get(self, token: str) -> Response:
-        """A job's PDF (or proof sheet) behind a signed link: no Authorization header, so a plain
-        link works.
+        """A job's PDF or ZIP (or proof sheet) behind a signed link: no Authorization header, so a
+        plain link works.
 
         ---
         tags: [badge-jobs]
         operationId: downloadBadges
-        summary: The PDF behind a signed link (no Authorization header).
+        summary: The badges' PDF (or ZIP) behind a signed link (no Authorization header).
         description: >
           The token is signed, bound to the job's file and expires (`DOWNLOAD_LINK_MAX_AGE`, and
           never after the file's own retention). The job's `result.download_url` gives the badges
-          (as an attachment); `result.findings.proof_url` the proof sheet (inline). A forged or
+          (as an attachment): a PDF, or for `options.output: zip` a ZIP of one file per attendee
+          (`application/zip`, named "<job> badges.zip"); `result.findings.proof_url` the proof
+          sheet (inline, a PDF). A forged or
           altered token is a 404; an expired link or a deleted file is a 410. `Range` and
           `If-None-Match` work; `Content-Disposition` carries the file name (RFC 5987 `filename*`
           for names beyond ASCII).
@@ -714,7 +716,7 @@ class Download(Resource):
             schema: {type: string}
         responses:
           '200':
-            description: The PDF.
+            description: The PDF, or the ZIP of a job with `options.output` `zip`.
             headers:
               ETag: {description: The file's SHA-256., schema: {type: string}}
               Content-Disposition: {description: attachment with the file name., schema: {type: string}}
@@ -722,10 +724,14 @@ class Download(Resource):
             content:
               application/pdf:
                 schema: {type: string, format: binary}
+              application/zip:
+                schema: {type: string, format: binary}
           '206':
             description: The requested byte range.
             content:
               application/pdf:
+                schema: {type: string, format: binary}
+              application/zip:
                 schema: {type: string, format: binary}
           '304': {description: Not modified (If-None-Match matched).}
           '404': NotFound

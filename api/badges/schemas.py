@@ -108,7 +108,13 @@ class BadgeFindingsSchema(Schema):
             " JSON list.",
         }
     )
-    page = fields.Integer(metadata={"minimum": 1, "description": "The PDF page the badge is on."})
+    page = fields.Integer(
+        metadata={
+            "minimum": 1,
+            "description": "The PDF page the badge is on; in a ZIP (`options.output` `zip`), its file's"
+            " place in the archive, from 1.",
+        }
+    )
     slot = fields.Integer(
         metadata={"minimum": 1, "description": "Its place on that page, row by row from 1."}
     )
@@ -151,7 +157,9 @@ class BadgeJobFindingsSchema(Schema):
 
 class BadgeJobResultSchema(Schema):
     badges = fields.Integer()
-    pages = fields.Integer()
+    pages = fields.Integer(
+        metadata={"description": "The PDF's pages; with `options.output` `zip`, the ZIP's files."}
+    )
     bytes = fields.Integer()
     download_url = fields.String(
         allow_none=True,

@@ -44,6 +44,7 @@ from api.users.service import has_mail_budget
 log = logging.getLogger(__name__)
 
 PDF_NAME = "badges.pdf"
+ZIP_NAME = "badges.zip"  # options.output "zip": one file per attendee
 PROGRESS_EVERY_SECONDS = 0.25
 
 
@@ -189,8 +190,9 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
     progress.report(summary.badges, final=True)
     for kind, message in summary_lines(summary):
         add_log(session, job, kind, message)
-    _log(session, job, "INFO", _joining_line(output, summary))
-    stored = store.put_file(f"{folder(job.id)}/{PDF_NAME}", output)
+    zipped = options.output == "zip"
+    _log(session, job, "INFO", _zip_line(output, summary) if zipped else _joining_line(output, summary))
+    stored = store.put_file(f"{folder(job.id)}/{ZIP_NAME if zipped else PDF_NAME}", output)
     store_report(store, job.id, summary, proof, report)
     retention = timedelta(seconds=current_app.config["BADGE_FILE_RETENTION_SECONDS"])
     now = utcnow()
@@ -247,6 +249,11 @@ def _joining_line(output: Path, summary: RenderSummary) -> str:
         pages = "page" if summary.proof_pages == 1 else "pages"
         line += f"; a proof sheet of {summary.proof_pages:,} {pages}"
     return line + "."
+
+
+def _zip_line(output: Path, summary: RenderSummary) -> str:
+    files = "file" if summary.badges == 1 else "files"
+    return f"Zipping: one ZIP of {summary.badges:,} {files}, {output.stat().st_size / 1e6:.1f} MB."
 
 
 def _template_line(template_ref: str, options: BadgeOptions) -> str:

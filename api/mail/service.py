@@ -173,7 +173,9 @@ def _send(email: OutboundEmail) -> None:
                 "Attachment %s of mail %s is gone; sending without it", email.attachment_key, email.id
             )
         else:
-            message.attach(email.attachment_name or "attachment.pdf", "application/pdf", data)
+            name = email.attachment_name or "attachment.pdf"
+            kind = "application/zip" if name.endswith(".zip") else "application/pdf"
+            message.attach(name, kind, data)
     if not current_app.config.get("MAIL_SERVER"):
         log.info(
             "Mail not sent (MAIL_SERVER is not set); it would have been:\n"

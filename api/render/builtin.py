@@ -21,6 +21,7 @@ from api.render.options import BadgeOptions, FieldStyle, QrSpec
 from api.render.ordering import ticket_key
 from api.render.sheets import BadgeSize, resolve_sheet
 from api.render.template import CompiledTemplate, compile_template
+from api.render.zipped import check_png_size
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -64,7 +65,10 @@ def make_plan(
     marked data-ticket-color take the colour of the attendee's ticket, read from the `ticket`
     column or the column options.columns maps "ticket" to (the template needs no {{ticket}}).
     """
-    sheet = resolve_sheet(options.sheet, BadgeSize("template", template.width, template.height))
+    # One file per attendee (options.output "zip") is the badge alone: its page is the badge, so
+    # findings, the report and the proof sheet count "pages" as the ZIP's files.
+    sheet_spec = "one-per-page" if options.output == "zip" else options.sheet
+    sheet = resolve_sheet(sheet_spec, BadgeSize("template", template.width, template.height))
     columns = _columns(options.columns, columns_available)
     constants = {"event": options.name or ""}
     missing = [
@@ -80,6 +84,13 @@ def make_plan(
             f"the template uses {{{{{missing[0]}}}}} but the attendee list has no {missing[0]!r} column;"
             f" map one with options.columns",
             location="columns",
+        )
+    if options.output == "zip" and options.zip_format == "png":
+        check_png_size(template.width, template.height, options.dpi)
+    if options.file_name is not None and options.file_name not in columns_available:
+        raise RenderInputError(
+            f"no column {options.file_name!r} in the attendee list to name the files by",
+            location="options.file_name",
         )
     return BadgePlan(
         template=template,

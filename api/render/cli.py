@@ -20,6 +20,7 @@ from api.render.options import BadgeOptions, FieldStyle, QrSpec
 from api.render.progress import Progress
 from api.render.sheets import SHEET_PRESETS
 from api.render.template import CompiledTemplate, compile_template
+from api.render.zipped import DPI_RANGE, ZIP_FORMATS, write_zip
 
 FLAGGED_ROWS_SHOWN = 10
 
@@ -43,9 +44,34 @@ def badges_group() -> None:
     type=click.Choice(SHEET_PRESETS),
     default="one-per-page",
     show_default=True,
-    help="A sheet preset.",
+    help="A sheet preset: a grid (a4-2x2, auto-a4, ...) or a maker's label sheet (avery-5392, ...).",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The file to write: a PDF, or with a .zip name a ZIP of one file per attendee.",
+)
+@click.option(
+    "--zip-format",
+    type=click.Choice(ZIP_FORMATS),
+    default="pdf",
+    show_default=True,
+    help="With a .zip output: each attendee's file a one-page PDF or a PNG.",
+)
+@click.option(
+    "--dpi",
+    type=click.IntRange(*DPI_RANGE),
+    default=300,
+    show_default=True,
+    help="With --zip-format png: the PNGs' resolution.",
+)
+@click.option(
+    "--file-name",
+    "file_name",
+    help="With a .zip output: the column each file is named by (default: the name field's).",
+)
 @click.option("--background", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--font", "font_family", help="Font family for every text field.")
 @click.option("--name", "event_name", default="", help="The event name, for {{event}}.")
@@ -85,6 +111,9 @@ def render_command(
     template_name: str,
     sheet: str,
     output: Path,
+    zip_format: str,
+    dpi: int,
+    file_name: str | None,
     background: Path | None,
     font_family: str | None,
     event_name: str,
@@ -95,7 +124,7 @@ def render_command(
     proof_path: Path | None,
     processes: int | None,
 ) -> None:
-    """Render ATTENDEES (a CSV file) to a PDF.
+    """Render ATTENDEES (a CSV file) to a PDF, or to a ZIP of one file per attendee (-o x.zip).
 
     Badges are named by their row in the file as a spreadsheet shows it (the header is row 1).
     """
@@ -107,11 +136,16 @@ def render_command(
         if qr_column:
             qr = QrSpec("email", "vcard") if qr_column == "vcard" else QrSpec(qr_column)
         # Built here, not loaded: click has checked each argument's shape already.
+        zipped = output.suffix.casefold() == ".zip"
         options = BadgeOptions(
             name=event_name,
             sheet=sheet,
             fields=styles,
             qr=qr,
+            output="zip" if zipped else "pdf",
+            zip_format=zip_format,
+            dpi=dpi,
+            file_name=file_name,
         )
         plan = make_plan(
             template,
@@ -127,20 +161,35 @@ def render_command(
         stream = sys.stderr
         progress = Progress(len(table.rows), stream, is_terminal=stream.isatty())
     started = time.perf_counter()
-    result = render_pdf(
-        plan,
-        table.rows,
-        str(output),
-        row_numbers=table.row_numbers,
-        on_badge=progress.badge_done if progress else None,
-        processes=processes,
-    )
+    if zipped:
+        try:
+            result = write_zip(
+                plan,
+                table.rows,
+                str(output),
+                zip_format=zip_format,
+                dpi=dpi,
+                file_name=file_name,
+                row_numbers=table.row_numbers,
+                on_badge=progress.badge_done if progress else None,
+            )
+        except RenderInputError as error:
+            raise click.ClickException(str(error)) from None
+    else:
+        result = render_pdf(
+            plan,
+            table.rows,
+            str(output),
+            row_numbers=table.row_numbers,
+            on_badge=progress.badge_done if progress else None,
+            processes=processes,
+        )
     elapsed = time.perf_counter() - started
     if progress:
         progress.finish()
     if preview:
         preview.write_bytes(render_png(plan, table.rows[0], dpi=150))
-    _summary(result, output, elapsed)
+    _summary(result, output, elapsed, files=zip_format if zipped else None)
     if report_path:
         report_path.write_text(json.dumps(_report_json(result), ensure_ascii=False, indent=1) + "\n")
         click.echo(f"Report -> {report_path}")
@@ -159,11 +208,12 @@ def _template(name: str) -> CompiledTemplate:
     return compile_template(path.read_bytes())
 
 
-def _summary(result: RenderResult, output: Path, elapsed: float) -> None:
+def _summary(result: RenderResult, output: Path, elapsed: float, *, files: str | None = None) -> None:
     """What was made, the findings counted by kind, and the first badges to check."""
     rate = result.badges / elapsed if elapsed else float("inf")
+    made = f"in {result.pages} {files.upper()} files" if files else f"on {result.pages} pages"
     click.echo(
-        f"{result.badges} badges on {result.pages} pages, {output.stat().st_size:,} bytes, "
+        f"{result.badges} badges {made}, {output.stat().st_size:,} bytes, "
         f"{elapsed:.2f} s ({rate:,.0f} badges/s) -> {output}"
     )
     counts = {kind: count for kind, count in result.tally.count_by_kind().items() if count}

@@ -67,6 +67,11 @@ class BadgeOptions:
     qr: QrSpec | None = None
     event_id: uuid.UUID | None = None
     sort: tuple[SortKey, ...] = ()
+    # "pdf": one PDF of every badge on the sheet; "zip": one file per attendee (api/render/zipped.py).
+    output: str = "pdf"
+    zip_format: str = "pdf"  # a zip's members: "pdf" (one page, the badge's size) or "png"
+    dpi: int = 300  # a PNG member's resolution
+    file_name: str | None = None  # the column that names each member; None: the name field's
 
     @property
     def background_fit(self) -> str:

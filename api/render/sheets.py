@@ -1,7 +1,8 @@
 """Badge sizes and the sheets they are printed on, in PostScript points (y grows downwards, as in cairo).
 
-A sheet is one badge per page (the page is the badge: badge printers) or a grid of badges centred
-on A4, Letter or A3 paper, with margins, gaps and crop marks. The `sheet` job option picks one by
+A sheet is one badge per page (the page is the badge: badge printers), a grid of badges centred
+on A4, Letter or A3 paper, with margins, gaps and crop marks, or a maker's sheet of pre-cut labels
+(api/render/labels.py), each badge centred in its label. The `sheet` job option picks one by
 preset name or describes one as an object; `resolve_sheet` turns either into a `SheetLayout`.
 """
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import cairocffi
 
 from api.render.errors import RenderInputError
+from api.render.labels import LABEL_SHEETS, LabelSheet
 from api.render.options import CustomSheet, Sheet
 
 MM = 72 / 25.4
@@ -64,12 +66,13 @@ GRID_PRESETS: dict[str, tuple[str, int, int]] = {
     "a3-3x3": ("a3", 3, 3),
 }
 AUTO_PRESETS: dict[str, str] = {"auto-a4": "a4", "auto-letter": "letter", "auto-a3": "a3"}
-SHEET_PRESETS: tuple[str, ...] = ("one-per-page", *GRID_PRESETS, *AUTO_PRESETS)
+SHEET_PRESETS: tuple[str, ...] = ("one-per-page", *GRID_PRESETS, *AUTO_PRESETS, *LABEL_SHEETS)
 
 
 @dataclass(frozen=True)
 class SheetLayout:
-    """Where badges go on a page: a grid of equal badges with `gap` between them, centred on the page."""
+    """Where badges go on a page: a grid of equal badges with `gap` between them, centred on the page,
+    or on a label sheet (`label`) each badge centred in its pre-cut label."""
 
     page_width: float
     page_height: float
@@ -80,6 +83,7 @@ class SheetLayout:
     crop_marks: bool
     badge_width: float
     badge_height: float
+    label: LabelSheet | None = None
 
     @property
     def badges_per_page(self) -> int:
@@ -98,6 +102,10 @@ class SheetLayout:
 
     def slots(self) -> list[tuple[float, float]]:
         """Top-left corner of each badge, row by row."""
+        if self.label is not None:
+            inset_x = (self.label.label_width - self.badge_width) / 2
+            inset_y = (self.label.label_height - self.badge_height) / 2
+            return [(x + inset_x, y + inset_y) for x, y in self.label.label_corners()]
         left = (self.page_width - self.grid_width) / 2
         top = (self.page_height - self.grid_height) / 2
         return [
@@ -121,7 +129,9 @@ def resolve_sheet(spec: Sheet, badge: BadgeSize) -> SheetLayout:
 
     Grid presets ("a4-2x2", ...) use the page in portrait, or in landscape when that leaves more
     room, with 10 mm margins and 5 mm gaps, shrunk evenly (down to none, as on pre-perforated card)
-    when the grid needs the room. "auto-*" presets keep those margins and gaps and put as many
+    when the grid needs the room. Label presets ("avery-5392", ...) put each badge at the centre of
+    a pre-cut label where the maker's template has it, with no crop marks; a badge larger than the
+    label is refused. "auto-*" presets keep those margins and gaps and put as many
     badges on the page as fit, in portrait or landscape. A custom sheet is taken literally: its
     orientation, margins and gaps.
     """
@@ -132,6 +142,8 @@ def resolve_sheet(spec: Sheet, badge: BadgeSize) -> SheetLayout:
         return SheetLayout(badge.width, badge.height, 1, 1, 0.0, 0.0, False, badge.width, badge.height)
     if spec in GRID_PRESETS:
         return _grid_preset(spec, badge)
+    if spec in LABEL_SHEETS:
+        return _label_sheet(LABEL_SHEETS[spec], badge)
     # The options' schema and the CLI accept preset names only: anything else is a caller's bug.
     return _auto_preset(AUTO_PRESETS[spec], badge)
 
@@ -195,6 +207,21 @@ def _auto_preset(page: str, badge: BadgeSize) -> SheetLayout:
         )
     margin, gap = DEFAULT_MARGIN, DEFAULT_GAP
     return SheetLayout(width, height, columns, rows, margin, gap, True, badge.width, badge.height)
+
+
+def _label_sheet(sheet: LabelSheet, badge: BadgeSize) -> SheetLayout:
+    if badge.width > sheet.label_width + _TOLERANCE or badge.height > sheet.label_height + _TOLERANCE:
+        raise RenderInputError(
+            f"a {_mm(badge.width)} x {_mm(badge.height)} mm template is larger than the label of the "
+            f"{sheet.name} sheet, {_mm(sheet.label_width)} x {_mm(sheet.label_height)} mm "
+            f"({sheet.title}); make the template at most the label's size",
+            location="sheet",
+        )
+    width, height = PAGE_SIZES[sheet.page]
+    # Labels are pre-cut: no crop marks. Margin and gap describe only the first label's corner.
+    return SheetLayout(
+        width, height, sheet.columns, sheet.rows, sheet.left, 0.0, False, badge.width, badge.height, sheet
+    )
 
 
 def _preset_does_not_fit(name: str, badge: BadgeSize) -> RenderInputError:

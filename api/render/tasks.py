@@ -42,6 +42,7 @@ from api.render.proof import MAX_PROOF_BADGES, write_proof
 from api.render.template import CompiledTemplate, compile_template
 from api.render.text import SCRIPT_FALLBACKS, FitRule, TextPainter, TextStyle
 from api.render.worker import resident_bytes
+from api.render.zipped import write_zip
 
 Report = Callable[[int], None]
 # How often a job's worker reports progress at the least (the web side writes it to the job).
@@ -352,17 +353,31 @@ def render_job(report: Report, task: RenderTask) -> RenderSummary:
             last_report = now
             report(index + 1)
 
+    options = task.options
     try:
-        result = render_pdf(
-            plan,
-            task.rows,
-            task.output_path,
-            on_badge=on_badge,
-            row_numbers=task.row_numbers,
-            processes=task.processes,
-        )
+        if options.output == "zip":
+            result = write_zip(
+                plan,
+                task.rows,
+                task.output_path,
+                zip_format=options.zip_format,
+                dpi=options.dpi,
+                file_name=options.file_name,
+                on_badge=on_badge,
+                row_numbers=task.row_numbers,
+            )
+        else:
+            result = render_pdf(
+                plan,
+                task.rows,
+                task.output_path,
+                on_badge=on_badge,
+                row_numbers=task.row_numbers,
+                processes=task.processes,
+            )
     except OSError as error:  # cairocffi raises its WRITE_ERROR status as an OSError
-        if "WRITE_ERROR" not in str(error):
+        # A ZIP is written by Python: a full disk or the size limit is an OSError of its own.
+        if "WRITE_ERROR" not in str(error) and options.output != "zip":
             raise
         raise _write_failure(task.output_path) from None
     report(result.badges)

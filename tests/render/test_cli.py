@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 from PIL import Image
@@ -193,3 +195,51 @@ def test_every_other_command_still_runs_on_the_app(tmp_path):
     assert result.returncode == 0, result.stderr
     commands = set(re.findall(r"^  (\w[\w-]*)", result.stdout, flags=re.MULTILINE))
     assert {"badges", "db", "run", "routes", "shell", "users"} <= commands
+
+
+def test_the_cli_prints_on_a_label_sheet_by_product_number(tmp_path, shared_data):
+    pdf = tmp_path / "labels.pdf"
+
+    result = run(
+        str(shared_data / "attendees-multiscript.csv"),
+        "--template",
+        "landscape",
+        "--sheet",
+        "avery-5392",
+        "-o",
+        str(pdf),
+        "-q",
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "20 badges on 4 pages" in result.stdout  # six 4 x 3 in labels a Letter sheet
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "612 x 792 pts (letter)" in info
+
+
+def test_the_cli_writes_one_png_per_attendee_into_a_zip(tmp_path, shared_data):
+    archive_path = tmp_path / "badges.zip"
+
+    result = run(
+        str(shared_data / "attendees-multiscript.csv"),
+        "--template",
+        "card",
+        "--zip-format",
+        "png",
+        "--dpi",
+        "72",
+        "-o",
+        str(archive_path),
+        "-q",
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "20 badges in 20 PNG files" in result.stdout
+    with zipfile.ZipFile(archive_path) as archive:
+        names = archive.namelist()
+        assert len(names) == len(set(names)) == 20
+        assert all(name.endswith(".png") for name in names)
+        with Image.open(io.BytesIO(archive.read(names[0]))) as image:
+            assert image.size == (243, 153)  # 85.6 x 54 mm at 72 dpi

@@ -403,20 +403,29 @@ def fit_options(options: Any, *, can_have_background: bool) -> dict[str, Any]:
         fitted["sort"] = "name"
     elif isinstance(sort, list):
         fitted["sort"] = ["name"] if sort else []
-    sheet = fitted.get("sheet")
+    if isinstance(fitted.get("file_name"), str):
+        fitted["file_name"] = "name"  # the column each file of a ZIP is named by: one that exists
+    if "sheet" in fitted:
+        fitted["sheet"] = fit_sheet(fitted["sheet"])
+    if not can_have_background:
+        fitted.pop("background", None)
+    return fitted
+
+
+def fit_sheet(sheet: Any) -> Any:
+    if isinstance(sheet, str) and sheet.split("-", 1)[0] in ("avery", "herma"):
+        return "one-per-page"  # a maker's label may be smaller than the template
     if isinstance(sheet, str) and sheet != "one-per-page" and not sheet.startswith("auto-"):
         # A preset's fixed grid may not take the template's size; `auto-<paper>` fits what fits.
-        fitted["sheet"] = f"auto-{sheet.split('-', 1)[0]}"
+        return f"auto-{sheet.split('-', 1)[0]}"
     if isinstance(sheet, dict):
-        fitted["sheet"] = {
+        return {
             **sheet,
             # A built-in badge is A6 or so: one per page is what every paper takes.
             **{key: 1 for key in ("columns", "rows") if key in sheet},
             **{key: 5 for key in ("margin_mm", "gap_mm") if key in sheet},
         }
-    if not can_have_background:
-        fitted.pop("background", None)
-    return fitted
+    return sheet
 
 
 # ---- per operation ---------------------------------------------------------------------------

@@ -776,8 +776,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The PDF behind a signed link (no Authorization header).
-         * @description The token is signed, bound to the job's file and expires (`DOWNLOAD_LINK_MAX_AGE`, and never after the file's own retention). The job's `result.download_url` gives the badges (as an attachment); `result.findings.proof_url` the proof sheet (inline). A forged or altered token is a 404; an expired link or a deleted file is a 410. `Range` and `If-None-Match` work; `Content-Disposition` carries the file name (RFC 5987 `filename*` for names beyond ASCII).
+         * The badges' PDF (or ZIP) behind a signed link (no Authorization header).
+         * @description The token is signed, bound to the job's file and expires (`DOWNLOAD_LINK_MAX_AGE`, and never after the file's own retention). The job's `result.download_url` gives the badges (as an attachment): a PDF, or for `options.output: zip` a ZIP of one file per attendee (`application/zip`, named "<job> badges.zip"); `result.findings.proof_url` the proof sheet (inline, a PDF). A forged or altered token is a 404; an expired link or a deleted file is a 410. `Range` and `If-None-Match` work; `Content-Disposition` carries the file name (RFC 5987 `filename*` for names beyond ASCII).
          */
         get: operations["downloadBadges"];
         put?: never;
@@ -1108,10 +1108,10 @@ export interface components {
              */
             template?: string;
             /**
-             * @description A preset (`one-per-page`, `a4-2x2`, ...) or `{page, columns, rows, margin_mm, gap_mm, crop_marks}`.
+             * @description A preset (`one-per-page`, `a4-2x2`, ...), a maker's label sheet (`avery-5392`, `avery-5395`, `herma-5028`: each badge centred in its pre-cut label, no crop marks, a template larger than the label refused) or `{page, columns, rows, margin_mm, gap_mm, crop_marks}`.
              * @default one-per-page
              */
-            sheet?: ("one-per-page" | "a4-2x2" | "a4-2x4" | "a4-3x3" | "letter-2x3" | "letter-2x4" | "a3-3x3" | "auto-a4" | "auto-letter" | "auto-a3") | components["schemas"]["CustomSheet"];
+            sheet?: ("one-per-page" | "a4-2x2" | "a4-2x4" | "a4-3x3" | "letter-2x3" | "letter-2x4" | "a3-3x3" | "auto-a4" | "auto-letter" | "auto-a3" | "avery-5392" | "avery-5395" | "herma-5028") | components["schemas"]["CustomSheet"];
             /** @description Template field -> attendee column. */
             columns?: {
                 [key: string]: string;
@@ -1131,6 +1131,25 @@ export interface components {
             event_id?: string | null;
             /** @description A field or a list of fields (`-` for descending); `ticket` sorts by the event's ticket order. Left out or null: the list's own order. */
             sort?: (string | string[]) | null;
+            /**
+             * @description `pdf`: one PDF of every badge on the sheet. `zip`: a ZIP with one file per attendee (`zip_format`), each the badge alone at its own size (the sheet does not apply), named by `file_name`.
+             * @default pdf
+             * @enum {string}
+             */
+            output?: "pdf" | "zip";
+            /**
+             * @description With `output: zip`: each file a one-page PDF (`pdf`) or a PNG (`png`).
+             * @default pdf
+             * @enum {string}
+             */
+            zip_format?: "pdf" | "png";
+            /**
+             * @description With `zip_format: png`: the PNGs' resolution in dots per inch.
+             * @default 300
+             */
+            dpi?: number;
+            /** @description With `output: zip`: the column each file is named by (default: the column of the `name` field). Names are NFC, without path separators or control characters, at most 100 characters, made unique with " (2)", " (3)", ...; an empty value gives "badge <row>". */
+            file_name?: string | null;
         };
         BadgeRequest: {
             /** @description Attendees as flat objects; keys are columns. */
@@ -1195,6 +1214,7 @@ export interface components {
         };
         BadgeJobResult: {
             badges: number;
+            /** @description The PDF's pages; with `options.output` `zip`, the ZIP's files. */
             pages: number;
             bytes: number;
             /**
@@ -1250,7 +1270,7 @@ export interface components {
         BadgeFindings: {
             /** @description The attendee's spreadsheet row (header = row 1), or position from 1 in a JSON list. */
             row: number;
-            /** @description The PDF page the badge is on. */
+            /** @description The PDF page the badge is on; in a ZIP (`options.output` `zip`), its file's place in the archive, from 1. */
             page: number;
             /** @description Its place on that page, row by row from 1. */
             slot: number;
@@ -3199,7 +3219,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The PDF. */
+            /** @description The PDF, or the ZIP of a job with `options.output` `zip`. */
             200: {
                 headers: {
                     /** @description The file's SHA-256. */
@@ -3211,6 +3231,7 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": string;
+                    "application/zip": string;
                 };
             };
             /** @description The requested byte range. */
@@ -3220,6 +3241,7 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": string;
+                    "application/zip": string;
                 };
             };
             /** @description Not modified (If-None-Match matched). */
