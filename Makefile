@@ -91,7 +91,7 @@ test-frontend: test-system-deps venv
 	cd frontend-contract && BADGES_PYTHON=$(abspath $(BIN))/python npm test
 
 # The reference Ember app (frontend-contract/demo) in Debian's headless Chromium (playwright-core,
-# no downloaded browser): the locked packages, the client's build, then browser-test/run.mjs, which
+# no downloaded browser): the locked packages, the packages' build, then browser-test/run.mjs, which
 # builds the demo for production against a fresh API on loopback (SQLite in a temporary folder,
 # CORS_ORIGINS = the demo's origin), serves it from a second port and drives every flow, with
 # axe-core on each screen. Screenshots (desktop and phone) go to frontend-contract/demo/test-results/.

@@ -1,3 +1,5 @@
+// WarpDrive's signals on Ember's tracking, before anything uses the store (app/services/store.ts).
+import '@warp-drive/ember/install';
 import Application from '@ember/application';
 import compatModules from '@embroider/virtual/compat-modules';
 import Resolver from 'ember-resolver';

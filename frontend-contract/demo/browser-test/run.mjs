@@ -193,6 +193,52 @@ async function ticketOrder(page) {
     .evaluateAll((items) => items.map((item) => item.dataset.ticket));
 }
 
+/**
+ * The next `method` request whose path ends with `path` is answered `401 token_expired`, as the
+ * API answers an access token past its lifetime (declared to the guard). `refreshes()` counts the
+ * `POST /auth/refresh` the app sent since; `done()` removes the route.
+ */
+async function expireOnce(page, watch, method, path) {
+  const matches = (url) => url.pathname.endsWith(path);
+  let answered = 0;
+  let refreshes = 0;
+  const allow = watch.allow({ method, url: path, status: 401 });
+  const counter = (request) => {
+    if (request.method() === 'POST' && request.url().endsWith('/auth/refresh'))
+      refreshes += 1;
+  };
+  page.on('request', counter);
+  const handler = async (route) => {
+    if (route.request().method() !== method || answered > 0)
+      return route.fallback();
+    answered += 1;
+    await route.fulfill({
+      status: 401,
+      contentType: 'application/problem+json',
+      headers: {
+        'Access-Control-Allow-Origin': new URL(page.url()).origin,
+      },
+      body: JSON.stringify({
+        type: 'about:blank',
+        title: 'Unauthorized',
+        status: 401,
+        code: 'token_expired',
+        detail: 'The access token has expired.',
+      }),
+    });
+  };
+  await page.route(matches, handler);
+  return {
+    answered: () => answered,
+    refreshes: () => refreshes,
+    async done() {
+      await page.unroute(matches, handler);
+      page.off('request', counter);
+      allow();
+    },
+  };
+}
+
 async function flows(browser) {
   const context = await browser.newContext({
     viewport: DESKTOP,
@@ -279,7 +325,22 @@ async function flows(browser) {
   );
   await screen(page, watch, 'events-empty');
 
-  // An event and three tickets.
+  // A refused event (the store's createEvent: InvalidError, pointers to the fields), then an
+  // event and three tickets.
+  const allowEvent422 = watch.allow({
+    method: 'POST',
+    url: '/api/v1/events',
+    status: 422,
+  });
+  await page.getByRole('button', { name: 'Create event' }).click();
+  await page.locator('#event-name-errors li').first().waitFor();
+  assert.equal(
+    await page.locator('#event-name').getAttribute('aria-invalid'),
+    'true',
+  );
+  await page.locator('#event-starts-errors li').first().waitFor();
+  allowEvent422();
+  await screen(page, watch, 'event-refused');
   await page.getByLabel('Name').fill('FOSSASIA Summit 2026');
   await page.getByLabel('Starts').fill('2026-03-10T09:00');
   await page.getByLabel('Ends').fill('2026-03-12T18:00');
@@ -360,12 +421,74 @@ async function flows(browser) {
   watch.check('reorder');
   log('tickets reordered by keyboard and by drag and drop');
 
-  // Badges: upload the CSV, map, preview while typing, template, fonts, sheet.
+  // A refused ticket (createTicket with one row): the row's price error under Price.
+  const allowTicket422 = watch.allow({
+    method: 'POST',
+    url: '/tickets',
+    status: 422,
+  });
+  await page.getByLabel('Name').fill('Patron');
+  await page.getByLabel('Type').selectOption('paid');
+  await page.getByLabel('Price').fill('lots');
+  await page.getByRole('button', { name: 'Add ticket' }).click();
+  await page.locator('#ticket-price-errors li').first().waitFor();
+  assert.equal(
+    await page.locator('#ticket-price').getAttribute('aria-invalid'),
+    'true',
+  );
+  allowTicket422();
+  await screen(page, watch, 'ticket-refused');
+  assert.equal((await ticketOrder(page)).length, 3, 'nothing added');
+
+  // An expired access token on the store's requests (a read and a save): the shared client
+  // refreshes once and sends the request again; the user sees nothing.
+  let expired = await expireOnce(page, watch, 'GET', '/api/v1/events');
+  await page
+    .getByRole('navigation')
+    .getByRole('link', { name: 'Events', exact: true })
+    .click();
+  await page.getByRole('heading', { name: 'Your events' }).waitFor();
+  await page.getByRole('link', { name: 'FOSSASIA Summit 2026' }).waitFor();
+  assert.equal(expired.answered(), 1, 'the store read got the 401');
+  assert.equal(expired.refreshes(), 1, 'one refresh for the store read');
+  await expired.done();
+  await page.getByRole('link', { name: 'FOSSASIA Summit 2026' }).click();
+  await page.locator('ol.tickets > li').first().waitFor();
+  expired = await expireOnce(page, watch, 'PUT', '/tickets/order');
+  await page.getByRole('button', { name: 'Move Early bird up' }).click();
+  await status
+    .filter({ hasText: 'Early bird moved to position 2 of 3.' })
+    .waitFor();
+  assert.equal(expired.answered(), 1, 'the store save got the 401');
+  assert.equal(expired.refreshes(), 1, 'one refresh for the store save');
+  await expired.done();
+  await page.reload();
+  await page.locator('ol.tickets > li').first().waitFor();
+  assert.deepEqual(
+    await ticketOrder(page),
+    ['Regular', 'Early bird', 'Speaker'],
+    'the save sent after the refresh is stored by the API',
+  );
+  watch.check('expired token on the store');
+  log('store requests refreshed an expired token and went through');
+
+  // Badges: upload the CSV, map, preview while typing, template, fonts, sheet. The templates'
+  // read (@badges/client, not the store) meets an expired token too: the same one refresh.
+  expired = await expireOnce(page, watch, 'GET', '/api/v1/badge-templates');
+  const templatesRead = page.waitForResponse(
+    (response) =>
+      response.url().includes('/api/v1/badge-templates') &&
+      response.status() === 200,
+  );
   await page
     .getByRole('navigation')
     .getByRole('link', { name: 'Make badges' })
     .click();
   await page.getByRole('heading', { name: 'Make badges' }).waitFor();
+  await templatesRead;
+  assert.equal(expired.answered(), 1, 'the client read got the 401');
+  assert.equal(expired.refreshes(), 1, 'one refresh for the client read');
+  await expired.done();
   await screen(page, watch, 'badges-start');
   // A preview aborted by the next keystroke is a failed request by design.
   watch.allow({

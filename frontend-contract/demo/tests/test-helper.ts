@@ -1,3 +1,4 @@
+import '@warp-drive/ember/install';
 import Application from 'badges-demo/app';
 import config from 'badges-demo/config/environment';
 import * as QUnit from 'qunit';

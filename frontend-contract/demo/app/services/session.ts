@@ -1,41 +1,40 @@
-// The one BadgesClient of the app and who is logged in. The refresh token is kept in
-// sessionStorage (a login per tab), the access token in memory only, as the guide recommends.
+// Who is logged in, over the app's one BadgesClient (app/utils/api.ts), which the WarpDrive store
+// shares: a login, a refresh or a logout here is one for the store too.
 import Service from '@ember/service';
 import { service } from '@ember/service';
 import { tracked } from '@glimmer/tracking';
 import type RouterService from '@ember/routing/router-service';
+import type Owner from '@ember/owner';
 import {
   type BadgesClient,
-  createBadgesClient,
   currentUser,
-  LocalStorageTokenStorage,
   login,
   logout,
   ok,
   register,
   type Schemas,
 } from '@badges/client';
-import config from 'badges-demo/config/environment';
+import { client, onSessionEnded } from 'badges-demo/utils/api';
+import type StoreService from 'badges-demo/services/store';
 
 export type User = Schemas['User'];
 
 export default class SessionService extends Service {
   @service declare router: RouterService;
+  @service declare store: StoreService;
 
   @tracked user: User | null = null;
   #restored: Promise<void> | null = null;
 
-  readonly client: BadgesClient = createBadgesClient({
-    baseUrl: config.APP['apiBaseUrl'] as string,
-    tokens: new LocalStorageTokenStorage({
-      storage: window.sessionStorage,
-      key: 'badges-demo.tokens',
-    }),
-    onSessionEnded: () => {
+  readonly client: BadgesClient = client;
+
+  constructor(owner?: Owner) {
+    super(owner);
+    onSessionEnded(() => {
       this.user = null;
       this.router.transitionTo('login');
-    },
-  });
+    });
+  }
 
   get isAuthenticated(): boolean {
     return this.user !== null;
@@ -69,6 +68,7 @@ export default class SessionService extends Service {
       await logout(this.client);
     } finally {
       this.user = null;
+      this.store.unloadAll(); // the next user must not see this one's events
     }
   }
 
