@@ -4,16 +4,33 @@ links in mails.
 A browser app on another origin resolves a relative URL against its own origin: `<img
 src="/api/v1/...">` would load the app's 404 page. So links start with the API's public address,
 PUBLIC_API_URL when configured (behind a proxy or a CDN, only the configuration knows it), else the
-address the request came to; a worker, which has no request, falls back to `make run`'s address.
+address the request came to. A worker has no request: for a job's mail it uses the address the
+job's own request came to (kept with the job's input, set with `links_from`), and only without one
+falls back to `make run`'s address.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask import current_app, has_request_context, request, url_for
 
 DEVELOPMENT_BASE = "http://127.0.0.1:5000"
+# Outside a request: the address of the request this work was asked for by.
+_asked_at: ContextVar[str | None] = ContextVar("links_asked_at", default=None)
+
+
+@contextmanager
+def links_from(base: str | None) -> Iterator[None]:
+    """Build links outside a request as if under `base` (the address a job's request came to)."""
+    token = _asked_at.set(base.rstrip("/") if base else None)
+    try:
+        yield
+    finally:
+        _asked_at.reset(token)
 
 
 def public_base() -> str:
@@ -23,7 +40,7 @@ def public_base() -> str:
         return configured.rstrip("/")
     if has_request_context():
         return request.host_url.rstrip("/") + request.script_root
-    return DEVELOPMENT_BASE
+    return _asked_at.get() or DEVELOPMENT_BASE
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:

@@ -27,6 +27,7 @@ from api.errors import (
 )
 from api.extensions import jobs
 from api.jobs import JobsUnavailableError
+from api.links import public_base
 from api.users.models import User
 
 log = logging.getLogger(__name__)
@@ -190,6 +191,9 @@ def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
         "template_svg": checked.template.svg is not None,
         "ticket_colors": checked.ticket_colors,
         "background": bool(checked.background),
+        # The address this request came to: the worker's mail links start with it when no
+        # PUBLIC_API_URL says otherwise (the worker has no request of its own).
+        "links_base": public_base(),
     }
     store = storage()
     try:

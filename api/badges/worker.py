@@ -31,6 +31,7 @@ from api.badges.service import add_log, folder, lock_owner, rows_key
 from api.core.db import rows_changed, utcnow
 from api.core.storage import LocalStorage, StorageError, StorageFullError, storage
 from api.extensions import db, jobs
+from api.links import links_from
 from api.mail.service import queue_email
 from api.render.attendees import PackedRows
 from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
@@ -361,7 +362,8 @@ def mail_result(session: Session, job: BadgeJob) -> None:
     if job.status == JobStatus.SUCCEEDED:
         link = download_link(job)
         assert link is not None
-        context["download_url"] = download_url(link.token)
+        with links_from(_asked_at(job)):
+            context["download_url"] = download_url(link.token)
         context["expires_at"] = link.expires_at
         attach = (job.file_bytes or 0) <= current_app.config["MAIL_ATTACHMENT_MAX_BYTES"]
         context["attached"] = attach
@@ -376,6 +378,17 @@ def mail_result(session: Session, job: BadgeJob) -> None:
     else:
         context["error"] = job.error or "Unknown error."
         queue_email(session, to=owner.email, template="badges_failed", context=context)
+
+
+def _asked_at(job: BadgeJob) -> str | None:
+    """The address the job's request came to, as its stored input keeps it (None for a job
+    stored before it was kept, or whose input is gone)."""
+    try:
+        bundle = json.loads(storage().read_bytes(job.input_key or ""))
+    except (StorageError, ValueError):
+        return None
+    base = bundle.get("links_base") if isinstance(bundle, dict) else None
+    return base if isinstance(base, str) else None
 
 
 def _start_next_for_owner(session: Session, finished_job_id: uuid.UUID) -> None:

@@ -611,3 +611,19 @@ def test_bad_log_queries_are_422(client, auth_headers, query):
 
     assert response.status_code == 422
     assert set(response.get_json()["errors"]) <= {"after", "limit"}
+
+
+def test_the_mail_link_starts_with_the_address_the_job_was_asked_at(
+    client, auth_headers, jobs, smtp_server, app, monkeypatch
+):
+    # No PUBLIC_API_URL (as under `make run`): the worker has no request of its own, so the link
+    # must come from the job's request, not from a default address.
+    monkeypatch.setitem(app.config, "PUBLIC_API_URL", "")
+    response = post_job(client, auth_headers, job_body(), base_url="http://badges.internal:8080")
+    assert response.status_code == 202, response.get_json()
+
+    jobs.run_pending()
+
+    text = body_text(smtp_server.inbox.wait_for(1)[-1])
+    link = next(line for line in text.splitlines() if "/api/v1/downloads/" in line).strip()
+    assert link.startswith("http://badges.internal:8080/api/v1/downloads/"), link
