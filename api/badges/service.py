@@ -133,7 +133,8 @@ def create_job(
         return repeated, False
     job.input_key = input_key(job.id)
     _store_input(job, checked)
-    add_log(session, job, "INFO", f"Queued: {len(checked.rows)} attendees, template {checked.template.name}.")
+    queued = f"Queued: {len(checked.rows):,} attendees, template {checked.template.name}."
+    add_log(session, job, "INFO", queued)
     session.flush()
     on_commit(session, lambda: _enqueue_render(job.id))
     return job, True

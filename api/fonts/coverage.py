@@ -21,6 +21,10 @@ from api.render.fallback import BASE_FAMILY, EMOJI_FAMILY, fallback_families
 NO_FONT = "fontconfig's choice (a box where no installed font has them)"
 
 
+# How much of a text a warning quotes.
+SHOWN_CHARS = 40
+
+
 def cmap_of_bytes(data: bytes) -> frozenset[int]:
     with TTFont(io.BytesIO(data), lazy=True) as font:
         return frozenset(font.getBestCmap() or {})
@@ -87,9 +91,11 @@ def missing_glyph_warnings(
                 continue
             total += 1
             if len(warnings) < limit:
-                shown = "".join(missing[:12]) + ("…" if len(missing) > 12 else "")
+                # The text as written, not its distinct characters run together: "محمد عبد الله"
+                # shown as "محدعباله" reads like another, wrong word.
+                shown = text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
                 warnings.append(
-                    f"Row {number}, {field}: {shown} not in {family}; drawn with "
+                    f'Row {number}, {field}: "{shown}" has characters not in {family}; drawn with '
                     f"{fallback_for(missing, family)}."
                 )
     return warnings, total

@@ -291,6 +291,6 @@ def test_the_job_log_names_attendees_whose_text_the_chosen_font_lacks_and_the_fa
 
     # A JSON list's rows are its positions from 1, as in the job's report.
     assert warnings == [
-        "Row 2, name: 张伟 not in DejaVu Serif; drawn with Noto Sans CJK SC.",
-        "Row 3, name: محد not in DejaVu Serif; drawn with Noto Sans Arabic.",
+        'Row 2, name: "张伟" has characters not in DejaVu Serif; drawn with Noto Sans CJK SC.',
+        'Row 3, name: "محمد" has characters not in DejaVu Serif; drawn with Noto Sans Arabic.',
     ]
