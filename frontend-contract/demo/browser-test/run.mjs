@@ -642,24 +642,7 @@ async function flows(browser) {
   log('polling fallback read the same log');
 
   // Cancel: a long job stopped from its page; the log ends with an ERROR line.
-  await page
-    .getByRole('navigation')
-    .getByRole('link', { name: 'Make badges' })
-    .click();
-  const rows = Array.from(
-    { length: 30_000 },
-    (_, i) => `Attendee ${i + 1},Organisation ${i % 97}`,
-  );
-  await page.getByLabel('Attendee list').setInputFiles({
-    name: 'many.csv',
-    mimeType: 'text/csv',
-    buffer: Buffer.from(`name,organization\n${rows.join('\n')}\n`),
-  });
-  await page.getByText('30000 attendees read').waitFor();
-  await page
-    .locator('img[data-test-preview][alt="Badge preview for Attendee 1"]')
-    .waitFor();
-  await page.getByRole('button', { name: 'Make 30000 badges' }).click();
+  await submitMany(page, 30_000);
   await page.getByRole('button', { name: 'Cancel job' }).click();
   await page
     .locator('[data-test-status]', { hasText: 'cancelled' })
@@ -673,9 +656,44 @@ async function flows(browser) {
   );
   await screen(page, watch, 'job-cancelled');
 
+  // A job that fails while rendering: the suite's API allows a render BADGE_RENDER_WALL_SECONDS
+  // (service.mjs), which 100,000 badges pass on any machine; the log ends with an ERROR line
+  // and its detail, shown under it.
+  await submitMany(page, 100_000);
+  await page
+    .locator('[data-test-status]', { hasText: 'failed' })
+    .waitFor({ timeout: 120_000 });
+  const failure = page.locator('.log-error', { hasText: 'longer than' });
+  await failure.waitFor();
+  assert.equal(await failure.locator('.log-detail').innerText(), 'render');
+  await screen(page, watch, 'job-failed');
+  log('a cancelled job and a failed one end with ERROR lines');
+
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByRole('heading', { name: 'Log in' }).waitFor();
   watch.check('log out');
   writeFileSync(join(RESULTS, 'summary.txt'), `passed in ${elapsed()}\n`);
   await context.close();
+}
+
+/** Upload `count` generated attendees on the badge screen and submit them as a job. */
+async function submitMany(page, count) {
+  await page
+    .getByRole('navigation')
+    .getByRole('link', { name: 'Make badges' })
+    .click();
+  const rows = Array.from(
+    { length: count },
+    (_, i) => `Attendee ${i + 1},Organisation ${i % 97}`,
+  );
+  await page.getByLabel('Attendee list').setInputFiles({
+    name: 'many.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from(`name,organization\n${rows.join('\n')}\n`),
+  });
+  await page.getByText(`${count} attendees read`).waitFor();
+  await page
+    .locator('img[data-test-preview][alt="Badge preview for Attendee 1"]')
+    .waitFor();
+  await page.getByRole('button', { name: `Make ${count} badges` }).click();
 }

@@ -59,6 +59,9 @@ export async function startApi({ port, demoOrigin }) {
     RATELIMIT_MAIL: '100000/minute',
     RATELIMIT_PREVIEW: '100000/minute',
     MAIL_BUDGET_PER_HOUR: '100000',
+    // Long enough for every job of the suite (7 badges take 0.1 s) but the one meant to fail
+    // while rendering: 100,000 badges reached 80,000 in 6 s here, so 3 s leaves a wide margin.
+    BADGE_RENDER_WALL_SECONDS: '3',
     PYTHONPATH: ROOT,
   };
   for (const name of [
