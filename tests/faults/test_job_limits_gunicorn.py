@@ -11,11 +11,9 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +23,7 @@ import pytest
 
 from tests.smtp import free_port
 from tests.support.environment import require_postgres
+from tests.support.live_service import wait_until_listening
 
 pytestmark = [pytest.mark.postgres, pytest.mark.live]
 
@@ -87,14 +86,7 @@ def gunicorn(postgres_databases, tmp_path) -> Iterator[tuple[int, dict[str, str]
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None, (tmp_path / "gunicorn.log").read_text()
-                time.sleep(0.2)
+        wait_until_listening(port, server, tmp_path / "gunicorn.log")
         yield port, env, url
     finally:
         server.terminate()

@@ -13,7 +13,6 @@ import http.client
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from tests.smtp import free_port
 from tests.support.badge_jobs import PEOPLE
 from tests.support.environment import TEST_DATABASE, make_test_app, require_postgres
 from tests.support.event_streams import of_kind, parse_events
+from tests.support.live_service import wait_until_listening
 
 pytestmark = [pytest.mark.live]
 
@@ -138,15 +138,7 @@ def server(request, tmp_path) -> Iterator[tuple[int, dict[str, str], subprocess.
             dockerfile_command(port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert process.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.2)
+        wait_until_listening(port, process, log_path)
         yield port, env, process
     finally:
         process.terminate()

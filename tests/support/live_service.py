@@ -41,6 +41,22 @@ def service_environment(folder: Path, settings: Mapping[str, str] = {}) -> dict[
     return env
 
 
+def wait_until_listening(
+    port: int, server: subprocess.Popen[bytes], log_path: Path, timeout: float = 60
+) -> None:
+    """Until the server takes connections on the loopback port; its log is the message if it
+    exits or does not listen in time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert server.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.2)
+
+
 @contextmanager
 def running_service(env: Mapping[str, str], log_path: Path, *, admin: tuple[str, str]) -> Iterator[str]:
     """Migrate, create the administrator (email, password), serve; yields the API's base URL."""
@@ -64,15 +80,7 @@ def running_service(env: Mapping[str, str], log_path: Path, *, admin: tuple[str,
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.2)
+        wait_until_listening(port, server, log_path)
         yield f"http://127.0.0.1:{port}/api/v1"
     finally:
         server.terminate()
