@@ -34,6 +34,8 @@ SIZE_RANGE = (4, 200)  # points
 WEIGHTS = {"normal": 400, "bold": 700}
 QR_KINDS = ("plain", "vcard")
 OUTPUTS = ("pdf", "zip")  # what a job makes; "print" (sent to a printer) is for later
+SIDES = ("front", "both")
+DUPLEX_MODES = ("long-edge", "short-edge", "fold")
 MAX_COLUMN_NAME = 200
 DPI_MESSAGE = f"Must be a whole number of dots per inch from {DPI_RANGE[0]} to {DPI_RANGE[1]}."
 SHEET_KEYS = ("page", "landscape", "columns", "rows", "margin_mm", "gap_mm", "crop_marks")
@@ -378,6 +380,25 @@ class BadgeOptionsSchema(OptionsSchema):
             "description": "With `output: zip`: the column each file is named by (default: the column of "
             "the `name` field). Names are NFC, without path separators or control characters, at most "
             '100 characters, made unique with " (2)", " (3)", ...; an empty value gives "badge <row>".'
+        },
+    )
+
+    sides = fields.String(
+        load_default="front",
+        validate=validate.OneOf(SIDES, error=f"Must be one of {', '.join(SIDES)}."),
+        metadata={
+            "description": "`front`: one side. `both`: the template's back side too (a template "
+            "with a back: `has_back`), imposed as `duplex` says; a template without one is a 422."
+        },
+    )
+    duplex = fields.String(
+        load_default="long-edge",
+        validate=validate.OneOf(DUPLEX_MODES, error=f"Must be one of {', '.join(DUPLEX_MODES)}."),
+        metadata={
+            "description": "With `sides: both`: `long-edge` or `short-edge`, the printer's duplex setting "
+            "(each sheet is a front page then a back page, every back behind its front after that "
+            "flip); `fold`, one side of paper with each slot twice the badge's height, the back "
+            "above the front turned 180 degrees, to fold along the badge's top edge."
         },
     )
 

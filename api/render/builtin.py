@@ -15,6 +15,7 @@ from pathlib import Path
 from cairosvg.colors import color as parse_color
 
 from api.render.document import BadgePlan, FieldOverride
+from api.render.duplex import impose
 from api.render.errors import RenderInputError
 from api.render.images import load_image
 from api.render.options import BadgeOptions, FieldStyle, QrSpec
@@ -68,18 +69,26 @@ def make_plan(
     # One file per attendee (options.output "zip") is the badge alone: its page is the badge, so
     # findings, the report and the proof sheet count "pages" as the ZIP's files.
     sheet_spec = "one-per-page" if options.output == "zip" else options.sheet
-    sheet = resolve_sheet(sheet_spec, BadgeSize("template", template.width, template.height))
+    imposition = None
+    if options.sides == "both":
+        sheet, imposition = impose(template, sheet_spec, options.duplex)
+    else:
+        sheet = resolve_sheet(sheet_spec, BadgeSize("template", template.width, template.height))
     columns = _columns(options.columns, columns_available)
     constants = {"event": options.name or ""}
+    # With both sides, the back's fields need their columns too.
+    placeholders = list(template.placeholders)
+    if imposition is not None and template.back is not None:
+        placeholders += [name for name in template.back.placeholders if name not in placeholders]
     missing = [
         name
-        for name in template.placeholders
+        for name in placeholders
         if columns.get(name, name) not in columns_available and name not in constants
     ]
     # A list with only a `name` column must still make good badges: a field without a column is
     # left empty (and reported). When no field at all has a column, the list cannot be meant for
     # this template.
-    if missing and len(missing) == len([name for name in template.placeholders if name not in constants]):
+    if missing and len(missing) == len([name for name in placeholders if name not in constants]):
         raise RenderInputError(
             f"the template uses {{{{{missing[0]}}}}} but the attendee list has no {missing[0]!r} column;"
             f" map one with options.columns",
@@ -102,6 +111,7 @@ def make_plan(
         qr=_qr(options.qr, columns_available, columns),
         ticket_colors=_ticket_colors(ticket_colors or {}),
         missing_fields=tuple(missing),
+        imposition=imposition,
     )
 
 

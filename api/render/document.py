@@ -9,7 +9,7 @@ import math
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import cairocffi
 from PIL import Image
@@ -24,6 +24,9 @@ from api.render.sheets import SheetLayout, draw_crop_marks
 from api.render.svgcheck import substitute
 from api.render.template import CompiledTemplate, Field
 from api.render.text import PlacedText, Prepared, TextPainter, TextStyle, clean_text
+
+if TYPE_CHECKING:
+    from api.render.duplex import Imposition
 
 _cairo = cairocffi.cairo
 # Texts kept laid out per field: enough for every role, ticket and organisation of a big event.
@@ -55,6 +58,13 @@ class BadgePlan:
     ticket_colors: Mapping[str, tuple[float, float, float, float] | None] = field(default_factory=dict)
     # Template fields the attendee list has no column for: printed empty, and reported.
     missing_fields: tuple[str, ...] = ()
+    # Both sides (options.sides "both"): where the backs go; None prints the front only.
+    imposition: Imposition | None = None
+
+    @property
+    def pages_per_sheet(self) -> int:
+        """Pages one sheet of badges takes: 2 with a back page."""
+        return self.imposition.pages_per_sheet if self.imposition is not None else 1
 
     def ticket(self, row: Mapping[str, str]) -> str:
         """The attendee's ticket type: the `ticket` column, or the column options.columns maps to it."""
@@ -257,6 +267,14 @@ def render_pdf(
     checker = BadgeChecker(stamper)
     slots = sheet.slots()
     result = RenderResult(job_findings=job_findings(plan))
+    if plan.imposition is not None:
+        from api.render.duplex import stamp_two_sided
+
+        stamp_two_sided(
+            ctx, plan, rows, result, on_badge=on_badge, row_numbers=row_numbers, first_page=first_page
+        )
+        surface.finish()
+        return result
     for index, row in enumerate(rows):
         slot = index % len(slots)
         if slot == 0 and index:
@@ -277,9 +295,9 @@ def render_pdf(
     return result
 
 
-def badge_index(badge: BadgeFindings, sheet: SheetLayout) -> int:
-    """The badge's position in the rows rendered (0-based), from its page and slot."""
-    return (badge.page - 1) * sheet.badges_per_page + badge.slot - 1
+def badge_index(badge: BadgeFindings, sheet: SheetLayout, pages_per_sheet: int = 1) -> int:
+    """The badge's position in the rows rendered (0-based), from its (front) page and slot."""
+    return (badge.page - 1) // pages_per_sheet * sheet.badges_per_page + badge.slot - 1
 
 
 def job_findings(plan: BadgePlan) -> tuple[Finding, ...]:

@@ -72,6 +72,9 @@ class BadgeOptions:
     zip_format: str = "pdf"  # a zip's members: "pdf" (one page, the badge's size) or "png"
     dpi: int = 300  # a PNG member's resolution
     file_name: str | None = None  # the column that names each member; None: the name field's
+    # "front": one side; "both": the template's back too, imposed for `duplex` (api/render/duplex.py).
+    sides: str = "front"
+    duplex: str = "long-edge"  # "long-edge", "short-edge" or "fold"; only read with sides "both"
 
     @property
     def background_fit(self) -> str:

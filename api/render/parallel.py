@@ -192,7 +192,8 @@ def _fork_part(
                 row_numbers=row_numbers[start:stop]
                 if row_numbers is not None
                 else range(start + 1, stop + 1),
-                first_page=start // per_page + 1,
+                # A part starts on a sheet's first page (its front with both sides).
+                first_page=start // per_page * plan.pages_per_sheet + 1,
             )
             status = 0
         except BaseException as error:

@@ -221,5 +221,5 @@ def write_proof(
     """The proof sheet of a rendered job: its first flagged badges (of `findings`, in print
     order), each found in `rows` by its page and slot; `flagged` counts every flagged badge."""
     chosen = [badge for badge in findings if badge.flagged][:MAX_PROOF_BADGES]
-    badges = [(rows[badge_index(badge, plan.sheet)], badge) for badge in chosen]
+    badges = [(rows[badge_index(badge, plan.sheet, plan.pages_per_sheet)], badge) for badge in chosen]
     return render_proof(plan, badges, output, not_shown=flagged - len(badges), job_findings=job_findings)

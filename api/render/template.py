@@ -12,6 +12,12 @@ attendee's ticket type, keeping the shapes' own coverage and opacity, or replaye
 attendee has no ticket colour. Either way marked elements are painted above the rest of the fixed
 design and below the attendee's text and QR code, whatever their place in the SVG. An ancestor's
 clip-path, mask, filter or group opacity does not reach them: put those on the marked element.
+
+A template may have a back side, for badges printed on both sides (api/render/duplex.py): either
+one SVG whose groups are marked `data-side="front"` and `data-side="back"` (each side compiled on
+its own, as if the other side's group were not there; elements outside both groups are on both
+sides), or a second SVG of the same size (compile_template's `back`). The back is a
+CompiledTemplate of its own, with its own fields and QR box, hung on the front's `back`.
 """
 
 from __future__ import annotations
@@ -78,6 +84,10 @@ class CompiledTemplate:
     tint: cairocffi.RecordingSurface | None = None
     # What an organiser should know and the engine leaves as drawn: static text past the edges.
     warnings: list[str] = field(default_factory=list)
+    # The back side, for sides "both"; None: a one-sided template.
+    back: CompiledTemplate | None = None
+    # Which data-side group this was drawn from ("front" also for an SVG without groups).
+    side: str = "front"
     _over_image: tuple[cairocffi.RecordingSurface, cairocffi.RecordingSurface | None] | None = None
 
     def static_layer(self, over_image: bool) -> cairocffi.RecordingSurface:
@@ -93,7 +103,7 @@ class CompiledTemplate:
         if not over_image or self.source_with_background is None:
             return self.static, self.tint
         if self._over_image is None:
-            surface = _draw(self.source_with_background, _RecordingSvgSurfaceOverImage)
+            surface = _draw(self.source_with_background, _RecordingSvgSurfaceOverImage, self.side)
             assert isinstance(surface.cairo, cairocffi.RecordingSurface)
             self._over_image = (surface.cairo, surface.tint)
         return self._over_image
@@ -114,10 +124,37 @@ def only_data_urls(url: str, resource_type: str) -> Any:
     return fetch_data_url(url, resource_type)
 
 
-def compile_template(data: bytes, limits: SvgLimits | None = None) -> CompiledTemplate:
-    """Validate an SVG template and record its static layer; raise RenderInputError when it is refused."""
+def compile_template(
+    data: bytes, limits: SvgLimits | None = None, *, back: bytes | None = None
+) -> CompiledTemplate:
+    """Validate an SVG template and record its static layer; raise RenderInputError when it is refused.
+
+    `back` is a second SVG for the back side (refused where `location` is "back" when it is not
+    the front's size, or when the front already has a data-side="back" group)."""
     check_svg(data, limits)
-    surface = _draw(data, _RecordingSvgSurface)
+    surface = _draw(data, _RecordingSvgSurface, "front")
+    template = _compiled(surface, data, "front")
+    if surface.has_back_side:
+        template.back = _compiled(_draw(data, _RecordingSvgSurface, "back"), data, "back")
+    if back is not None:
+        if template.back is not None:
+            message = 'the template already has a data-side="back" group; send one or the other'
+            raise RenderInputError(message, location="back")
+        try:
+            check_svg(back, limits)
+            template.back = _compiled(_draw(back, _RecordingSvgSurface, "front"), back, "front")
+        except RenderInputError as error:
+            raise RenderInputError(error.message, location="back") from None
+        if not _same_size(template, template.back):
+            raise RenderInputError(
+                f"the back is {_mm(template.back.width)} x {_mm(template.back.height)} mm and the front"
+                f" {_mm(template.width)} x {_mm(template.height)} mm: both sides must be the same size",
+                location="back",
+            )
+    return template
+
+
+def _compiled(surface: _RecordingSvgSurface, data: bytes, side: str) -> CompiledTemplate:
     recording = surface.cairo
     assert isinstance(recording, cairocffi.RecordingSurface)
     template = CompiledTemplate(
@@ -128,16 +165,27 @@ def compile_template(data: bytes, limits: SvgLimits | None = None) -> CompiledTe
         surface.qr,
         tint=surface.tint,
         warnings=missing_family_warnings(surface.families) + surface.warnings,
+        side=side,
     )
     if surface.has_background_elements:
         template.source_with_background = data
     return template
 
 
-def _draw(data: bytes, surface_class: type[_RecordingSvgSurface]) -> _RecordingSvgSurface:
+def _same_size(front: CompiledTemplate, back: CompiledTemplate) -> bool:
+    # A hundredth of a millimetre: the same size written in other units must not differ.
+    tolerance = 0.01 * 72 / 25.4
+    return abs(front.width - back.width) <= tolerance and abs(front.height - back.height) <= tolerance
+
+
+def _mm(points: float) -> str:
+    return f"{points * 25.4 / 72:.1f}".removesuffix(".0")
+
+
+def _draw(data: bytes, surface_class: type[_RecordingSvgSurface], side: str) -> _RecordingSvgSurface:
     try:
         tree = Tree(bytestring=data, url_fetcher=only_data_urls, unsafe=False)
-        return surface_class(tree, None, CSS_PIXELS_PER_INCH)
+        return surface_class(tree, None, CSS_PIXELS_PER_INCH, side=side)
     except RenderInputError:
         raise
     except (ValueError, KeyError, TypeError, AttributeError, IndexError, ZeroDivisionError) as error:
@@ -149,6 +197,12 @@ class _RecordingSvgSurface(CairoSvgPdfSurface):  # type: ignore[misc]  # CairoSV
     """CairoSVG drawing into a RecordingSurface (in points, as for PDF) and handing text to Pango."""
 
     context: cairocffi.Context  # set by CairoSVG; swapped while a data-ticket-color element draws
+
+    def __init__(self, tree: Any, output: Any, dpi: float, *, side: str = "front") -> None:
+        # Read by draw(), which CairoSVG's constructor already calls: set before it.
+        self.side = side
+        self.has_back_side = False
+        super().__init__(tree, output, dpi)
 
     def _create_surface(self, width: float, height: float) -> tuple[cairocffi.RecordingSurface, float, float]:
         if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
@@ -166,6 +220,11 @@ class _RecordingSvgSurface(CairoSvgPdfSurface):  # type: ignore[misc]  # CairoSV
     skip_background = False
 
     def draw(self, node: Any) -> None:
+        node_side = node.get("data-side")
+        if node_side in ("front", "back") and node_side != self.side:
+            # The other side's group (CairoSVG hands the attribute down: its children say so too).
+            self.has_back_side = self.has_back_side or node_side == "back"
+            return
         if node.get("data-background") is not None:
             self.has_background_elements = True
             if self.skip_background:

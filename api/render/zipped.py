@@ -3,7 +3,9 @@
 The archive is written member by member to a file, so only one badge is in memory at a time,
 whatever the job's size. PDFs are stored as they are (ZIP_STORED: their streams are compressed
 already); PNGs are deflated. Every member is one badge at the template's size: the job's sheet does
-not apply, each file is the badge itself.
+not apply, each file is the badge itself. With both sides a PDF member has two pages, the front
+and the back as the job's duplex mode places them on a badge-sized page (fold: one page, the badge
+twice its height); a PNG member is the front, with the back beside it as "<name>-back.png".
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from api.render.document import BadgePlan, RenderResult, job_findings, render_pdf, render_png_checked
+from api.render.duplex import one_per_page
 from api.render.errors import RenderInputError
 from api.render.findings import BadgeFindings
-from api.render.sheets import BadgeSize, resolve_sheet
 
 ZIP_FORMATS = ("pdf", "png")
 DPI_RANGE = (72, 600)
@@ -94,8 +96,9 @@ def write_zip(
     """One member per row in a ZIP at `output`; findings as render_pdf collects them, each badge on
     "page" n (its member's place in the archive), slot 1."""
     template = plan.template
-    badge = BadgeSize("template", template.width, template.height)
-    single = replace(plan, sheet=resolve_sheet("one-per-page", badge))
+    single = one_per_page(plan)
+    # With both sides a PNG member has a second one, "<name>-back.png", the back upright.
+    back = replace(single, template=template.back) if plan.imposition and template.back else None
     if zip_format == "png":
         check_png_size(template.width, template.height, dpi)
     column = name_column(plan, file_name)
@@ -109,6 +112,13 @@ def write_zip(
             if zip_format == "png":
                 data, found = render_png_checked(single, row, dpi=dpi, row_number=number)
                 findings = tuple(finding for finding in found.findings if finding not in said_once)
+                if back is not None:
+                    back_data, back_found = render_png_checked(back, row, dpi=dpi, row_number=number)
+                    findings += tuple(
+                        finding
+                        for finding in back_found.findings
+                        if finding not in said_once and finding not in findings
+                    )
                 if findings:
                     result.tally.add(BadgeFindings(number, index + 1, 1, findings))
                 compression = zipfile.ZIP_DEFLATED
@@ -118,12 +128,20 @@ def write_zip(
                 result.tally.absorb(one.tally)
                 data = buffer.getvalue()
                 compression = zipfile.ZIP_STORED
-            member = zipfile.ZipInfo(names.claim(stem, zip_format), time.localtime()[:6])
-            member.compress_type = compression
-            member.external_attr = 0o644 << 16
-            archive.writestr(member, data)
+            name = names.claim(stem, zip_format)
+            _write_member(archive, name, data, compression)
+            if zip_format == "png" and back is not None:
+                back_name = names.claim(name.removesuffix(".png") + "-back", "png")
+                _write_member(archive, back_name, back_data, compression)
             result.badges += 1
             result.pages += 1
             if on_badge is not None:
                 on_badge(index)
     return result
+
+
+def _write_member(archive: zipfile.ZipFile, name: str, data: bytes, compression: int) -> None:
+    member = zipfile.ZipInfo(name, time.localtime()[:6])
+    member.compress_type = compression
+    member.external_attr = 0o644 << 16
+    archive.writestr(member, data)

@@ -1,0 +1,185 @@
+"""Double-sided badges read back as a printer reads them: where each name lands on each page.
+
+Every badge of the test template prints its attendee's name twice at the badge's centre, once
+upright and once turned half a turn about the centre, on both sides. Whichever way up a side is
+drawn, the box around the two words is centred on the badge, so the centres come from the PDF
+itself (`pdftotext -bbox`), not from the layout code under test. A third word ("F-name" on the
+front, "B-name" on the back) sits above the centre in the template: on the page it shows which way
+up the side was drawn. The printer's flip is worked out here from the page size alone.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from api.render.builtin import built_in_template, make_plan
+from api.render.document import render_pdf
+from api.render.errors import RenderInputError
+from api.render.options import BadgeOptions, CustomSheet, Sheet
+from api.render.template import compile_template
+from api.render.zipped import write_zip
+
+MM = 72 / 25.4
+CLOSE = 0.05  # points: text boxes are measured to a few thousandths
+BADGES_MM = {"a6": (105.0, 148.0), "4x3in": (101.6, 76.2), "cr80": (85.6, 54.0)}
+
+
+def two_sided_svg(width_mm: float, height_mm: float) -> bytes:
+    cx, cy = width_mm / 2, height_mm / 2
+
+    def side(name: str, marker: str) -> str:
+        pair = "".join(
+            f'<text x="{cx}" y="{cy + 1.2}" text-anchor="middle" font-size="3.5" data-max-lines="1"'
+            f"{extra}>{{{{name}}}}</text>"
+            for extra in ("", f' transform="rotate(180 {cx} {cy})"')
+        )
+        mark = (
+            f'<text x="{cx}" y="{cy - 12}" text-anchor="middle" font-size="3" data-max-lines="1">'
+            f"{marker}-{{{{name}}}}</text>"
+        )
+        return f'<g data-side="{name}">{pair}{mark}</g>'
+
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_mm}mm" height="{height_mm}mm" '
+        f'viewBox="0 0 {width_mm} {height_mm}" font-family="Noto Sans">'
+        f'<rect width="{width_mm}" height="{height_mm}" fill="#eef"/>'
+        f"{side('front', 'F')}{side('back', 'B')}</svg>"
+    ).encode()
+
+
+def rows(count: int) -> list[dict[str, str]]:
+    return [{"name": f"Zq{index:03d}x"} for index in range(count)]
+
+
+_PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.S)
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+
+Box = tuple[float, float, float, float]
+
+
+def read_pages(pdf: Path) -> list[tuple[float, float, dict[str, list[Box]]]]:
+    """Each page's size and the boxes of every word on it, by the word."""
+    xhtml = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = []
+    for width, height, body in _PAGE.findall(xhtml):
+        words: dict[str, list[Box]] = {}
+        for x0, y0, x1, y1, text in _WORD.findall(body):
+            words.setdefault(text, []).append((float(x0), float(y0), float(x1), float(y1)))
+        pages.append((float(width), float(height), words))
+    return pages
+
+
+def centre(boxes: list[Box]) -> tuple[float, float]:
+    assert len(boxes) == 2, boxes  # the upright name and the turned one
+    return (
+        (min(box[0] for box in boxes) + max(box[2] for box in boxes)) / 2,
+        (min(box[1] for box in boxes) + max(box[3] for box in boxes)) / 2,
+    )
+
+
+def marker_is_above(words: dict[str, list[Box]], marker: str, at: tuple[float, float]) -> bool:
+    (box,) = words[marker]
+    return (box[1] + box[3]) / 2 < at[1]
+
+
+def printer_flip(mode: str, width: float, height: float, x: float, y: float) -> tuple[float, float]:
+    """Where a duplex printer puts the back of (x, y): it turns the paper about an axis parallel to
+    its long edge (long-edge) or its short edge (short-edge)."""
+    portrait = height >= width
+    about_vertical_axis = (mode == "long-edge") == portrait
+    return (width - x, y) if about_vertical_axis else (x, height - y)
+
+
+def render(tmp_path: Path, badge: str, sheet: Sheet, mode: str, count: int) -> Path:
+    template = compile_template(two_sided_svg(*BADGES_MM[badge]))
+    plan = make_plan(
+        template, BadgeOptions(sheet=sheet, sides="both", duplex=mode), columns_available=["name"]
+    )
+    output = tmp_path / f"{mode}.pdf"
+    result = render_pdf(plan, rows(count), str(output))
+    assert result.badges == count
+    return output
+
+
+def page_count(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))  # type: ignore[union-attr]
+
+
+# (badge, sheet, badges a full sheet holds): A4 and Letter multi-up, a landscape sheet (where
+# the long edge is horizontal), a maker's insert sheet, and one badge per page.
+SHEETS = [
+    ("cr80", "a4-2x4", 8),
+    ("4x3in", "letter-2x3", 6),
+    ("cr80", CustomSheet(page="a4", landscape=True, columns=3, rows=3), 9),
+    ("4x3in", "avery-5392", 6),
+    ("a6", "one-per-page", 1),
+]
+
+
+@pytest.mark.parametrize("mode", ["long-edge", "short-edge"])
+@pytest.mark.parametrize(("badge", "sheet", "per_sheet"), SHEETS, ids=lambda value: str(value)[:24])
+def test_every_back_lands_behind_its_front(
+    tmp_path: Path, mode: str, badge: str, sheet: Sheet, per_sheet: int
+) -> None:
+    count = per_sheet + max(1, per_sheet // 2)  # a full sheet, then a partly filled one
+    pdf = render(tmp_path, badge, sheet, mode, count)
+    pages = read_pages(pdf)
+    assert page_count(pdf) == len(pages) == 4  # front, back, front, back
+    seen = 0
+    for front_page, back_page in zip(pages[::2], pages[1::2], strict=True):
+        width, height, fronts = front_page
+        assert back_page[:2] == (width, height)
+        backs = back_page[2]
+        names = sorted(word for word in fronts if word.startswith("Zq"))
+        assert names == sorted(word for word in backs if word.startswith("Zq"))
+        for name in names:
+            front_centre = centre(fronts[name])
+            back_centre = centre(backs[name])
+            flipped = printer_flip(mode, width, height, *back_centre)
+            assert flipped == pytest.approx(front_centre, abs=CLOSE), name
+            assert marker_is_above(fronts, f"F-{name}", front_centre)
+            # Upright where the paper turns about the page's vertical axis (as a lanyard badge
+            # turns); turned half a turn where it turns about the horizontal one.
+            upright = printer_flip(mode, width, height, 0, 1) == (width, 1)
+            assert marker_is_above(backs, f"B-{name}", back_centre) is upright
+        seen += len(names)
+    assert seen == count
+
+
+@pytest.mark.parametrize(
+    ("badge", "sheet", "per_sheet"),
+    [("cr80", "a4-2x2", 4), ("cr80", "auto-letter", 4), ("a6", "one-per-page", 1)],
+    ids=lambda value: str(value),
+)
+def test_fold_puts_the_back_above_the_front_turned(
+    tmp_path: Path, badge: str, sheet: Sheet, per_sheet: int
+) -> None:
+    count = per_sheet + 1
+    pdf = render(tmp_path, badge, sheet, "fold", count)
+    pages = read_pages(pdf)
+    assert page_count(pdf) == 2  # one side of paper: a full sheet and a partial one
+    badge_height = BADGES_MM[badge][1] * MM
+    seen = 0
+    for width, height, words in pages:
+        if sheet == "one-per-page":
+            assert (width, height) == pytest.approx((BADGES_MM[badge][0] * MM, 2 * badge_height), abs=0.01)
+        for name in (word for word in words if word.startswith("Zq")):
+            # Four words: the back's pair above, the front's below.
+            boxes = sorted(words[name], key=lambda box: box[1] + box[3])
+            back_centre, front_centre = centre(boxes[:2]), centre(boxes[2:])
+            # Folded backwards along the front's top edge: the back's centre mirrored about the
+            # fold is the front's.
+            fold = front_centre[1] - badge_height / 2
+            assert back_centre[0] == pytest.approx(front_centre[0], abs=CLOSE)
+            assert 2 * fold - back_centre[1] == pytest.approx(front_centre[1], abs=CLOSE)
+            assert marker_is_above(words, f"F-{name}", front_centre)
+            assert not marker_is_above(words, f"B-{name}", back_centre)  # turned half a turn
+            seen += 1
+    assert seen == count
