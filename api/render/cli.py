@@ -14,6 +14,7 @@ import click
 from api.render.attendees import read_attendees
 from api.render.builtin import BUILT_IN, built_in_template, make_plan
 from api.render.document import BadgePlan, RenderResult, render_pdf, render_png
+from api.render.duplex import DUPLEX_MODES
 from api.render.errors import RenderInputError
 from api.render.findings import BadgeFindings
 from api.render.options import BadgeOptions, FieldStyle, QrSpec
@@ -45,6 +46,27 @@ def badges_group() -> None:
     default="one-per-page",
     show_default=True,
     help="A sheet preset: a grid (a4-2x2, auto-a4, ...) or a maker's label sheet (avery-5392, ...).",
+)
+@click.option(
+    "--sides",
+    type=click.Choice(("front", "both")),
+    default="front",
+    show_default=True,
+    help="both: print the template's back side too (placed for --duplex).",
+)
+@click.option(
+    "--duplex",
+    type=click.Choice(DUPLEX_MODES),
+    default="long-edge",
+    show_default=True,
+    help="With --sides both: the printer's duplex setting (long-edge, short-edge), or fold (the back "
+    "above the front on one side of paper, to fold).",
+)
+@click.option(
+    "--back",
+    "back_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="With an SVG --template: a second SVG, the same size, for the back side.",
 )
 @click.option(
     "-o",
@@ -110,6 +132,9 @@ def render_command(
     attendees: Path,
     template_name: str,
     sheet: str,
+    sides: str,
+    duplex: str,
+    back_path: Path | None,
     output: Path,
     zip_format: str,
     dpi: int,
@@ -130,7 +155,7 @@ def render_command(
     """
     try:
         table = read_attendees(attendees.read_bytes())
-        template = _template(template_name)
+        template = _template(template_name, back_path)
         styles = {name: FieldStyle(font=font_family) for name in template.placeholders} if font_family else {}
         qr = None
         if qr_column:
@@ -146,6 +171,8 @@ def render_command(
             zip_format=zip_format,
             dpi=dpi,
             file_name=file_name,
+            sides=sides,
+            duplex=duplex,
         )
         plan = make_plan(
             template,
@@ -197,15 +224,17 @@ def render_command(
         _proof(plan, table.rows, result, proof_path)
 
 
-def _template(name: str) -> CompiledTemplate:
+def _template(name: str, back: Path | None = None) -> CompiledTemplate:
     if name in BUILT_IN:
+        if back is not None:
+            raise RenderInputError("a built-in template has its own back side", location="back")
         return built_in_template(name)
     path = Path(name)
     if not path.is_file():
         raise RenderInputError(
             f"{name!r} is neither a built-in template nor an SVG file", location="template"
         )
-    return compile_template(path.read_bytes())
+    return compile_template(path.read_bytes(), back=back.read_bytes() if back else None)
 
 
 def _summary(result: RenderResult, output: Path, elapsed: float, *, files: str | None = None) -> None:

@@ -10,11 +10,14 @@ up the side was drawn. The printer's flip is worked out here from the page size 
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from api.render.builtin import built_in_template, make_plan
 from api.render.document import render_pdf
@@ -183,3 +186,149 @@ def test_fold_puts_the_back_above_the_front_turned(
             assert not marker_is_above(words, f"B-{name}", back_centre)  # turned half a turn
             seen += 1
     assert seen == count
+
+
+def test_both_sides_need_a_template_with_a_back() -> None:
+    one_sided = compile_template(
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="85.6mm" height="54mm"><text x="5" y="20">'
+        b"{{name}}</text></svg>"
+    )
+    assert one_sided.back is None
+    with pytest.raises(RenderInputError) as refused:
+        make_plan(one_sided, BadgeOptions(sides="both"), columns_available=["name"])
+    assert refused.value.location == "options.sides"
+    # The front alone needs no back.
+    assert make_plan(one_sided, BadgeOptions(), columns_available=["name"]).imposition is None
+
+
+def test_a_fold_that_does_not_fit_the_sheet_is_refused() -> None:
+    template = compile_template(two_sided_svg(*BADGES_MM["a6"]))
+    with pytest.raises(RenderInputError) as refused:
+        make_plan(
+            template, BadgeOptions(sheet="a4-2x2", sides="both", duplex="fold"), columns_available=["name"]
+        )
+    assert refused.value.location == "sheet"
+    assert "fold" in refused.value.message
+    assert "105 x 296 mm badge does not fit the a4-2x2 sheet" in refused.value.message
+    # A label a badge fits but its fold does not: refused the same way.
+    template = compile_template(two_sided_svg(*BADGES_MM["4x3in"]))
+    with pytest.raises(RenderInputError, match="larger than the label"):
+        make_plan(
+            template,
+            BadgeOptions(sheet="avery-5392", sides="both", duplex="fold"),
+            columns_available=["name"],
+        )
+
+
+def one_side_svg(width_mm: float, height_mm: float, text: str) -> bytes:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_mm}mm" height="{height_mm}mm" '
+        f'viewBox="0 0 {width_mm} {height_mm}"><text x="5" y="20" font-size="5">{text}</text>'
+        f'<rect x="40" y="10" width="20" height="20" data-qr=""/></svg>'
+    ).encode()
+
+
+def test_a_second_svg_is_the_back_and_must_be_the_same_size(tmp_path: Path) -> None:
+    front = one_side_svg(85.6, 54, "Front {{name}}")
+    template = compile_template(front, back=one_side_svg(85.6, 54, "Back {{organization}}"))
+    assert template.back is not None
+    assert template.back.placeholders == ["organization"]
+    assert template.back.qr is not None  # the back has its own QR box
+    plan = make_plan(template, BadgeOptions(sides="both"), columns_available=["name", "organization"])
+    output = tmp_path / "two.pdf"
+    render_pdf(plan, [{"name": "Ada", "organization": "Analytical"}], str(output))
+    assert [sorted(words) for _, _, words in read_pages(output)] == [["Ada", "Front"], ["Analytical", "Back"]]
+    # The back's fields need their columns as the front's do: one missing is reported.
+    plan = make_plan(template, BadgeOptions(sides="both"), columns_available=["name"])
+    assert plan.missing_fields == ("organization",)
+
+    with pytest.raises(RenderInputError) as refused:
+        compile_template(front, back=one_side_svg(105, 148, "{{name}}"))
+    assert refused.value.location == "back"
+    assert "105 x 148 mm" in refused.value.message
+    assert "85.6 x 54 mm" in refused.value.message
+    with pytest.raises(RenderInputError) as refused:
+        compile_template(front, back=b"<svg><script>alert(1)</script></svg>")
+    assert refused.value.location == "back"
+    with pytest.raises(RenderInputError) as refused:
+        compile_template(two_sided_svg(85.6, 54), back=one_side_svg(85.6, 54, "{{name}}"))
+    assert refused.value.location == "back"
+
+
+def test_the_data_side_groups_are_two_templates() -> None:
+    template = compile_template(two_sided_svg(85.6, 54))
+    assert template.back is not None
+    assert template.fields and template.back.fields
+    assert {field.template for field in template.fields} == {"{{name}}", "F-{{name}}"}
+    assert {field.template for field in template.back.fields} == {"{{name}}", "B-{{name}}"}
+    for built_in in ("classic", "landscape", "card"):
+        compiled = built_in_template(built_in)
+        assert compiled.back is not None
+        assert "name" in compiled.back.placeholders
+        assert compiled.qr is not None
+        assert compiled.back.qr is None
+
+
+def test_one_file_per_attendee_has_both_sides(tmp_path: Path) -> None:
+    template = compile_template(two_sided_svg(*BADGES_MM["cr80"]))
+    people = rows(2)
+    for mode, pages in (("long-edge", 2), ("short-edge", 2), ("fold", 1)):
+        plan = make_plan(
+            template,
+            BadgeOptions(output="zip", sides="both", duplex=mode, sheet="a4-2x4"),
+            columns_available=["name"],
+        )
+        output = tmp_path / f"{mode}.zip"
+        result = write_zip(plan, people, str(output))
+        assert result.badges == 2
+        with zipfile.ZipFile(output) as archive:
+            assert archive.namelist() == ["Zq000x.pdf", "Zq001x.pdf"]
+            member = tmp_path / f"{mode}-member.pdf"
+            member.write_bytes(archive.read("Zq001x.pdf"))
+        assert page_count(member) == pages
+        words = [page[2] for page in read_pages(member)]
+        assert "F-Zq001x" in words[0]
+        assert "B-Zq001x" in words[-1]
+    plan = make_plan(
+        template,
+        BadgeOptions(output="zip", zip_format="png", dpi=100, sides="both"),
+        columns_available=["name"],
+    )
+    output = tmp_path / "png.zip"
+    write_zip(plan, [*people, people[0]], str(output), zip_format="png", dpi=100)
+    with zipfile.ZipFile(output) as archive:
+        assert archive.namelist() == [
+            "Zq000x.png",
+            "Zq000x-back.png",
+            "Zq001x.png",
+            "Zq001x-back.png",
+            "Zq000x (2).png",
+            "Zq000x (2)-back.png",
+        ]
+        front, back = (
+            Image.open(io.BytesIO(archive.read(name))) for name in ("Zq000x.png", "Zq000x-back.png")
+        )
+        assert front.size == back.size == (round(85.6 / 25.4 * 100), round(54 / 25.4 * 100))
+        assert front.tobytes() != back.tobytes()
+
+
+def test_parts_rendered_side_by_side_keep_fronts_and_backs_paired(tmp_path: Path) -> None:
+    template = compile_template(two_sided_svg(*BADGES_MM["cr80"]))
+    plan = make_plan(
+        template, BadgeOptions(sheet="a4-2x4", sides="both", duplex="long-edge"), columns_available=["name"]
+    )
+    people = rows(2003)  # 251 sheets, the last with 3 badges
+    output = tmp_path / "parts.pdf"
+    result = render_pdf(plan, people, str(output), processes=2)
+    assert result.processes == 2
+    assert result.badges == 2003
+    assert result.pages == page_count(output) == 2 * 251
+    pages = read_pages(output)
+    # Every sheet is still a front page then its back page, across the join.
+    for number in (0, 124, 125, 126, 250):
+        (width, height, fronts), (_, _, backs) = pages[2 * number], pages[2 * number + 1]
+        names = [word for word in fronts if word.startswith("Zq")]
+        assert names == [f"Zq{index:03d}x" for index in range(8 * number, min(8 * number + 8, 2003))]
+        for name in names:
+            flipped = printer_flip("long-edge", width, height, *centre(backs[name]))
+            assert flipped == pytest.approx(centre(fronts[name]), abs=CLOSE)
