@@ -169,15 +169,17 @@ def refused(error: RenderInputError) -> AppError:
 
 
 def template_refused(error: RenderInputError) -> ValidationError:
-    """The engine's refusal of an uploaded template, as a 422 on its `file` field."""
+    """The engine's refusal of an uploaded template, as a 422 on its `file` field (its `back` part
+    when the back side was refused)."""
+    part = "back" if error.location == "back" else "file"
     if isinstance(error, LimitExceededError):
         return ValidationError(
-            {"file": [_sentence(error.message)]},
+            {part: [_sentence(error.message)]},
             detail=f"The SVG is over a limit of the badge renderer: {error.message}.",
             code="template_too_complex",
         )
     return ValidationError(
-        {"file": [_sentence(error.message)]},
+        {part: [_sentence(error.message)]},
         detail=f"The SVG cannot be used as a badge template: {error.message}.",
         code="invalid_template",
     )
@@ -254,13 +256,15 @@ def built_in_facts(template_id: str) -> dict[str, Any]:
     return facts
 
 
-def check_template(svg: bytes, *, user: str) -> dict[str, Any]:
-    """Compile an uploaded SVG in a worker; its size and fields. A refusal is a 422 on `file`."""
+def check_template(svg: bytes, *, user: str, back: bytes | None = None) -> dict[str, Any]:
+    """Compile an uploaded SVG (and its back side) in a worker; its size and fields. A refusal is a
+    422 on `file` (or on `back`)."""
     try:
         facts: dict[str, Any] = run_task(
             tasks.check_template,
             svg,
             current_app.config["RENDER_MAX_PIXELS"],
+            back,
             limits=limits_for("template_check"),
             user=user,
         )
@@ -284,12 +288,19 @@ def check_badges(spec: BadgeSpec, *, user: str) -> dict[str, Any]:
 
 
 def preview_badge(
-    spec: BadgeSpec, row: Mapping[str, str], *, row_number: int, dpi: float, output: str, user: str
+    spec: BadgeSpec,
+    row: Mapping[str, str],
+    *,
+    row_number: int,
+    dpi: float,
+    output: str,
+    user: str,
+    side: str = "front",
 ) -> tasks.PreviewOutput:
     """One badge (PNG or PDF) and its findings; `row_number` names it as the organiser does."""
     preview: tasks.PreviewOutput = render_for_request(
         # The pool passes positional arguments only; a partial of a module-level function pickles.
-        partial(tasks.preview_badge, row_number=row_number),
+        partial(tasks.preview_badge, row_number=row_number, side=side),
         spec,
         dict(row),
         dpi,

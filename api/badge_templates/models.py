@@ -27,3 +27,7 @@ class BadgeTemplate(UUIDPrimaryKey, Timestamps, Base):
     height: Mapped[float]
     fields: Mapped[list[Any]] = mapped_column(JSON)
     has_qr: Mapped[bool] = mapped_column(default=False)
+    # The back side, for double-sided badges: a second uploaded SVG (back_svg), or data-side
+    # groups in `svg` itself; has_back says whether there is one either way.
+    back_svg: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    has_back: Mapped[bool] = mapped_column(default=False)

@@ -53,7 +53,7 @@ class Preview:
         """What a worker needs to draw it; reads an upload's SVG from the database."""
         if self.stored is None:
             return TemplateSource(built_in=self.info.id)
-        return TemplateSource(svg=self.stored.svg, sha256=self.stored.sha256)
+        return TemplateSource(svg=self.stored.svg, sha256=self.stored.sha256, back_svg=self.stored.back_svg)
 
     @property
     def owner(self) -> str:

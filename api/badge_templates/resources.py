@@ -29,8 +29,9 @@ dump_templates = dumper(template_schema)
 PREVIEW_CACHE_CONTROL = "private, max-age=86400"
 
 
-def read_upload() -> tuple[bytes, str]:
-    """The SVG and the template's name from a multipart form with a `file` part and an optional `name`."""
+def read_upload() -> tuple[bytes, str, bytes | None]:
+    """The SVG, the template's name and the back side's SVG from a multipart form with a `file` part,
+    an optional `name` and an optional `back` (a second SVG, the badge's back side)."""
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaTypeError(
             "Send the template as multipart/form-data, with the SVG in a part named `file`."
@@ -45,13 +46,18 @@ def read_upload() -> tuple[bytes, str]:
         )
     elif len(files) > 1:
         errors["file"] = ["Send one file."]
-    for unknown in sorted(set(request.files) - {"file"}):
+    backs = request.files.getlist("back")
+    if "back" in request.form:
+        errors["back"] = ["Must be a file part (with a file name), not a text field."]
+    elif len(backs) > 1:
+        errors["back"] = ["Send one file."]
+    for unknown in sorted(set(request.files) - {"file", "back"}):
         errors[unknown] = ["Unknown field."]
-    form = {key: value for key, value in request.form.items() if key != "file"}
+    form = {key: value for key, value in request.form.items() if key not in ("file", "back")}
     try:
         # A blank name is "" (TrimmedString(blank_allowed=True)): the file name is used, as when
         # the part is left out.
-        loaded = BadgeTemplateUploadSchema(exclude=("file",)).load(form)
+        loaded = BadgeTemplateUploadSchema(exclude=("file", "back")).load(form)
     except MarshmallowValidationError as error:
         errors.update(flatten_messages(error.messages))
         loaded = {}
@@ -60,7 +66,8 @@ def read_upload() -> tuple[bytes, str]:
     upload = files[0]
     # One byte past the limit is enough to know the file is over it.
     svg = upload.stream.read(service.MAX_SVG_BYTES + 1)
-    return svg, loaded.get("name") or service.name_from_filename(upload.filename)
+    back = backs[0].stream.read(service.MAX_SVG_BYTES + 1) if backs else None
+    return svg, loaded.get("name") or service.name_from_filename(upload.filename), back
 
 
 @ns.route("", endpoint="badge_templates")
@@ -104,8 +111,16 @@ class BadgeTemplates(Resource):
         operationId: uploadBadgeTemplate
         summary: Upload an SVG badge template.
         description: |
-          A `multipart/form-data` body: the SVG in a `file` part, and an optional `name` part (default:
-          the file name without its extension, else `Untitled`). Any other part is a 422.
+          A `multipart/form-data` body: the SVG in a `file` part, an optional `name` part (default:
+          the file name without its extension, else `Untitled`) and an optional `back` part, a second
+          SVG for the badge's back side (printed with `options.sides: both`). Any other part is a 422.
+
+          A template has a back side either from the `back` part or from groups in its own SVG marked
+          `data-side="front"` and `data-side="back"` (each side then has its own fields; elements
+          outside both groups are on both sides); `has_back` says so. The `back` part is checked as
+          the `file` part is, with its refusals under `errors.back`; it must be the front's size (a
+          422 `invalid_template` on `back` otherwise), and a `file` that has data-side groups cannot
+          also have a `back` part.
 
           The badge renderer compiles the SVG in a child process with CPU, memory and time limits
           before anything is stored. Text elements holding `{{field}}` placeholders become the fields
@@ -155,8 +170,8 @@ class BadgeTemplates(Resource):
           '422': ValidationFailed
           '503': ServiceUnavailable
         """
-        svg, name = read_upload()
-        template = service.create_template(db.session(), actor=current_user(), svg=svg, name=name)
+        svg, name, back = read_upload()
+        template = service.create_template(db.session(), actor=current_user(), svg=svg, name=name, back=back)
         location = absolute_url("api.badge_template", template_id=template.id)
         return respond(template_schema.dump(template), 201, headers={"Location": location})
 

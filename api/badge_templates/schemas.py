@@ -9,8 +9,8 @@ from api.links import absolute_url
 
 
 class BadgeTemplateUploadSchema(LoadSchema):
-    """The upload form. Its text parts are loaded with `exclude=("file",)`; the SVG itself, the
-    `file` part, is read by the resource (api/badge_templates/resources.py) as a stream."""
+    """The upload form. Its text parts are loaded with `exclude=("file", "back")`; the SVGs, the
+    `file` and `back` parts, are read by the resource (api/badge_templates/resources.py) as streams."""
 
     file = fields.Raw(
         required=True,
@@ -18,6 +18,14 @@ class BadgeTemplateUploadSchema(LoadSchema):
             "type": "string",
             "format": "binary",
             "description": f"The SVG, at most {MAX_SVG_BYTES // 1024**2} MiB ({MAX_SVG_BYTES} bytes).",
+        },
+    )
+    back = fields.Raw(
+        metadata={
+            "type": "string",
+            "format": "binary",
+            "description": "Optional: a second SVG, the badge's back side (for `options.sides: both`), "
+            f"the front's size, at most {MAX_SVG_BYTES // 1024**2} MiB.",
         },
     )
     name = TrimmedString(
@@ -68,6 +76,12 @@ class BadgeTemplateSchema(Schema):
     )
     has_qr = fields.Boolean(
         metadata={"description": "Whether the template marks a box for a QR code (`data-qr`)."}
+    )
+    has_back = fields.Boolean(
+        metadata={
+            "description": "Whether the template has a back side (a second SVG uploaded as `back`, or "
+            '`data-side="back"` groups), so that a job may print `sides: both`.'
+        }
     )
     preview_url = fields.Function(
         preview_url,

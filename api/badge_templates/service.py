@@ -57,6 +57,7 @@ class TemplateInfo:
     has_qr: bool
     sha256: str
     created_at: datetime | None
+    has_back: bool = False
     # What the upload's check found that the organiser should look at (static text past an edge);
     # in the upload's answer only: the template is stored as it was sent.
     warnings: tuple[str, ...] = ()
@@ -97,6 +98,7 @@ def built_in_info(template_id: str) -> TemplateInfo:
         has_qr=facts["has_qr"],
         sha256=hashlib.sha256(spec.path.read_bytes()).hexdigest(),
         created_at=None,
+        has_back=facts["has_back"],
     )
 
 
@@ -111,6 +113,7 @@ def uploaded_info(template: BadgeTemplate) -> TemplateInfo:
         has_qr=template.has_qr,
         sha256=template.sha256,
         created_at=template.created_at,
+        has_back=template.has_back,
     )
 
 
@@ -126,7 +129,11 @@ def find_uploaded(session: Session, template_id: str, owner: User | None = None)
     template_uuid = _as_uuid(template_id)
     if template_uuid is None:
         return None
-    query = select(BadgeTemplate).where(BadgeTemplate.id == template_uuid).options(defer(BadgeTemplate.svg))
+    query = (
+        select(BadgeTemplate)
+        .where(BadgeTemplate.id == template_uuid)
+        .options(defer(BadgeTemplate.svg), defer(BadgeTemplate.back_svg))
+    )
     if owner is not None:
         query = query.where(BadgeTemplate.owner_id == owner.id)
     return session.scalar(query)
@@ -151,7 +158,9 @@ def list_templates(session: Session, *, actor: User, page: PageRequest) -> tuple
         query = (
             select(BadgeTemplate)
             .where(own)
-            .options(defer(BadgeTemplate.svg))  # up to 2 MB each, and a list never needs it
+            .options(
+                defer(BadgeTemplate.svg), defer(BadgeTemplate.back_svg)
+            )  # up to 2 MB each; a list needs neither
             .order_by(BadgeTemplate.created_at.desc(), BadgeTemplate.id.desc())
             .limit(room)
             .offset(max(0, page.offset - len(built_ins)))
@@ -180,15 +189,20 @@ def name_from_filename(filename: str | None) -> str:
     return name or "Untitled"
 
 
-def create_template(session: Session, *, actor: User, svg: bytes, name: str) -> TemplateInfo:
-    """Check an uploaded SVG in a render worker, then store it; nothing is stored on a refusal."""
+def create_template(
+    session: Session, *, actor: User, svg: bytes, name: str, back: bytes | None = None
+) -> TemplateInfo:
+    """Check an uploaded SVG (and its back side, a second SVG) in a render worker, then store it;
+    nothing is stored on a refusal."""
     _check_bytes(svg)
+    if back is not None:
+        _check_bytes(back, part="back")
     limit = max_templates_per_user()
     _check_room(session, actor, limit)
     # The check takes milliseconds and may take up to its wall-clock limit (40 s) for a
     # hostile file; end the transaction first so that no pooled connection idles in it meanwhile.
     session.commit()
-    summary = rendering.check_template(svg, user=str(actor.id))
+    summary = rendering.check_template(svg, user=str(actor.id), back=back)
     if not summary["fields"]:
         raise ValidationError(
             {
@@ -212,23 +226,26 @@ def create_template(session: Session, *, actor: User, svg: bytes, name: str) -> 
         height=float(summary["height"]),
         fields=list(summary["fields"]),
         has_qr=bool(summary["has_qr"]),
+        back_svg=back,
+        has_back=bool(summary["has_back"]),
     )
     session.add(template)
     session.flush()
     return replace(uploaded_info(template), warnings=tuple(summary.get("warnings", ())))
 
 
-def _check_bytes(svg: bytes) -> None:
+def _check_bytes(svg: bytes, part: str = "file") -> None:
     if len(svg) > MAX_SVG_BYTES:
+        side = " (the back side)" if part == "back" else ""
         raise PayloadTooLargeError(
-            f"The SVG is larger than the limit of {MAX_SVG_BYTES} bytes for a badge template."
+            f"The SVG{side} is larger than the limit of {MAX_SVG_BYTES} bytes for a badge template."
         )
     if not svg.strip():
-        raise ValidationError({"file": ["The file is empty."]})
+        raise ValidationError({part: ["The file is empty."]})
     for signature, kind in _BINARY_SIGNATURES:
         if svg.startswith(signature):
             raise ValidationError(
-                {"file": [f"This file is {kind}, not an SVG. Upload the template as an .svg file."]},
+                {part: [f"This file is {kind}, not an SVG. Upload the template as an .svg file."]},
                 code="invalid_template",
             )
 
@@ -281,7 +298,7 @@ def resolve_template(session: Session, *, actor: User, ref: str) -> TemplateChoi
     template = _owned(session, actor, ref)
     return TemplateChoice(
         ref=str(template.id),
-        source=TemplateSource(svg=template.svg, sha256=template.sha256),
+        source=TemplateSource(svg=template.svg, sha256=template.sha256, back_svg=template.back_svg),
         name=template.name,
         fields=tuple(template.fields),
     )

@@ -44,7 +44,8 @@ from api.users.models import User
 
 JSON_KEYS = {"attendees", "options"}
 MAX_FONT_WARNINGS = 50
-PREVIEW_KEYS = JSON_KEYS | {"row", "dpi", "format"}
+PREVIEW_KEYS = JSON_KEYS | {"row", "dpi", "format", "side"}
+PREVIEW_SIDES = ("front", "back")
 PREVIEW_FORMATS = {"png": "image/png", "pdf": "application/pdf"}
 MULTIPART_ROOM = 1024 * 1024  # the options field, boundaries and part headers of a multipart body
 
@@ -76,6 +77,7 @@ class BadgeRequest:
     preview_row: int = 0
     preview_dpi: float = 150.0
     preview_format: str | None = None  # "png" or "pdf" when the body names one
+    preview_side: str = "front"  # which side a PNG preview shows: "front" or "back"
 
     @property
     def name(self) -> str:
@@ -194,7 +196,7 @@ def _from_json(body: Any, preview: bool) -> tuple[AttendeeTable, Any, dict[str, 
         raise ValidationError({"attendees": ["Missing: an array of attendee objects."]})
     table = attendees_from_records(body["attendees"], max_rows=_max_rows())
     options = body.get("options", {})
-    extra = {key: body[key] for key in ("row", "dpi", "format") if key in body}
+    extra = {key: body[key] for key in ("row", "dpi", "format", "side") if key in body}
     return table, options, extra
 
 
@@ -232,7 +234,7 @@ def _check(
     row_numbers = list(table.row_numbers)
     if options.sort:
         rows, row_numbers = _sorted(rows, row_numbers, options.sort, columns, ticket_positions)
-    row_index, dpi, preview_format = _preview_extras(extra, len(rows))
+    row_index, dpi, preview_format, preview_side = _preview_extras(extra, len(rows))
     fingerprint = _fingerprint(table, sent, background)
     return BadgeRequest(
         table=table,
@@ -260,6 +262,7 @@ def _check(
         preview_row=row_index,
         preview_dpi=dpi,
         preview_format=preview_format,
+        preview_side=preview_side,
     )
 
 
@@ -319,7 +322,7 @@ def _check_ticket_names(table: AttendeeTable, column: str, tickets: list[Ticket]
             )
 
 
-def _preview_extras(extra: dict[str, Any], count: int) -> tuple[int, float, str | None]:
+def _preview_extras(extra: dict[str, Any], count: int) -> tuple[int, float, str | None, str]:
     row = extra.get("row", 0)
     if isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < count:
         raise ValidationError({"row": [f"Must be a whole number from 0 to {count - 1}."]})
@@ -329,7 +332,10 @@ def _preview_extras(extra: dict[str, Any], count: int) -> tuple[int, float, str 
     output = extra.get("format")
     if output is not None and output not in PREVIEW_FORMATS:
         raise ValidationError({"format": [f"Must be one of {', '.join(PREVIEW_FORMATS)}."]})
-    return row, float(dpi), output
+    side = extra.get("side", "front")
+    if side not in PREVIEW_SIDES:
+        raise ValidationError({"side": [f"Must be one of {', '.join(PREVIEW_SIDES)}."]})
+    return row, float(dpi), output, side
 
 
 def _fingerprint(table: AttendeeTable, options: Any, background: bytes | None) -> str:

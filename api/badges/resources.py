@@ -673,6 +673,7 @@ class BadgePreviews(Resource):
             dpi=checked.preview_dpi,
             output=output,
             user=str(actor.id),
+            side=checked.preview_side,
         )
         response = Response(preview.content, mimetype=PREVIEW_FORMATS[output])
         response.headers["Badge-Findings"] = report.findings_header(preview.findings)

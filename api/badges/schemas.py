@@ -47,6 +47,16 @@ class BadgePreviewRequestSchema(LoadSchema):
             "description": "Without it, `Accept: application/pdf` asks for the PDF; anything else a PNG."
         },
     )
+    side = fields.String(
+        validate=validate.OneOf(["front", "back"]),
+        metadata={
+            "default": "front",
+            "description": "PNG only: the side shown, `back` upright as the badge shows it when it "
+            "turns (a template without a back is a 422 on `side`). The PDF shows what is printed: "
+            "with `options.sides: both`, the front page and the back page as `options.duplex` "
+            "places them (`fold`: one page, the badge twice its height).",
+        },
+    )
 
 
 def _count(description: str | None = None) -> fields.Integer:

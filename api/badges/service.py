@@ -190,6 +190,7 @@ def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
         "template_ref": checked.template.ref,
         "fonts": sorted(checked.fonts),
         "template_svg": checked.template.svg is not None,
+        "template_back_svg": checked.template.source.back_svg is not None,
         "ticket_colors": checked.ticket_colors,
         "background": bool(checked.background),
         # The address this request came to: the worker's mail links start with it when no
@@ -205,6 +206,8 @@ def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
         if checked.template.svg is not None:
             # Its own file, as uploaded: an SVG need not be UTF-8, and the template may be deleted later.
             store.put_bytes(f"{folder(job.id)}/template.svg", checked.template.svg)
+        if checked.template.source.back_svg is not None:
+            store.put_bytes(f"{folder(job.id)}/template-back.svg", checked.template.source.back_svg)
         store.put_bytes(rows_key(job.id), checked.rows.data)
         store.put_bytes(input_key(job.id), json.dumps(bundle, ensure_ascii=False).encode())
     except StorageError as error:

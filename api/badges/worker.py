@@ -155,6 +155,9 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
         options = BadgeOptionsSchema().load(bundle["options"])
         background = store.read_bytes(f"{folder(job.id)}/background") if bundle["background"] else None
         template_svg = store.read_bytes(f"{folder(job.id)}/template.svg") if bundle["template_svg"] else None
+        # Bundles stored before templates had backs have no such key.
+        back_key = f"{folder(job.id)}/template-back.svg"
+        template_back_svg = store.read_bytes(back_key) if bundle.get("template_back_svg") else None
         fonts = {family: store.read_bytes(f"{folder(job.id)}/fonts/{family}") for family in bundle["fonts"]}
         columns = bundle["columns"]
         rows = _stored_rows(store, job, bundle)
@@ -171,6 +174,7 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
     session.commit()
     render_task = RenderTask(
         template_svg=template_svg,
+        template_back_svg=template_back_svg,
         template_id=bundle["template_ref"],
         options=options,
         rows=rows,
@@ -259,7 +263,8 @@ def _zip_line(output: Path, summary: RenderSummary) -> str:
 
 def _template_line(template_ref: str, options: BadgeOptions) -> str:
     sheet_name = options.sheet if isinstance(options.sheet, str) else "custom layout"
-    return f"Template: {template_ref}; sheet: {sheet_name}."
+    sides = f"; both sides, duplex {options.duplex}" if options.sides == "both" else ""
+    return f"Template: {template_ref}; sheet: {sheet_name}{sides}."
 
 
 class _Progress:

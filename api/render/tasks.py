@@ -33,7 +33,7 @@ from api.render.document import (
     render_png,
     render_png_checked,
 )
-from api.render.errors import LimitExceededError, OutputWriteError
+from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
 from api.render.findings import BadgeFindings, Finding, count_by_kind
 from api.render.fonts import register_fonts
 from api.render.images import probe_image
@@ -84,21 +84,29 @@ class TemplateSource:
     built_in: str | None = None
     svg: bytes | None = None
     sha256: str | None = None
+    back_svg: bytes | None = None  # an uploaded template's second SVG, its back side
 
     def compiled(self) -> CompiledTemplate:
         if self.svg is None:
             return built_in_template(self.built_in or "")
         assert self.sha256 is not None
-        cached = _templates.get(self.sha256)
+        # The back is part of what is compiled, so part of the key.
+        key = (
+            self.sha256
+            if self.back_svg is None
+            else f"{self.sha256}+{hashlib.sha256(self.back_svg).hexdigest()}"
+        )
+        cached = _templates.get(key)
         if cached is None:
             # A wrong key would hand one template's drawing to every later caller of another.
             if hashlib.sha256(self.svg).hexdigest() != self.sha256:
                 raise ValueError("sha256 is not the digest of svg")
             before = resident_bytes()
-            cached = compile_template(self.svg)
+            cached = compile_template(self.svg, back=self.back_svg)
             # Decoded images dominate what a template holds; the growth of this process measures
             # them, and the SVG itself is the floor.
-            _templates.put(self.sha256, cached, max(resident_bytes() - before, 2 * len(self.svg)))
+            floor = 2 * (len(self.svg) + len(self.back_svg or b""))
+            _templates.put(key, cached, max(resident_bytes() - before, floor))
         return cached
 
 
@@ -129,23 +137,27 @@ class BadgeSpec:
 # Checks ------------------------------------------------------------------------------------------
 
 
-def check_template(_report: Report, svg: bytes, max_pixels: int) -> dict[str, Any]:
-    """Compile an uploaded SVG and rasterise it once at 96 dpi; return its size and fields.
+def check_template(_report: Report, svg: bytes, max_pixels: int, back: bytes | None = None) -> dict[str, Any]:
+    """Compile an uploaded SVG (and its back, a second SVG, if sent) and rasterise each side once
+    at 96 dpi; return its size and fields.
 
     Recording keeps patterns and filters as descriptions; rasterising makes their real cost
     happen here, under the task's limits.
     """
-    template = compile_template(svg)
+    template = compile_template(svg, back=back)
     scale = 96 / 72
-    surface = _raster(template.width * scale, template.height * scale, max_pixels, cairocffi.FORMAT_ARGB32)
-    context = cairocffi.Context(surface)
-    context.scale(scale, scale)
-    context.set_source_surface(template.static)
-    context.paint()
-    if template.tint is not None:
-        context.set_source_surface(template.tint)
+    for side in (template, template.back):
+        if side is None:
+            continue
+        surface = _raster(side.width * scale, side.height * scale, max_pixels, cairocffi.FORMAT_ARGB32)
+        context = cairocffi.Context(surface)
+        context.scale(scale, scale)
+        context.set_source_surface(side.static)
         context.paint()
-    surface.flush()
+        if side.tint is not None:
+            context.set_source_surface(side.tint)
+            context.paint()
+        surface.flush()
     return template_facts_of(template)
 
 
@@ -154,12 +166,18 @@ def template_facts(_report: Report, source: TemplateSource) -> dict[str, Any]:
 
 
 def template_facts_of(template: CompiledTemplate) -> dict[str, Any]:
+    back = template.back
+    fields = list(template.placeholders)
+    if back is not None:  # the back's fields are the template's too (they need their columns)
+        fields += [name for name in back.placeholders if name not in fields]
     return {
         "width": template.width,
         "height": template.height,
-        "fields": template.placeholders,
-        "has_qr": template.qr is not None,
-        "warnings": list(template.warnings),
+        "fields": fields,
+        "has_qr": template.qr is not None or (back is not None and back.qr is not None),
+        "has_back": back is not None,
+        "warnings": list(template.warnings)
+        + [f"Back: {warning}" for warning in (back.warnings if back else [])],
     }
 
 
@@ -193,8 +211,11 @@ def preview_badge(
     max_pixels: int,
     *,
     row_number: int = 1,
+    side: str = "front",
 ) -> PreviewOutput:
-    """One badge as PNG at `dpi`, or as a one-page PDF at the badge's own size (`output` "pdf")."""
+    """One badge as PNG at `dpi`, or as a PDF at the badge's own size (`output` "pdf"): one page,
+    or with options.sides "both" the front and the back as the duplex mode prints them.
+    A PNG shows `side`: "front", or "back" (upright, as the badge shows it when it turns)."""
     if output == "pdf":
         plan = spec.plan(options=replace(spec.options, sheet="one-per-page"))
         with io.BytesIO() as pdf:
@@ -203,6 +224,10 @@ def preview_badge(
             findings = BadgeFindings(row_number, 1, 1, found + result.job_findings)
             return PreviewOutput(pdf.getvalue(), findings)
     plan = spec.plan()
+    if side == "back":
+        if plan.template.back is None:
+            raise RenderInputError("the template has no back side to preview", location="side")
+        plan = replace(plan, template=plan.template.back)
     template = plan.template
     _check_pixels(template.width * dpi / 72, template.height * dpi / 72, max_pixels)
     return PreviewOutput(*render_png_checked(plan, row, dpi=dpi, row_number=row_number))
@@ -307,6 +332,7 @@ class RenderTask:
     proof_path: str | None = None
     # Processes to render in side by side (None: every usable CPU; long lists only).
     processes: int | None = 1
+    template_back_svg: bytes | None = None  # an uploaded template's back side, a second SVG
 
 
 @dataclass
@@ -331,7 +357,11 @@ def render_job(report: Report, task: RenderTask) -> RenderSummary:
     if task.fonts:
         register_fonts(task.fonts)
     if task.template_svg:
-        source = TemplateSource(svg=task.template_svg, sha256=hashlib.sha256(task.template_svg).hexdigest())
+        source = TemplateSource(
+            svg=task.template_svg,
+            sha256=hashlib.sha256(task.template_svg).hexdigest(),
+            back_svg=task.template_back_svg,
+        )
     else:
         source = TemplateSource(built_in=task.template_id)
     plan = make_plan(

@@ -144,7 +144,7 @@ def compile_template(
             check_svg(back, limits)
             template.back = _compiled(_draw(back, _RecordingSvgSurface, "front"), back, "front")
         except RenderInputError as error:
-            raise RenderInputError(error.message, location="back") from None
+            raise type(error)(error.message, location="back") from None
         if not _same_size(template, template.back):
             raise RenderInputError(
                 f"the back is {_mm(template.back.width)} x {_mm(template.back.height)} mm and the front"

@@ -258,7 +258,8 @@ def test_a_second_svg_is_the_back_and_must_be_the_same_size(tmp_path: Path) -> N
 def test_the_data_side_groups_are_two_templates() -> None:
     template = compile_template(two_sided_svg(85.6, 54))
     assert template.back is not None
-    assert template.fields and template.back.fields
+    assert template.fields
+    assert template.back.fields
     assert {field.template for field in template.fields} == {"{{name}}", "F-{{name}}"}
     assert {field.template for field in template.back.fields} == {"{{name}}", "B-{{name}}"}
     for built_in in ("classic", "landscape", "card"):

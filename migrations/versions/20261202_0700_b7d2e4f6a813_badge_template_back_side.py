@@ -1,0 +1,31 @@
+"""Badge templates may have a back side: a second uploaded SVG, and whether there is a back at all.
+
+A back comes either as a second SVG (back_svg) or as data-side groups in the template's own SVG;
+has_back is true either way. Templates uploaded before this have no back (false).
+
+Revision ID: b7d2e4f6a813
+Revises: 9e4b7c2a1f03
+Create Date: 2026-12-02 07:00:00.000000+00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "b7d2e4f6a813"
+down_revision: str | None = "9e4b7c2a1f03"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("badge_templates", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("back_svg", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column("has_back", sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("badge_templates", schema=None) as batch_op:
+        batch_op.drop_column("has_back")
+        batch_op.drop_column("back_svg")
