@@ -19,13 +19,15 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE, no batch: SQLite (3.35 and later) adds and drops these columns in place, and
+# a batch copy would reflect the users table, whose expression index SQLAlchemy cannot reflect.
 def upgrade() -> None:
-    with op.batch_alter_table("badge_templates", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("back_svg", sa.LargeBinary(), nullable=True))
-        batch_op.add_column(sa.Column("has_back", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("badge_templates", sa.Column("back_svg", sa.LargeBinary(), nullable=True))
+    op.add_column(
+        "badge_templates", sa.Column("has_back", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("badge_templates", schema=None) as batch_op:
-        batch_op.drop_column("has_back")
-        batch_op.drop_column("back_svg")
+    op.drop_column("badge_templates", "has_back")
+    op.drop_column("badge_templates", "back_svg")
