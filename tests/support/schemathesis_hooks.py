@@ -409,6 +409,10 @@ def fit_options(options: Any, *, can_have_background: bool) -> dict[str, Any]:
         fitted["sheet"] = fit_sheet(fitted["sheet"])
     if not can_have_background:
         fitted.pop("background", None)
+    if fitted.get("sides") == "both":
+        fitted["template"] = "classic"  # the stored upload is one-sided; the built-ins have a back
+        if fitted.get("duplex") == "fold":
+            fitted["sheet"] = "one-per-page"  # a folded A6 badge (105 x 296 mm) fits no grid on A4
     return fitted
 
 
@@ -477,7 +481,11 @@ def fit_ticket_order(case: Any, body: dict[str, Any]) -> None:
 
 def fit_template_upload(case: Any, body: dict[str, Any]) -> None:
     # Each upload its own content: the same SVG twice is the same stored template.
-    body["file"] = PLAIN_TEMPLATE.format(tag=hashlib.sha256(repr(body).encode()).hexdigest()).encode()
+    tag = hashlib.sha256(repr(body).encode()).hexdigest()
+    body["file"] = PLAIN_TEMPLATE.format(tag=tag).encode()
+    if "back" in body:
+        # The back side: an SVG of the front's size.
+        body["back"] = PLAIN_TEMPLATE.format(tag=f"back {tag}").encode()
 
 
 def fit_font_upload(case: Any, body: dict[str, Any]) -> None:
@@ -496,6 +504,8 @@ def fit_job(case: Any, body: dict[str, Any]) -> None:
 
 def fit_json_badges(case: Any, body: dict[str, Any]) -> None:
     body["options"] = fit_options(body.get("options"), can_have_background=False)
+    if body.get("side") == "back":
+        body["options"]["template"] = "classic"  # a preview of the back needs a template with one
     dropping = body["options"].get("event_id") is not None
     body["attendees"] = fit_attendees(body.get("attendees"), drop_ticket=dropping)
     if isinstance(body.get("row"), int):
