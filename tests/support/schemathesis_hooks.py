@@ -409,11 +409,15 @@ def fit_options(options: Any, *, can_have_background: bool) -> dict[str, Any]:
         fitted["sheet"] = fit_sheet(fitted["sheet"])
     if not can_have_background:
         fitted.pop("background", None)
-    if fitted.get("sides") == "both":
-        fitted["template"] = "classic"  # the stored upload is one-sided; the built-ins have a back
-        if fitted.get("duplex") == "fold":
-            fitted["sheet"] = "one-per-page"  # a folded A6 badge (105 x 296 mm) fits no grid on A4
-    return fitted
+    return fit_sides(fitted)
+
+
+def fit_sides(options: dict[str, Any]) -> dict[str, Any]:
+    if options.get("sides") == "both":
+        options["template"] = "classic"  # the stored upload is one-sided; the built-ins have a back
+        if options.get("duplex") == "fold":
+            options["sheet"] = "one-per-page"  # a folded A6 badge (105 x 296 mm) fits no grid on A4
+    return options
 
 
 def fit_sheet(sheet: Any) -> Any:
