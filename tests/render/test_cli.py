@@ -243,3 +243,66 @@ def test_the_cli_writes_one_png_per_attendee_into_a_zip(tmp_path, shared_data):
         assert all(name.endswith(".png") for name in names)
         with Image.open(io.BytesIO(archive.read(names[0]))) as image:
             assert image.size == (243, 153)  # 85.6 x 54 mm at 72 dpi
+
+
+def test_the_cli_prints_both_sides(tmp_path, shared_data):
+    pdf = tmp_path / "both.pdf"
+
+    result = run(
+        str(shared_data / "attendees-utf16-tab.txt"),
+        "--template",
+        "landscape",
+        "--sheet",
+        "letter-2x3",
+        "--sides",
+        "both",
+        "--duplex",
+        "long-edge",
+        "-o",
+        str(pdf),
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "20 badges on 8 pages" in result.stdout  # 4 sheets, each a front page and a back page
+    svg = tmp_path / "one-sided.svg"
+    svg.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="90mm" height="55mm"><text x="5" y="20">'
+        "{{name}}</text></svg>"
+    )
+    refused = run(
+        str(shared_data / "attendees-utf16-tab.txt"),
+        "--template",
+        str(svg),
+        "--sides",
+        "both",
+        "-o",
+        str(pdf),
+        cwd=tmp_path,
+    )
+    assert refused.returncode == 1
+    assert "options.sides: the template has no back side" in refused.stderr
+    back = tmp_path / "back.svg"
+    back.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="90mm" height="55mm"><text x="5" y="20">'
+        "Back {{name}}</text></svg>"
+    )
+    folded = run(
+        str(shared_data / "attendees-utf16-tab.txt"),
+        "--template",
+        str(svg),
+        "--back",
+        str(back),
+        "--sides",
+        "both",
+        "--duplex",
+        "fold",
+        "--sheet",
+        "a4-2x2",
+        "-o",
+        str(pdf),
+        cwd=tmp_path,
+    )
+    assert folded.returncode == 0, folded.stderr
+    assert "20 badges on 5 pages" in folded.stdout  # one side of paper, 4 folded badges a sheet
+    assert pdftotext(pdf).count("Back ") == 20
