@@ -128,6 +128,7 @@ def test_the_list_starts_with_the_built_in_templates(client, auth_headers):
         "height_mm": 148.0,
         "fields": ["event", "name", "organization", "role"],
         "has_qr": True,
+        "has_back": True,
         "preview_url": "http://localhost/api/v1/badge-templates/classic/preview",
         "created_at": None,
         "warnings": [],
