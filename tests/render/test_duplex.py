@@ -11,6 +11,7 @@ up the side was drawn. The printer's flip is worked out here from the page size 
 from __future__ import annotations
 
 import io
+import math
 import re
 import subprocess
 import zipfile
@@ -333,3 +334,39 @@ def test_parts_rendered_side_by_side_keep_fronts_and_backs_paired(tmp_path: Path
         for name in names:
             flipped = printer_flip("long-edge", width, height, *centre(backs[name]))
             assert flipped == pytest.approx(centre(fronts[name]), abs=CLOSE)
+
+
+def dark_run(image: Image.Image, y: float, x_from: float, x_to: float, scale: float) -> int:
+    """How many dark pixels the rows at page height `y` (points) have between two page widths, at
+    most, over the pixel rows a hairline there may fall on."""
+    columns = range(round(x_from * scale), round(x_to * scale))
+    return max(
+        sum(1 for column in columns if image.getpixel((column, row)) < 160)
+        for row in range(math.floor(y * scale) - 1, math.ceil(y * scale) + 2)
+    )
+
+
+def test_fold_marks_and_crop_marks_follow_the_fold_and_the_cut(tmp_path: Path) -> None:
+    pdf = render(tmp_path, "cr80", "a4-2x2", "fold", 4)
+    width, height, words = read_pages(pdf)[0]
+    dpi = 288
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-gray", "-png", "-singlefile", str(pdf), str(tmp_path / "page")],
+        check=True,
+    )
+    image = Image.open(tmp_path / "page.png").convert("L")
+    scale = dpi / 72
+    badge_width, badge_height = (side * MM for side in BADGES_MM["cr80"])
+    boxes = sorted(words["Zq000x"], key=lambda box: box[1] + box[3])
+    front_x, front_y = centre(boxes[2:])
+    left_edge = front_x - badge_width / 2
+    fold = front_y - badge_height / 2
+    top_cut, bottom_cut = fold - badge_height, fold + badge_height
+    mark_room = (left_edge - 4.5 * MM, left_edge - 1.5 * MM)  # in the margin left of the first slot
+    # A dashed mark carries the fold into the margin, crop marks the outer cuts.
+    fold_mark = dark_run(image, fold, *mark_room, scale)
+    assert 0 < fold_mark < (mark_room[1] - mark_room[0]) * scale * 0.9  # dashed: gaps between dashes
+    assert dark_run(image, top_cut, *mark_room, scale) > (mark_room[1] - mark_room[0]) * scale * 0.9
+    assert dark_run(image, bottom_cut, *mark_room, scale) > (mark_room[1] - mark_room[0]) * scale * 0.9
+    # Nothing marks a cut where the front's top edge would be if it were cut there: it is the fold.
+    assert dark_run(image, fold - 3 * MM, *mark_room, scale) == 0
