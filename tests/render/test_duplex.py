@@ -348,7 +348,7 @@ def dark_run(image: Image.Image, y: float, x_from: float, x_to: float, scale: fl
 
 def test_fold_marks_and_crop_marks_follow_the_fold_and_the_cut(tmp_path: Path) -> None:
     pdf = render(tmp_path, "cr80", "a4-2x2", "fold", 4)
-    width, height, words = read_pages(pdf)[0]
+    _, _, words = read_pages(pdf)[0]
     dpi = 288
     subprocess.run(
         ["pdftoppm", "-r", str(dpi), "-gray", "-png", "-singlefile", str(pdf), str(tmp_path / "page")],
