@@ -320,8 +320,14 @@ def test_parts_rendered_side_by_side_keep_fronts_and_backs_paired(tmp_path: Path
         template, BadgeOptions(sheet="a4-2x4", sides="both", duplex="long-edge"), columns_available=["name"]
     )
     people = rows(2003)  # 251 sheets, the last with 3 badges
+    # One name too long for its line, in the second part: reported on its front's page.
+    people[1500] = {"name": "Zq1500x " + "Wide " * 40}
     output = tmp_path / "parts.pdf"
     result = render_pdf(plan, people, str(output), processes=2)
+    (flagged,) = result.tally.badges
+    assert (flagged.row, flagged.slot) == (1501, 1500 % 8 + 1)
+    assert flagged.page == 2 * (1500 // 8) + 1
+    assert "Zq1500x" in read_pages(output)[flagged.page - 1][2]
     assert result.processes == 2
     assert result.badges == 2003
     assert result.pages == page_count(output) == 2 * 251
