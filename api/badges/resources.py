@@ -346,8 +346,10 @@ class BadgeJobLogStream(Resource):
           - name: Last-Event-ID
             in: header
             required: false
-            description: Start after this line (`seq`); browsers send it when they reconnect.
-            schema: {type: integer, minimum: 0, maximum: 2147483647}
+            description: >
+              Start after this line (`seq`, a whole number up to 2147483647); browsers send it when
+              they reconnect. An empty value counts as not sent.
+            schema: {type: string, pattern: '^[0-9]{0,12}$'}
         responses:
           '200':
             description: The event stream; it ends after the `end` event.
