@@ -173,3 +173,10 @@ def test_a_preview_shows_the_back_or_both_pages(client, auth_headers, tmp_path):
     response = client.post("/api/v1/badge-previews", json={**body, "side": "left"}, headers=auth_headers)
     assert response.status_code == 422
     assert list(response.get_json()["errors"]) == ["side"]
+
+
+def test_a_back_over_the_size_limit_is_a_413(client, auth_headers):
+    padding = b"<!--" + b"x" * (2 * 1024 * 1024) + b"-->"
+    response = upload(client, auth_headers, back=BACK_SVG.replace(b"<rect", padding + b"<rect", 1))
+    assert response.status_code == 413
+    assert "back side" in response.get_json()["detail"]
