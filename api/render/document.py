@@ -189,9 +189,15 @@ class BadgeStamper:
         if box is None or spec is None:
             return None
         if spec.kind == "vcard":
-            data = vcard(values.get("name", ""), values.get("organization", ""), values.get("email", ""))
+            # The card's e-mail is the qr field's column; name and organisation are the template's
+            # fields or, where the template prints no such field, the list's columns of that name.
+            data = vcard(
+                self._value("name", values, row),
+                self._value("organization", values, row),
+                self._value(spec.field, values, row),
+            )
         else:
-            data = clean_text(row.get(self.plan.columns.get(spec.field, spec.field), ""))
+            data = self._value(spec.field, {}, row)
         if not data:
             return None
         self.ctx.save()
@@ -200,6 +206,12 @@ class BadgeStamper:
         modules = draw_qr(self.ctx, data, box.x, box.y, box.size, min_module=min_module)
         self.ctx.restore()
         return modules
+
+    def _value(self, name: str, values: Mapping[str, str], row: Mapping[str, str]) -> str:
+        """A template field's value, else the attendee's column of that name (through the mapping)."""
+        if name in values:
+            return values[name]
+        return clean_text(row.get(self.plan.columns.get(name, name), ""))
 
 
 def _points_per_unit(matrix: tuple[float, ...]) -> float:
