@@ -245,9 +245,9 @@ def _placed(data: str, level: str, legible: int | None = None) -> tuple[int, str
     layout = _layout(version)
     stream = format(int.from_bytes(codewords, "big"), "b").zfill(8 * len(codewords)) + layout.remainder
     # A list, not a tuple: list() copies a string's characters at half the cost of unpacking it.
-    bits = list(stream)
-    bits.extend(layout.constants)
-    return version, level, int("".join(layout.place(bits)), 2)
+    characters = list(stream)
+    characters.extend(layout.constants)
+    return version, level, int("".join(layout.place(characters)), 2)
 
 
 def _segment(data: str) -> tuple[int, int, int, int, bool]:
