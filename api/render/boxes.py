@@ -87,6 +87,7 @@ def _rewrite(data: bytes | mmap.mmap, output: BinaryIO, trim_inset: float) -> No
     if not ordered:
         raise PdfJoinError("the file has no objects")
     offsets = [-1] * len(part.offsets)
+    known: dict[bytes, bytes] = {}  # a MediaBox's text -> the boxes to add: one for most files
     run_start = 0  # the header and objects not yet written, copied as they are
     released = 0
     for offset, number in ordered:
@@ -94,11 +95,10 @@ def _rewrite(data: bytes | mmap.mmap, output: BinaryIO, trim_inset: float) -> No
             offsets[number] = writer.written + (offset - run_start)
             continue
         end = part.ends[number]
-        # Plain slices: a page's run is a few kilobytes, and Writer.copy would let go of the
-        # mapping's pages at every call.
-        writer.write(data[run_start:offset])
-        offsets[number] = writer.written
-        writer.write(_with_boxes(data[offset:end], trim_inset))
+        # Plain slices, one write: a page's run is a few kilobytes, and Writer.copy would let go
+        # of the mapping's pages at every call.
+        offsets[number] = writer.written + (offset - run_start)
+        writer.write(data[run_start:offset] + _with_boxes(data[offset:end], trim_inset, known))
         run_start = end
         if end - released >= _RELEASE_EVERY:
             released = release(data, end)
@@ -114,21 +114,28 @@ def _rewrite(data: bytes | mmap.mmap, output: BinaryIO, trim_inset: float) -> No
     )
 
 
-def _with_boxes(page: bytes, trim_inset: float) -> bytes:
+def _with_boxes(page: bytes, trim_inset: float, known: dict[bytes, bytes]) -> bytes:
     """A page object with /TrimBox and /BleedBox after its /MediaBox (as it was when it has them)."""
     if b"/TrimBox" in page:
         return page
     media = _MEDIA_BOX.search(page)
     if media is None:
         raise PdfJoinError("a page has no /MediaBox")
+    boxes = known.get(media.group(1))
+    if boxes is None:
+        boxes = known[media.group(1)] = _boxes(media.group(1), trim_inset)
+    return page[: media.end()] + boxes + page[media.end() :]
+
+
+def _boxes(media: bytes, trim_inset: float) -> bytes:
+    """The two boxes for a page whose MediaBox holds `media`, as text to add after it."""
     try:
-        left, bottom, right, top = (float(value) for value in media.group(1).split())
+        left, bottom, right, top = (float(value) for value in media.split())
     except ValueError:
         raise PdfJoinError("a page's /MediaBox is not four numbers") from None
     inset = min(trim_inset, (right - left) / 2, (top - bottom) / 2)
     trim = _box(left + inset, bottom + inset, right - inset, top - inset)
-    boxes = b"\n   /TrimBox %s\n   /BleedBox %s" % (trim, _box(left, bottom, right, top))
-    return page[: media.end()] + boxes + page[media.end() :]
+    return b"\n   /TrimBox %s\n   /BleedBox %s" % (trim, _box(left, bottom, right, top))
 
 
 def _box(*values: float) -> bytes:
