@@ -18,7 +18,7 @@ from api.render.errors import RenderInputError
 from api.render.findings import BadgeFindings
 from api.render.options import BadgeOptions, FieldStyle, QrSpec
 from api.render.progress import Progress
-from api.render.sheets import SHEET_PRESETS
+from api.render.sheets import SHEET_PRESETS, bleed_note
 from api.render.template import CompiledTemplate, compile_template
 from api.render.zipped import DPI_RANGE, ZIP_FORMATS, write_zip
 
@@ -198,6 +198,9 @@ def render_command(
     if preview:
         preview.write_bytes(render_png(plan, table.rows[0], dpi=150, bleed=True, trim_line=trim_line))
     _summary(result, output, elapsed, files=zip_format if zipped else None)
+    note = bleed_note(plan.sheet, plan.template.bleed)
+    if note:
+        click.echo(note)
     if report_path:
         report_path.write_text(json.dumps(_report_json(result), ensure_ascii=False, indent=1) + "\n")
         click.echo(f"Report -> {report_path}")

@@ -185,6 +185,26 @@ def with_bleed(layout: SheetLayout, bleed: float) -> SheetLayout:
     return replace(layout, bleed=max(0.0, min(bleed, room)))
 
 
+def bleed_note(layout: SheetLayout, bleed: float) -> str | None:
+    """What became of a template's bleed of `bleed` points on this sheet, for the build log and the
+    CLI; None when the template has none."""
+    if bleed <= 0:
+        return None
+    asked = _mm(bleed)
+    if layout.trim_inset:
+        return f"Bleed: {asked} mm past the trim on every side; each page's TrimBox is the badge."
+    if layout.bleed >= bleed - _TOLERANCE:
+        return f"Bleed: {asked} mm past each badge's trim; the crop marks start 1 mm beyond it."
+    if layout.label is not None:
+        return f"Bleed: the template's {asked} mm is not printed: the labels are pre-cut."
+    if layout.bleed <= 0:
+        return f"Bleed: the template's {asked} mm is not printed: the sheet has no room between badges."
+    return (
+        f"Bleed: the template's {asked} mm printed as {_mm(layout.bleed)} mm, half the gap between"
+        f" badges, so that neighbours do not overlap; the crop marks start 1 mm beyond it."
+    )
+
+
 def max_spacing_mm(page: str) -> float:
     """The widest margin or gap a custom sheet on `page` may have: a quarter of the page."""
     return min(PAGE_SIZES[page]) / 4 / MM

@@ -41,6 +41,7 @@ from api.render.fonts import register_fonts
 from api.render.images import probe_image
 from api.render.options import BadgeOptions, QrSpec
 from api.render.proof import MAX_PROOF_BADGES, write_proof
+from api.render.sheets import bleed_note
 from api.render.template import CompiledTemplate, compile_template
 from api.render.text import SCRIPT_FALLBACKS, FitRule, TextPainter, TextStyle
 from api.render.worker import resident_bytes
@@ -338,6 +339,7 @@ class RenderSummary:
     job_findings: list[Finding] = field(default_factory=list)
     findings_omitted: int = 0  # badges with findings whose details were not kept
     processes: int = 1  # render processes side by side
+    bleed_note: str | None = None  # what became of the template's bleed on the sheet
 
 
 def render_job(report: Report, task: RenderTask) -> RenderSummary:
@@ -397,6 +399,7 @@ def render_job(report: Report, task: RenderTask) -> RenderSummary:
         raise _write_failure(task.output_path) from None
     report(result.badges)
     summary = summary_of(result)
+    summary.bleed_note = bleed_note(plan.sheet, plan.template.bleed)
     if task.proof_path is not None and summary.flagged:
         summary.proof_pages = _write_proof(plan, task, summary)
     return summary

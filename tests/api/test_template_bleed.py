@@ -10,7 +10,7 @@ import subprocess
 from PIL import Image
 
 from tests.api.test_badge_templates import stored_count, upload, uploaded
-from tests.support.badge_jobs import PEOPLE, download, get_job, queued
+from tests.support.badge_jobs import PEOPLE, download, get_job, logs, queued
 
 MM = 72 / 25.4
 BLEED_SVG = b"""<svg xmlns="http://www.w3.org/2000/svg" width="85mm" height="55mm" viewBox="0 0 85 55"
@@ -84,6 +84,8 @@ def test_a_job_prints_one_badge_a_page_with_its_bleed_and_trimbox(client, auth_h
 
     done = get_job(client, auth_headers, job["id"])
     assert done["status"] == "succeeded", done
+    messages = [line["message"] for line in logs(client, auth_headers, job["id"])]
+    assert "Bleed: 3 mm past the trim on every side; each page's TrimBox is the badge." in messages
     path = tmp_path / "badges.pdf"
     path.write_bytes(download(client, done["result"]["download_url"]).data)
     info = subprocess.run(

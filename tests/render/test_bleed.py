@@ -27,7 +27,7 @@ from api.render.findings import BadgeFindings, Finding
 from api.render.options import BadgeOptions, CustomSheet
 from api.render.pdfjoin import PdfJoinError
 from api.render.proof import render_proof
-from api.render.sheets import MM, mark_offset
+from api.render.sheets import MM, bleed_note, mark_offset
 from api.render.tasks import BadgeSpec, TemplateSource, preview_badge
 from api.render.template import compile_template
 from api.render.zipped import write_zip
@@ -428,3 +428,22 @@ def test_boxes_are_added_once_and_anything_but_cairos_layout_is_refused(tmp_path
     with pytest.raises(PdfJoinError):
         add_page_boxes(empty, 0)
     assert [entry.name for entry in tmp_path.iterdir() if entry.name.startswith(".")] == []
+
+
+def test_the_note_says_what_became_of_the_bleed_on_each_kind_of_sheet():
+    template = compile_template(BLEED_SVG)
+
+    def note(sheet) -> str | None:
+        plan = make_plan(template, BadgeOptions(sheet=sheet), columns_available=["name"])
+        return bleed_note(plan.sheet, template.bleed)
+
+    assert (
+        note("one-per-page") == "Bleed: 3 mm past the trim on every side; each page's TrimBox is the badge."
+    )
+    assert note(CustomSheet(columns=2, rows=2, gap_mm=8)) == (
+        "Bleed: 3 mm past each badge's trim; the crop marks start 1 mm beyond it."
+    )
+    assert note("a4-2x4").startswith("Bleed: the template's 3 mm printed as 2.5 mm, half the gap")
+    assert note("avery-5395") == "Bleed: the template's 3 mm is not printed: the labels are pre-cut."
+    assert note(CustomSheet(columns=2, rows=2, gap_mm=0)).endswith("the sheet has no room between badges.")
+    assert bleed_note(make_plan(template, BadgeOptions(), columns_available=["name"]).sheet, 0.0) is None
