@@ -622,8 +622,10 @@ class BadgePreviews(Resource):
         description: >
           The same JSON body as a job, plus `row` (which attendee, from 0; default 0), `dpi`
           (36 to 300; default 150), `format` and `trim_line`. A template with a bleed (`data-bleed`)
-          is shown with it, as a page of `one-per-page` prints it: the PNG and the PDF are the badge
-          and its bleed all round (the PDF's TrimBox marks the badge). `"trim_line": true` draws a
+          is shown with the bleed that prints: the PDF is a page of `one-per-page`, the badge and its
+          bleed all round (its TrimBox marks the badge); the PNG shows as much as `options.sheet`
+          prints (all on `one-per-page`, at most half a grid's gap, none on label sheets).
+          `"trim_line": true` draws a
           thin dashed line where the badge is cut and veils the bleed in white (in the PDF too: it
           then prints). Checked exactly like a job; a background image is
           not taken here. `"format": "pdf"`, or `Accept: application/pdf` without a `format`, answers

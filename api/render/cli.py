@@ -196,7 +196,9 @@ def render_command(
     if progress:
         progress.finish()
     if preview:
-        preview.write_bytes(render_png(plan, table.rows[0], dpi=150, bleed=True, trim_line=trim_line))
+        preview.write_bytes(
+            render_png(plan, table.rows[0], dpi=150, bleed=plan.sheet.bleed, trim_line=trim_line)
+        )
     _summary(result, output, elapsed, files=zip_format if zipped else None)
     note = bleed_note(plan.sheet, plan.template.bleed)
     if note:

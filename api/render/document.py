@@ -442,15 +442,15 @@ def _finish_page(ctx: cairocffi.Context, sheet: SheetLayout) -> None:
 
 
 def render_png(
-    plan: BadgePlan, row: Mapping[str, str], *, dpi: float = 150, bleed: bool = False, trim_line: bool = False
+    plan: BadgePlan, row: Mapping[str, str], *, dpi: float = 150, bleed: float = 0.0, trim_line: bool = False
 ) -> bytes:
     """One badge as a PNG at `dpi`, white behind transparent parts, for previews."""
     return render_png_checked(plan, row, dpi=dpi, bleed=bleed, trim_line=trim_line)[0]
 
 
-def png_size(template: CompiledTemplate, dpi: float, *, bleed: bool = False) -> tuple[int, int]:
-    """The pixels of a badge's PNG: the trimmed badge, or with `bleed` the badge and its bleed."""
-    scale, extra = dpi / 72, 2 * template.bleed if bleed else 0.0
+def png_size(template: CompiledTemplate, dpi: float, *, bleed: float = 0.0) -> tuple[int, int]:
+    """The pixels of a badge's PNG: the trimmed badge and `bleed` points of its bleed all round."""
+    scale, extra = dpi / 72, 2 * min(bleed, template.bleed)
     return (
         max(1, round((template.width + extra) * scale)),
         max(1, round((template.height + extra) * scale)),
@@ -463,13 +463,13 @@ def render_png_checked(
     *,
     dpi: float = 150,
     row_number: int = 1,
-    bleed: bool = False,
+    bleed: float = 0.0,
     trim_line: bool = False,
 ) -> tuple[bytes, BadgeFindings]:
     """render_png, with the badge's findings (the job-wide ones included: this badge is the job).
 
-    The trimmed badge, or with `bleed` the badge and its bleed all round (what a page of
-    one-per-page prints); `trim_line` marks where it is cut."""
+    The trimmed badge and `bleed` points of its bleed all round (at most the template's: what
+    its sheet prints, for a preview); `trim_line` marks where it is cut."""
     template = plan.template
     scale = dpi / 72
     surface = cairocffi.ImageSurface(cairocffi.FORMAT_RGB24, *png_size(template, dpi, bleed=bleed))
@@ -477,7 +477,7 @@ def render_png_checked(
     ctx.set_source_rgb(1, 1, 1)
     ctx.paint()
     ctx.scale(scale, scale)
-    stamper = BadgeStamper(ctx, plan, bleed=template.bleed if bleed else 0.0)
+    stamper = BadgeStamper(ctx, plan, bleed=bleed)
     corner = stamper.bleed
     placed = stamper.stamp(row, corner, corner)
     if trim_line:

@@ -203,8 +203,9 @@ def preview_badge(
 ) -> PreviewOutput:
     """One badge as PNG at `dpi`, or as a one-page PDF at the badge's own size (`output` "pdf").
 
-    Either shows the badge with its bleed, as a page of one-per-page prints it; `trim_line` draws
-    where it is cut and veils the bleed."""
+    Either shows the badge with the bleed it prints with: the PDF is a page of one-per-page (all of
+    the template's bleed), the PNG the badge as the job's sheet prints it (at most half a grid's
+    gap, none on labels). `trim_line` draws where it is cut and veils the bleed."""
     if output == "pdf":
         plan = spec.plan(options=replace(spec.options, sheet="one-per-page"))
         with io.BytesIO() as pdf:
@@ -213,9 +214,10 @@ def preview_badge(
             findings = BadgeFindings(row_number, 1, 1, found + result.job_findings)
             return PreviewOutput(pdf.getvalue(), findings)
     plan = spec.plan()
-    _check_pixels(*png_size(plan.template, dpi, bleed=True), max_pixels)
+    bleed = plan.sheet.bleed
+    _check_pixels(*png_size(plan.template, dpi, bleed=bleed), max_pixels)
     return PreviewOutput(
-        *render_png_checked(plan, row, dpi=dpi, row_number=row_number, bleed=True, trim_line=trim_line)
+        *render_png_checked(plan, row, dpi=dpi, row_number=row_number, bleed=bleed, trim_line=trim_line)
     )
 
 
@@ -232,10 +234,9 @@ def sample_preview(_report: Report, source: TemplateSource, max_pixels: int) -> 
     plan = make_plan(compiled, options, columns_available=list(row))
     _, _, width, height = compiled.extents
     dpi = min(SAMPLE_DPI, SAMPLE_MAX_SIDE_PX * 72 / max(width, height))
-    _check_pixels(*png_size(compiled, dpi, bleed=True), max_pixels)
+    _check_pixels(*png_size(compiled, dpi, bleed=compiled.bleed), max_pixels)
     # A template with a bleed shows it, and where the badge is cut.
-    bleed = compiled.bleed > 0
-    return render_png(plan, row, dpi=dpi, bleed=bleed, trim_line=bleed)
+    return render_png(plan, row, dpi=dpi, bleed=compiled.bleed, trim_line=compiled.bleed > 0)
 
 
 def font_sample(

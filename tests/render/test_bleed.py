@@ -364,6 +364,18 @@ def test_a_png_preview_shows_the_bleed_and_with_trim_line_where_it_is_cut():
     assert not any(sum(shown.getpixel((trim_x, y))) < 150 for y in rows)
 
 
+def test_a_png_preview_shows_the_bleed_the_jobs_sheet_prints():
+    def size(sheet: str) -> tuple[int, int]:
+        spec = spec_for(BLEED_SVG)
+        spec = BadgeSpec(template=spec.template, options=BadgeOptions(sheet=sheet), columns=["name"])
+        preview = preview_badge(lambda _: None, spec, ROWS[0], 72, "png", 10**8)
+        return Image.open(io.BytesIO(preview.content)).size
+
+    assert size("one-per-page") == (round(91 * MM), round(61 * MM))
+    assert size("a4-2x4") == (round(90 * MM), round(60 * MM))  # 2.5 mm: half the 5 mm gap
+    assert size("avery-5395") == (round(85 * MM), round(55 * MM))  # pre-cut labels: none
+
+
 def test_a_pdf_preview_is_a_page_of_one_per_page_and_may_carry_the_trim_line(tmp_path):
     plain = preview_badge(lambda _: None, spec_for(BLEED_SVG), ROWS[0], 72, "pdf", 10**8)
     lined = preview_badge(lambda _: None, spec_for(BLEED_SVG), ROWS[0], 72, "pdf", 10**8, trim_line=True)
@@ -381,7 +393,7 @@ def test_a_pdf_preview_is_a_page_of_one_per_page_and_may_carry_the_trim_line(tmp
 def test_a_template_without_bleed_previews_as_before():
     template = built_in_template("classic")
     plan = make_plan(template, BadgeOptions(), columns_available=["name"])
-    image = Image.open(io.BytesIO(render_png(plan, ROWS[0], dpi=72, bleed=True)))
+    image = Image.open(io.BytesIO(render_png(plan, ROWS[0], dpi=72, bleed=3 * MM)))
     assert image.size == (round(105 * MM), round(148 * MM))
 
 
