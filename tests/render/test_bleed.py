@@ -459,3 +459,15 @@ def test_the_note_says_what_became_of_the_bleed_on_each_kind_of_sheet():
     assert note("avery-5395") == "Bleed: the template's 3 mm is not printed: the labels are pre-cut."
     assert note(CustomSheet(columns=2, rows=2, gap_mm=0)).endswith("the sheet has no room between badges.")
     assert bleed_note(make_plan(template, BadgeOptions(), columns_available=["name"]).sheet, 0.0) is None
+
+
+def test_a_ticket_colour_tints_the_bleed_too():
+    template = compile_template(BLEED_SVG)
+    plan = make_plan(
+        template, BadgeOptions(), columns_available=["name", "ticket"], ticket_colors={"VIP": "#0000ff"}
+    )
+    png = render_png(plan, {"name": "Ada", "ticket": "VIP"}, dpi=72, bleed=template.bleed)
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    assert near(image.getpixel((2, 2)), (0, 0, 255))  # the band's corner, in the bleed
+    assert near(image.getpixel((2, image.height // 2)), PALE)
