@@ -199,9 +199,12 @@ def bleed_note(layout: SheetLayout, bleed: float) -> str | None:
         return f"Bleed: the template's {asked} mm is not printed: the labels are pre-cut."
     if layout.bleed <= 0:
         return f"Bleed: the template's {asked} mm is not printed: the sheet has no room between badges."
+    room = "half the gap between badges, so that neighbours do not overlap"
+    if layout.bleed < layout.gap / 2 - _TOLERANCE or layout.badges_per_page == 1:
+        room = "the sheet's margin"
     return (
-        f"Bleed: the template's {asked} mm printed as {_mm(layout.bleed)} mm, half the gap between"
-        f" badges, so that neighbours do not overlap; the crop marks start 1 mm beyond it."
+        f"Bleed: the template's {asked} mm printed as {_mm(layout.bleed)} mm, {room};"
+        f" the crop marks start 1 mm beyond it."
     )
 
 
