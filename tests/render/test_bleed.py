@@ -413,6 +413,7 @@ def test_the_cli_renders_with_the_bleed_and_draws_the_trim_line_only_in_its_prev
     )
 
     assert result.exit_code == 0, result.output
+    assert "Bleed: 3 mm past the trim on every side; each page's TrimBox is the badge." in result.output
     bleed = BLEED_MM * MM
     assert boxes(output)[1]["TrimBox"] == pytest.approx(
         (bleed, bleed, 85 * MM + bleed, 55 * MM + bleed), abs=0.01
