@@ -284,12 +284,19 @@ def check_badges(spec: BadgeSpec, *, user: str) -> dict[str, Any]:
 
 
 def preview_badge(
-    spec: BadgeSpec, row: Mapping[str, str], *, row_number: int, dpi: float, output: str, user: str
+    spec: BadgeSpec,
+    row: Mapping[str, str],
+    *,
+    row_number: int,
+    dpi: float,
+    output: str,
+    user: str,
+    trim_line: bool = False,
 ) -> tasks.PreviewOutput:
     """One badge (PNG or PDF) and its findings; `row_number` names it as the organiser does."""
     preview: tasks.PreviewOutput = render_for_request(
         # The pool passes positional arguments only; a partial of a module-level function pickles.
-        partial(tasks.preview_badge, row_number=row_number),
+        partial(tasks.preview_badge, row_number=row_number, trim_line=trim_line),
         spec,
         dict(row),
         dpi,

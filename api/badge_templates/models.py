@@ -27,3 +27,5 @@ class BadgeTemplate(UUIDPrimaryKey, Timestamps, Base):
     height: Mapped[float]
     fields: Mapped[list[Any]] = mapped_column(JSON)
     has_qr: Mapped[bool] = mapped_column(default=False)
+    # How far the artwork runs past the trim (data-bleed), in points; read by the upload's check.
+    bleed: Mapped[float] = mapped_column(default=0.0, server_default="0")

@@ -57,6 +57,7 @@ class TemplateInfo:
     has_qr: bool
     sha256: str
     created_at: datetime | None
+    bleed: float = 0.0  # points past the trim on every side (data-bleed)
     # What the upload's check found that the organiser should look at (static text past an edge);
     # in the upload's answer only: the template is stored as it was sent.
     warnings: tuple[str, ...] = ()
@@ -97,6 +98,7 @@ def built_in_info(template_id: str) -> TemplateInfo:
         has_qr=facts["has_qr"],
         sha256=hashlib.sha256(spec.path.read_bytes()).hexdigest(),
         created_at=None,
+        bleed=facts["bleed"],
     )
 
 
@@ -111,6 +113,7 @@ def uploaded_info(template: BadgeTemplate) -> TemplateInfo:
         has_qr=template.has_qr,
         sha256=template.sha256,
         created_at=template.created_at,
+        bleed=template.bleed,
     )
 
 
@@ -212,6 +215,7 @@ def create_template(session: Session, *, actor: User, svg: bytes, name: str) -> 
         height=float(summary["height"]),
         fields=list(summary["fields"]),
         has_qr=bool(summary["has_qr"]),
+        bleed=float(summary["bleed"]),
     )
     session.add(template)
     session.flush()

@@ -44,7 +44,7 @@ from api.users.models import User
 
 JSON_KEYS = {"attendees", "options"}
 MAX_FONT_WARNINGS = 50
-PREVIEW_KEYS = JSON_KEYS | {"row", "dpi", "format"}
+PREVIEW_KEYS = JSON_KEYS | {"row", "dpi", "format", "trim_line"}
 PREVIEW_FORMATS = {"png": "image/png", "pdf": "application/pdf"}
 MULTIPART_ROOM = 1024 * 1024  # the options field, boundaries and part headers of a multipart body
 
@@ -76,6 +76,7 @@ class BadgeRequest:
     preview_row: int = 0
     preview_dpi: float = 150.0
     preview_format: str | None = None  # "png" or "pdf" when the body names one
+    preview_trim_line: bool = False  # draw where the badge is cut, and veil its bleed
 
     @property
     def name(self) -> str:
@@ -194,7 +195,7 @@ def _from_json(body: Any, preview: bool) -> tuple[AttendeeTable, Any, dict[str, 
         raise ValidationError({"attendees": ["Missing: an array of attendee objects."]})
     table = attendees_from_records(body["attendees"], max_rows=_max_rows())
     options = body.get("options", {})
-    extra = {key: body[key] for key in ("row", "dpi", "format") if key in body}
+    extra = {key: body[key] for key in ("row", "dpi", "format", "trim_line") if key in body}
     return table, options, extra
 
 
@@ -233,6 +234,9 @@ def _check(
     if options.sort:
         rows, row_numbers = _sorted(rows, row_numbers, options.sort, columns, ticket_positions)
     row_index, dpi, preview_format = _preview_extras(extra, len(rows))
+    trim_line = extra.get("trim_line", False)
+    if not isinstance(trim_line, bool):
+        raise ValidationError({"trim_line": ["Must be true or false."]})
     fingerprint = _fingerprint(table, sent, background)
     return BadgeRequest(
         table=table,
@@ -260,6 +264,7 @@ def _check(
         preview_row=row_index,
         preview_dpi=dpi,
         preview_format=preview_format,
+        preview_trim_line=trim_line,
     )
 
 

@@ -621,7 +621,13 @@ class BadgePreviews(Resource):
         summary: Render one badge now, as PNG for a live preview or as PDF for on-site printing.
         description: >
           The same JSON body as a job, plus `row` (which attendee, from 0; default 0), `dpi`
-          (36 to 300; default 150) and `format`. Checked exactly like a job; a background image is
+          (36 to 300; default 150), `format` and `trim_line`. A template with a bleed (`data-bleed`)
+          is shown with the bleed that prints: the PDF is a page of `one-per-page`, the badge and its
+          bleed all round (its TrimBox marks the badge); the PNG shows as much as `options.sheet`
+          prints (all on `one-per-page`, at most half a grid's gap, none on label sheets).
+          `"trim_line": true` draws a
+          thin dashed line where the badge is cut and veils the bleed in white (in the PDF too: it
+          then prints). Checked exactly like a job; a background image is
           not taken here. `"format": "pdf"`, or `Accept: application/pdf` without a `format`, answers
           the badge as a one-page PDF at the badge's own size (whatever `options.sheet` says), for a
           check-in desk's badge printer; otherwise a PNG. Rendering happens in a render worker under
@@ -673,6 +679,7 @@ class BadgePreviews(Resource):
             dpi=checked.preview_dpi,
             output=output,
             user=str(actor.id),
+            trim_line=checked.preview_trim_line,
         )
         response = Response(preview.content, mimetype=PREVIEW_FORMATS[output])
         response.headers["Badge-Findings"] = report.findings_header(preview.findings)

@@ -47,6 +47,13 @@ class BadgePreviewRequestSchema(LoadSchema):
             "description": "Without it, `Accept: application/pdf` asks for the PDF; anything else a PNG."
         },
     )
+    trim_line = fields.Boolean(
+        metadata={
+            "default": False,
+            "description": "Draw a thin dashed line where the badge is cut (its trim) and veil the"
+            " bleed in white: the template's `data-bleed`, shown with the badge either way.",
+        }
+    )
 
 
 def _count(description: str | None = None) -> fields.Integer:

@@ -189,6 +189,8 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
         render_task, user=str(job.owner_id), on_progress=progress.report, on_wait=progress.beat
     )
     progress.report(summary.badges, final=True)
+    if summary.bleed_note:
+        add_log(session, job, "INFO", summary.bleed_note)
     for kind, message in summary_lines(summary):
         add_log(session, job, kind, message)
     zipped = options.output == "zip"

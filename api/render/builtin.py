@@ -68,7 +68,7 @@ def make_plan(
     # One file per attendee (options.output "zip") is the badge alone: its page is the badge, so
     # findings, the report and the proof sheet count "pages" as the ZIP's files.
     sheet_spec = "one-per-page" if options.output == "zip" else options.sheet
-    sheet = resolve_sheet(sheet_spec, BadgeSize("template", template.width, template.height))
+    sheet = resolve_sheet(sheet_spec, badge_size(template))
     columns = _columns(options.columns, columns_available)
     constants = {"event": options.name or ""}
     missing = [
@@ -103,6 +103,11 @@ def make_plan(
         ticket_colors=_ticket_colors(ticket_colors or {}),
         missing_fields=tuple(missing),
     )
+
+
+def badge_size(template: CompiledTemplate) -> BadgeSize:
+    """The template's trimmed size and bleed, as sheets take them."""
+    return BadgeSize("template", template.width, template.height, template.bleed)
 
 
 def _columns(mapping: Mapping[str, str], available: list[str]) -> dict[str, str]:

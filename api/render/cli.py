@@ -18,7 +18,7 @@ from api.render.errors import RenderInputError
 from api.render.findings import BadgeFindings
 from api.render.options import BadgeOptions, FieldStyle, QrSpec
 from api.render.progress import Progress
-from api.render.sheets import SHEET_PRESETS
+from api.render.sheets import SHEET_PRESETS, bleed_note
 from api.render.template import CompiledTemplate, compile_template
 from api.render.zipped import DPI_RANGE, ZIP_FORMATS, write_zip
 
@@ -79,7 +79,14 @@ def badges_group() -> None:
     "--qr", "qr_column", help="Column to encode in the QR code, or vcard (name, organization, email)."
 )
 @click.option(
-    "--preview", type=click.Path(dir_okay=False, path_type=Path), help="Also write the first badge as PNG."
+    "--preview",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the first badge as PNG (with the template's bleed, if it has one).",
+)
+@click.option(
+    "--trim-line",
+    is_flag=True,
+    help="With --preview: draw where the badge is cut and veil its bleed (never in the PDF).",
 )
 @click.option(
     "--report",
@@ -119,6 +126,7 @@ def render_command(
     event_name: str,
     qr_column: str | None,
     preview: Path | None,
+    trim_line: bool,
     report_path: Path | None,
     quiet: bool,
     proof_path: Path | None,
@@ -188,8 +196,13 @@ def render_command(
     if progress:
         progress.finish()
     if preview:
-        preview.write_bytes(render_png(plan, table.rows[0], dpi=150))
+        preview.write_bytes(
+            render_png(plan, table.rows[0], dpi=150, bleed=plan.sheet.bleed, trim_line=trim_line)
+        )
     _summary(result, output, elapsed, files=zip_format if zipped else None)
+    note = bleed_note(plan.sheet, plan.template.bleed)
+    if note:
+        click.echo(note)
     if report_path:
         report_path.write_text(json.dumps(_report_json(result), ensure_ascii=False, indent=1) + "\n")
         click.echo(f"Report -> {report_path}")

@@ -9,6 +9,7 @@ compiled once per worker, at warm-up.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import itertools
@@ -29,6 +30,7 @@ from api.render.document import (
     BadgePlan,
     RenderResult,
     encode_png,
+    png_size,
     render_pdf,
     render_png,
     render_png_checked,
@@ -39,6 +41,7 @@ from api.render.fonts import register_fonts
 from api.render.images import probe_image
 from api.render.options import BadgeOptions, QrSpec
 from api.render.proof import MAX_PROOF_BADGES, write_proof
+from api.render.sheets import bleed_note
 from api.render.template import CompiledTemplate, compile_template
 from api.render.text import SCRIPT_FALLBACKS, FitRule, TextPainter, TextStyle
 from api.render.worker import resident_bytes
@@ -137,9 +140,11 @@ def check_template(_report: Report, svg: bytes, max_pixels: int) -> dict[str, An
     """
     template = compile_template(svg)
     scale = 96 / 72
-    surface = _raster(template.width * scale, template.height * scale, max_pixels, cairocffi.FORMAT_ARGB32)
+    _, _, width, height = template.extents  # the bleed is drawn too
+    surface = _raster(width * scale, height * scale, max_pixels, cairocffi.FORMAT_ARGB32)
     context = cairocffi.Context(surface)
     context.scale(scale, scale)
+    context.translate(template.bleed, template.bleed)
     context.set_source_surface(template.static)
     context.paint()
     if template.tint is not None:
@@ -159,6 +164,7 @@ def template_facts_of(template: CompiledTemplate) -> dict[str, Any]:
         "height": template.height,
         "fields": template.placeholders,
         "has_qr": template.qr is not None,
+        "bleed": template.bleed,  # points
         "warnings": list(template.warnings),
     }
 
@@ -193,19 +199,26 @@ def preview_badge(
     max_pixels: int,
     *,
     row_number: int = 1,
+    trim_line: bool = False,
 ) -> PreviewOutput:
-    """One badge as PNG at `dpi`, or as a one-page PDF at the badge's own size (`output` "pdf")."""
+    """One badge as PNG at `dpi`, or as a one-page PDF at the badge's own size (`output` "pdf").
+
+    Either shows the badge with the bleed it prints with: the PDF is a page of one-per-page (all of
+    the template's bleed), the PNG the badge as the job's sheet prints it (at most half a grid's
+    gap, none on labels). `trim_line` draws where it is cut and veils the bleed."""
     if output == "pdf":
         plan = spec.plan(options=replace(spec.options, sheet="one-per-page"))
         with io.BytesIO() as pdf:
-            result = render_pdf(plan, [row], pdf, row_numbers=[row_number])
+            result = render_pdf(plan, [row], pdf, row_numbers=[row_number], trim_line=trim_line)
             found = result.tally.badges[0].findings if result.tally.badges else ()
             findings = BadgeFindings(row_number, 1, 1, found + result.job_findings)
             return PreviewOutput(pdf.getvalue(), findings)
     plan = spec.plan()
-    template = plan.template
-    _check_pixels(template.width * dpi / 72, template.height * dpi / 72, max_pixels)
-    return PreviewOutput(*render_png_checked(plan, row, dpi=dpi, row_number=row_number))
+    bleed = plan.sheet.bleed
+    _check_pixels(*png_size(plan.template, dpi, bleed=bleed), max_pixels)
+    return PreviewOutput(
+        *render_png_checked(plan, row, dpi=dpi, row_number=row_number, bleed=bleed, trim_line=trim_line)
+    )
 
 
 def sample_preview(_report: Report, source: TemplateSource, max_pixels: int) -> bytes:
@@ -219,9 +232,11 @@ def sample_preview(_report: Report, source: TemplateSource, max_pixels: int) -> 
         # A vCard needs a name; a template without {{name}} shows a QR code of the sample address.
         options = replace(options, qr=QrSpec("email", "vcard" if "name" in fields else "plain"))
     plan = make_plan(compiled, options, columns_available=list(row))
-    dpi = min(SAMPLE_DPI, SAMPLE_MAX_SIDE_PX * 72 / max(compiled.width, compiled.height))
-    _check_pixels(compiled.width * dpi / 72, compiled.height * dpi / 72, max_pixels)
-    return render_png(plan, row, dpi=dpi)
+    _, _, width, height = compiled.extents
+    dpi = min(SAMPLE_DPI, SAMPLE_MAX_SIDE_PX * 72 / max(width, height))
+    _check_pixels(*png_size(compiled, dpi, bleed=compiled.bleed), max_pixels)
+    # A template with a bleed shows it, and where the badge is cut.
+    return render_png(plan, row, dpi=dpi, bleed=compiled.bleed, trim_line=compiled.bleed > 0)
 
 
 def font_sample(
@@ -325,6 +340,7 @@ class RenderSummary:
     job_findings: list[Finding] = field(default_factory=list)
     findings_omitted: int = 0  # badges with findings whose details were not kept
     processes: int = 1  # render processes side by side
+    bleed_note: str | None = None  # what became of the template's bleed on the sheet
 
 
 def render_job(report: Report, task: RenderTask) -> RenderSummary:
@@ -376,12 +392,15 @@ def render_job(report: Report, task: RenderTask) -> RenderSummary:
                 processes=task.processes,
             )
     except OSError as error:  # cairocffi raises its WRITE_ERROR status as an OSError
-        # A ZIP is written by Python: a full disk or the size limit is an OSError of its own.
-        if "WRITE_ERROR" not in str(error) and options.output != "zip":
+        # A ZIP is written by Python, and so are the page boxes (api/render/boxes.py): a full disk
+        # or the size limit is an OSError of its own there.
+        written_by_python = error.errno in (errno.EFBIG, errno.ENOSPC)
+        if "WRITE_ERROR" not in str(error) and options.output != "zip" and not written_by_python:
             raise
         raise _write_failure(task.output_path) from None
     report(result.badges)
     summary = summary_of(result)
+    summary.bleed_note = bleed_note(plan.sheet, plan.template.bleed)
     if task.proof_path is not None and summary.flagged:
         summary.proof_pages = _write_proof(plan, task, summary)
     return summary

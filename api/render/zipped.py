@@ -94,7 +94,9 @@ def write_zip(
     """One member per row in a ZIP at `output`; findings as render_pdf collects them, each badge on
     "page" n (its member's place in the archive), slot 1."""
     template = plan.template
-    badge = BadgeSize("template", template.width, template.height)
+    # A PDF member is a page of one-per-page (the badge and its bleed, TrimBox on the badge); a
+    # PNG member is the badge as cut, for screens and badge printers that print edge to edge.
+    badge = BadgeSize("template", template.width, template.height, template.bleed)
     single = replace(plan, sheet=resolve_sheet("one-per-page", badge))
     if zip_format == "png":
         check_png_size(template.width, template.height, dpi)

@@ -126,6 +126,7 @@ def test_the_list_starts_with_the_built_in_templates(client, auth_headers):
         "source": "built-in",
         "width_mm": 105.0,
         "height_mm": 148.0,
+        "bleed_mm": 0.0,
         "fields": ["event", "name", "organization", "role"],
         "has_qr": True,
         "preview_url": "http://localhost/api/v1/badge-templates/classic/preview",
