@@ -253,8 +253,8 @@ def render_pdf(
 ) -> RenderResult:
     """Write every badge into one PDF; fonts and images are embedded once for the whole file.
 
-    Every page carries a TrimBox and a BleedBox (api/render/boxes.py): on a page that is one
-    badge, its trim; on a sheet, the page. `trim_line` (previews) draws each badge's trim on it.
+    A page that is one badge with a bleed carries a TrimBox (the badge) and a BleedBox (the page;
+    api/render/boxes.py). `trim_line` (previews) draws each badge's trim on it.
 
     What happened to each badge (the proof report) is collected on the way: badges are named by
     `row_numbers`, the organiser's numbering of `rows` (1..N when None), with page and slot, pages
