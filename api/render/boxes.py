@@ -1,8 +1,8 @@
 """The page boxes a print shop reads, written into the PDFs cairo makes: cairo writes a MediaBox only.
 
 A page of one badge with a bleed gets a TrimBox (where the paper is cut: the finished badge) and a
-BleedBox (how far the artwork may run past the cut). A page that is one badge with a bleed is the badge and its bleed
-all round: its TrimBox lies `trim_inset` inside the MediaBox and its BleedBox is the MediaBox. A
+BleedBox (how far the artwork may run past the cut). Such a page is the badge and its bleed all
+round: its TrimBox lies `trim_inset` inside the MediaBox and its BleedBox is the MediaBox. A
 page without bleed, and a sheet (cut at its crop marks, not at one box), is left without them:
 both then equal the MediaBox by the PDF standard's defaults.
 
