@@ -137,6 +137,8 @@ def command(executable: str, profile: Path, definition_path: Path, source: Path,
         "-dSAFER",  # no file access but what is named here; the default, said anyway
         "-dBATCH",
         "-dNOPAUSE",
+        # A PDF it cannot read is an error, not a blank page and exit status 0.
+        "-dPDFSTOPONERROR",
         "-dNOINTERPOLATE",
         "-sDEVICE=pdfwrite",
         "-dPDFX",
@@ -149,6 +151,13 @@ def command(executable: str, profile: Path, definition_path: Path, source: Path,
         str(definition_path),
         str(source),
     ]
+
+
+def _what_went_wrong(messages: str) -> str:
+    """Ghostscript's error line ("Error: /syntaxerror in ..."), else its last lines."""
+    lines = [line.strip() for line in messages.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if "Error" in line]
+    return " ".join(errors[:ERROR_LINES] or lines[-ERROR_LINES:])
 
 
 def _cpu_left() -> int | None:
@@ -217,7 +226,7 @@ def convert_for_print(source: str, *, title: str = "Badges", timeout: float | No
         if "VMerror" in messages:
             raise MemoryError("Ghostscript ran out of memory")
         if finished.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
-            last = " ".join(line.strip() for line in messages.strip().splitlines()[-ERROR_LINES:])
+            last = _what_went_wrong(messages)
             raise RenderInputError(
                 f"Ghostscript could not convert the PDF for print (exit {finished.returncode}): "
                 f"{last or 'no message'}",
