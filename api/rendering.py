@@ -277,6 +277,9 @@ def check_template(svg: bytes, *, user: str) -> dict[str, Any]:
     return facts
 
 
+PRINT_RETRY_AFTER_SECONDS = 3600
+
+
 def require_print_tool(spec: BadgeSpec) -> None:
     """Print output needs Ghostscript: without it a request for one is a 503 naming it, at once."""
     if spec.options.output != "print":
@@ -284,7 +287,10 @@ def require_print_tool(spec: BadgeSpec) -> None:
     reason = printready.missing_tool()
     if reason is not None:
         raise ServiceUnavailableError(
-            f"Print output (options.output: print) cannot be made now: {reason}.", code="print_unavailable"
+            f"Print output (options.output: print) cannot be made now: {reason}.",
+            code="print_unavailable",
+            # The contract's 503s all say when to try again; an install takes an administrator.
+            headers={"Retry-After": str(PRINT_RETRY_AFTER_SECONDS)},
         )
 
 

@@ -47,6 +47,10 @@ def run(*command: str) -> str:
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
+def reader_of(path: Path) -> pypdf.PdfReader:
+    return pypdf.PdfReader(io.BytesIO(path.read_bytes()))
+
+
 def photo(width: int, height: int) -> bytes:
     """A JPEG that is all detail (noise) with a red and a blue band: no colour is an accident."""
     image = Image.effect_noise((width, height), 60).convert("RGB")
@@ -83,7 +87,7 @@ def print_pdf(tmp_path_factory) -> Path:
 
 
 def test_print_output_carries_a_pdfx_output_intent_with_an_embedded_cmyk_profile(print_pdf):
-    reader = pypdf.PdfReader(print_pdf)
+    reader = reader_of(print_pdf)
 
     intents = reader.trailer["/Root"]["/OutputIntents"]
     assert len(intents) == 1
@@ -102,7 +106,7 @@ def test_print_output_carries_a_pdfx_output_intent_with_an_embedded_cmyk_profile
 
 
 def test_every_page_of_print_output_has_a_trim_box_inside_its_media_box(print_pdf):
-    reader = pypdf.PdfReader(print_pdf)
+    reader = reader_of(print_pdf)
 
     assert len(reader.pages) == len(PEOPLE)
     for page in reader.pages:
@@ -116,7 +120,7 @@ def test_every_page_of_print_output_has_a_trim_box_inside_its_media_box(print_pd
 def test_print_output_keeps_a_trim_box_the_pdf_already_has(rgb_pdf, tmp_path):
     # A bleed of 3 mm (8.5 pt) around the badge: the trim is inside a larger media box.
     boxed = tmp_path / "boxed.pdf"
-    writer = pypdf.PdfWriter(clone_from=rgb_pdf)
+    writer = pypdf.PdfWriter(clone_from=reader_of(rgb_pdf))
     for page in writer.pages:
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         page.mediabox = RectangleObject([0, 0, width + 17, height + 17])
@@ -125,7 +129,7 @@ def test_print_output_keeps_a_trim_box_the_pdf_already_has(rgb_pdf, tmp_path):
 
     convert_for_print(str(boxed))
 
-    for page in pypdf.PdfReader(boxed).pages:
+    for page in reader_of(boxed).pages:
         assert [round(float(v), 1) for v in page.trimbox] == [
             8.5,
             8.5,
@@ -145,7 +149,7 @@ def test_print_output_images_are_cmyk_and_rgb_output_keeps_them_rgb(print_pdf, r
     assert {image[5] for image in printed} == {"cmyk"}
     assert {image[6] for image in printed} == {"4"}
     assert {image[5] for image in plain} == {"rgb"}
-    for page in pypdf.PdfReader(print_pdf).pages:
+    for page in reader_of(print_pdf).pages:
         for xobject in page["/Resources"]["/XObject"].values():
             space = xobject.get_object().get("/ColorSpace")
             if space is None:
@@ -159,7 +163,7 @@ def test_print_output_images_are_cmyk_and_rgb_output_keeps_them_rgb(print_pdf, r
 
 
 def test_the_default_output_is_rgb_without_an_output_intent(rgb_pdf):
-    reader = pypdf.PdfReader(rgb_pdf)
+    reader = reader_of(rgb_pdf)
 
     assert "/OutputIntents" not in reader.trailer["/Root"]
     assert "/GTS_PDFXVersion" not in (reader.metadata or {})
@@ -255,7 +259,7 @@ def test_a_print_job_in_a_worker_reports_its_conversion(pool, tmp_path):
     assert summary.print_conversion is not None
     assert summary.print_conversion.bytes_after == output.stat().st_size
     assert summary.print_conversion.seconds > 0
-    assert "/GTS_PDFXVersion" in pypdf.PdfReader(output).metadata
+    assert "/GTS_PDFXVersion" in reader_of(output).metadata
     assert sorted(p.name for p in tmp_path.iterdir()) == ["job.pdf"]
 
 
