@@ -235,7 +235,8 @@ def _for_print(output: Path, event_name: str, timeout: float) -> Conversion:
     try:
         return convert_for_print(str(output), title=event_name or "Badges", timeout=timeout)
     except (PrintToolMissingError, RenderInputError, RenderProcessError, MemoryError) as error:
-        raise click.ClickException(f"The print conversion failed: {error}") from None
+        reason = error.message if isinstance(error, RenderInputError) else str(error)
+        raise click.ClickException(f"The print conversion failed: {reason}") from None
 
 
 def _template(name: str) -> CompiledTemplate:
