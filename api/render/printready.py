@@ -223,7 +223,8 @@ def convert_for_print(source: str, *, title: str = "Badges", timeout: float | No
                 f"Ghostscript was killed by {signal.Signals(number).name}", signal_number=number
             )
         messages = (finished.stdout + finished.stderr).decode("utf-8", "replace")
-        if "VMerror" in messages:
+        # Past RLIMIT_AS: a PostScript VMerror, or a failed allocation the OS reported.
+        if "VMerror" in messages or "Cannot allocate memory" in messages:
             raise MemoryError("Ghostscript ran out of memory")
         if finished.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
             last = _what_went_wrong(messages)

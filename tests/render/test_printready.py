@@ -10,6 +10,7 @@ import os
 import subprocess
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pypdf
@@ -338,3 +339,26 @@ def test_a_worker_killed_at_the_wall_clock_takes_its_ghostscript_with_it(pool, t
     while ghostscripts_writing_to(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert ghostscripts_writing_to(tmp_path) == []
+
+
+def test_ghostscript_is_held_to_the_tasks_memory_limit(pool, tmp_path):
+    # Ghostscript 10.00 holds about 1.1 MB for every page it converts: 1,000 one-badge pages
+    # need more than a gigabyte, which the badges alone never come near.
+    people = [{"name": f"Attendee {n}", "organization": "FOSSASIA"} for n in range(1000)]
+    task = RenderTask(
+        template_svg=None,
+        template_id="classic",
+        options=BadgeOptions(name="Summit 2026", output="print"),
+        rows=people,
+        columns=["name", "organization"],
+        output_path=str(tmp_path / "print.pdf"),
+    )
+
+    limits = RenderLimits(memory_bytes=1024**3, wall_seconds=120)
+    rgb = replace(task, options=replace(task.options, output="pdf"), output_path=str(tmp_path / "rgb.pdf"))
+    assert run_job(pool, rgb, limits).pages == 1000  # the badges alone fit
+
+    with pytest.raises(LimitExceededError, match="more than 1073741824 bytes of memory"):
+        run_job(pool, task, limits)
+
+    assert not list(tmp_path.glob("print.pdf.*"))
