@@ -37,7 +37,7 @@ from api.render.attendees import PackedRows
 from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
 from api.render.options import BadgeOptions
 from api.render.parallel import remove_parts
-from api.render.printready import PDFX_VERSION, PROFILE_DESCRIPTION, Conversion
+from api.render.printready import PDFX_VERSION, PROFILE_DESCRIPTION, Conversion, working_files
 from api.render.tasks import RenderSummary, RenderTask
 from api.rendering import render_job as render_in_worker
 from api.users.models import User
@@ -95,6 +95,8 @@ def render_job(job_id: str) -> None:
     finally:
         output.unlink(missing_ok=True)
         remove_parts(output)
+        for leftover in working_files(str(output)):  # of a print conversion stopped midway
+            leftover.unlink(missing_ok=True)
         proof.unlink(missing_ok=True)
         _start_next_for_owner(session, job_uuid)
 

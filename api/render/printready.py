@@ -104,16 +104,22 @@ def missing_tool() -> str | None:
 
 
 def _ps_string(text: str) -> str:
-    """A PostScript string literal: parentheses and backslashes escaped, ASCII only."""
+    """A PostScript string literal of our own ASCII text: parentheses and backslashes escaped."""
     escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
     return "(" + escaped.encode("ascii", "replace").decode("ascii") + ")"
+
+
+def _pdf_text(text: str) -> str:
+    """Any text (an event's name) as a PDF text string: UTF-16BE with its byte order mark, in hex,
+    so that no character of it can end the string or reach the PostScript around it."""
+    return "<" + ("\ufeff" + text).encode("utf-16-be").hex().upper() + ">"
 
 
 def definition(profile: Path, title: str) -> str:
     """The PDF/X definition Ghostscript runs before the PDF: Info entries and the output intent."""
     return f"""%!PS
 % PDF/X definition for the badge service's print output (api/render/printready.py).
-[ /GTS_PDFXVersion {_ps_string(PDFX_VERSION)} /Title {_ps_string(title)} /Trapped /False /DOCINFO pdfmark
+[ /GTS_PDFXVersion {_ps_string(PDFX_VERSION)} /Title {_pdf_text(title)} /Trapped /False /DOCINFO pdfmark
 [ /_objdef {{badge_profile}} /type /stream /OBJ pdfmark
 [ {{badge_profile}} << /N 4 >> /PUT pdfmark
 [ {{badge_profile}} {_ps_string(str(profile))} (r) file /PUT pdfmark
@@ -182,6 +188,13 @@ def _child_setup(cpu_seconds: int | None) -> Callable[[], None]:
     return setup
 
 
+def working_files(source: str) -> tuple[Path, Path]:
+    """The files a conversion of `source` writes beside it: the definition and gs's output. A
+    worker killed mid-conversion leaves them; the job that owned the output removes them."""
+    path = Path(source)
+    return path.with_name(path.name + ".pdfx.ps"), path.with_name(path.name + ".pdfx")
+
+
 def convert_for_print(source: str, *, title: str = "Badges", timeout: float | None = None) -> Conversion:
     """Replace the PDF at `source` with its PDF/X-3 CMYK conversion, in place.
 
@@ -197,8 +210,7 @@ def convert_for_print(source: str, *, title: str = "Badges", timeout: float | No
     assert executable is not None
     assert profile is not None
     path = Path(source)
-    definition_path = path.with_name(path.name + ".pdfx.ps")
-    target = path.with_name(path.name + ".pdfx")
+    definition_path, target = working_files(source)
     started = time.monotonic()
     before = path.stat().st_size
     try:

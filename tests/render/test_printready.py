@@ -80,7 +80,7 @@ def rgb_pdf(tmp_path_factory) -> Path:
 def print_pdf(tmp_path_factory) -> Path:
     path = render(tmp_path_factory.mktemp("print") / "badges.pdf", background=photo(600, 800))
     before = path.stat().st_size
-    conversion = convert_for_print(str(path), title="Summit 2026")
+    conversion = convert_for_print(str(path), title="Саммит (été) \\ 2026")
     assert conversion.bytes_before == before
     assert conversion.bytes_after == path.stat().st_size
     assert not [p.name for p in path.parent.iterdir() if p != path], "no working files left"
@@ -102,7 +102,7 @@ def test_print_output_carries_a_pdfx_output_intent_with_an_embedded_cmyk_profile
     assert icc[16:20] == b"CMYK"  # its data colour space
     assert PROFILE_DESCRIPTION.encode() in icc
     assert reader.metadata["/GTS_PDFXVersion"] == PDFX_VERSION == "PDF/X-3:2002"
-    assert reader.metadata["/Title"] == "Summit 2026"
+    assert reader.metadata["/Title"] == "Саммит (été) \\ 2026"
     assert "PDF/X-3:2002" in run("pdfinfo", str(print_pdf))
 
 
