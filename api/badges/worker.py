@@ -37,7 +37,13 @@ from api.render.attendees import PackedRows
 from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
 from api.render.options import BadgeOptions
 from api.render.parallel import remove_parts
-from api.render.printready import PDFX_VERSION, PROFILE_DESCRIPTION, Conversion, working_files
+from api.render.printready import (
+    FLATTENED_WARNING,
+    PDFX_VERSION,
+    PROFILE_DESCRIPTION,
+    Conversion,
+    working_files,
+)
 from api.render.tasks import RenderSummary, RenderTask
 from api.rendering import render_job as render_in_worker
 from api.users.models import User
@@ -198,6 +204,8 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
     _log(session, job, "INFO", _zip_line(output, summary) if zipped else _joining_line(output, summary))
     if summary.print_conversion is not None:
         _log(session, job, "INFO", _print_line(summary.print_conversion))
+        if summary.print_conversion.flattened:
+            _log(session, job, "WARNING", FLATTENED_WARNING)
     stored = store.put_file(f"{folder(job.id)}/{ZIP_NAME if zipped else PDF_NAME}", output)
     store_report(store, job.id, summary, proof, report)
     retention = timedelta(seconds=current_app.config["BADGE_FILE_RETENTION_SECONDS"])

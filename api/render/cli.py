@@ -19,6 +19,7 @@ from api.render.findings import BadgeFindings
 from api.render.options import BadgeOptions, FieldStyle, QrSpec
 from api.render.parallel import RenderProcessError
 from api.render.printready import (
+    FLATTENED_WARNING,
     PDFX_VERSION,
     PROFILE_DESCRIPTION,
     Conversion,
@@ -219,10 +220,7 @@ def render_command(
         preview.write_bytes(render_png(plan, table.rows[0], dpi=150))
     _summary(result, output, elapsed, files=zip_format if zipped else None)
     if conversion:
-        click.echo(
-            f"Print: {PDFX_VERSION}, CMYK ({PROFILE_DESCRIPTION}), {conversion.bytes_after:,} bytes "
-            f"(from {conversion.bytes_before:,}), {conversion.seconds:.2f} s"
-        )
+        _print_summary(conversion)
     if report_path:
         report_path.write_text(json.dumps(_report_json(result), ensure_ascii=False, indent=1) + "\n")
         click.echo(f"Report -> {report_path}")
@@ -237,6 +235,15 @@ def _for_print(output: Path, event_name: str, timeout: float) -> Conversion:
     except (PrintToolMissingError, RenderInputError, RenderProcessError, MemoryError) as error:
         reason = error.message if isinstance(error, RenderInputError) else str(error)
         raise click.ClickException(f"The print conversion failed: {reason}") from None
+
+
+def _print_summary(conversion: Conversion) -> None:
+    click.echo(
+        f"Print: {PDFX_VERSION}, CMYK ({PROFILE_DESCRIPTION}), {conversion.bytes_after:,} bytes "
+        f"(from {conversion.bytes_before:,}), {conversion.seconds:.2f} s"
+    )
+    if conversion.flattened:
+        click.echo(FLATTENED_WARNING)
 
 
 def _template(name: str) -> CompiledTemplate:

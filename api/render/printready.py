@@ -26,7 +26,9 @@ from __future__ import annotations
 import ctypes
 import functools
 import math
+import mmap
 import os
+import re
 import resource
 import shutil
 import signal
@@ -53,6 +55,13 @@ PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 ERROR_LINES = 3
 
 
+FLATTENED_WARNING = (
+    "Print: the template draws with transparency (an opacity below 1 or a soft mask), which "
+    "PDF/X-3 does not allow, so Ghostscript flattened the pages into images: they print, but their "
+    "text is no longer text. Use opaque colours for a print-shop PDF."
+)
+
+
 class PrintToolMissingError(RuntimeError):
     """Ghostscript (or its CMYK profile) is not installed: print output cannot be made here."""
 
@@ -64,6 +73,14 @@ class Conversion:
     seconds: float
     bytes_before: int
     bytes_after: int
+    # The PDF had transparency (an opacity below 1, a soft mask), which PDF/X-3 forbids:
+    # Ghostscript flattened those pages into images, their text no longer text.
+    flattened: bool = False
+
+
+# How cairo writes transparency: a constant opacity below 1 in an ExtGState, or a soft mask (an
+# image's alpha channel, a masked group).
+_TRANSPARENCY = re.compile(rb"/(?:ca|CA)\s+(?:0(?:\.\d*)?|\.\d+)(?![\d.])|/SMask\s+\d+ 0 R")
 
 
 @functools.cache
@@ -188,6 +205,14 @@ def _child_setup(cpu_seconds: int | None) -> Callable[[], None]:
     return setup
 
 
+def has_transparency(path: Path) -> bool:
+    """Whether the PDF at `path` (as cairo writes it) draws anything with transparency."""
+    if path.stat().st_size == 0:
+        return False
+    with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return _TRANSPARENCY.search(data) is not None
+
+
 def working_files(source: str) -> tuple[Path, Path]:
     """The files a conversion of `source` writes beside it: the definition and gs's output. A
     worker killed mid-conversion leaves them; the job that owned the output removes them."""
@@ -213,6 +238,7 @@ def convert_for_print(source: str, *, title: str = "Badges", timeout: float | No
     definition_path, target = working_files(source)
     started = time.monotonic()
     before = path.stat().st_size
+    flattened = has_transparency(path)
     try:
         definition_path.write_text(definition(profile, title), encoding="ascii")
         try:
@@ -249,4 +275,4 @@ def convert_for_print(source: str, *, title: str = "Badges", timeout: float | No
     finally:
         definition_path.unlink(missing_ok=True)
         target.unlink(missing_ok=True)
-    return Conversion(time.monotonic() - started, before, path.stat().st_size)
+    return Conversion(time.monotonic() - started, before, path.stat().st_size, flattened)

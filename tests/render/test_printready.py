@@ -362,3 +362,17 @@ def test_ghostscript_is_held_to_the_tasks_memory_limit(pool, tmp_path):
         run_job(pool, task, limits)
 
     assert not list(tmp_path.glob("print.pdf.*"))
+
+
+def test_transparency_is_flattened_and_said(tmp_path):
+    # PDF/X-3 allows no transparency: Ghostscript makes such pages images, and the conversion
+    # says so (the job logs a warning); opaque badges keep their text.
+    see_through = INK_TEMPLATE.replace(b'fill="#e63946"', b'fill="#e63946" fill-opacity="0.5"')
+    flattened = render(tmp_path / "see-through.pdf", template_svg=see_through)
+    opaque = render(tmp_path / "opaque.pdf", template_svg=INK_TEMPLATE)
+
+    assert convert_for_print(str(flattened)).flattened is True
+    assert convert_for_print(str(opaque)).flattened is False
+    assert run("pdffonts", str(flattened)).splitlines()[2:] == []
+    assert {image[5] for image in images(flattened)} == {"cmyk"}
+    assert "Ada Lovelace" in run("pdftotext", str(opaque), "-")
