@@ -630,12 +630,14 @@ class BadgePreviews(Resource):
           then prints). Checked exactly like a job; a background image is
           not taken here. `"format": "pdf"`, or `Accept: application/pdf` without a `format`, answers
           the badge as a one-page PDF at the badge's own size (whatever `options.sheet` says), for a
-          check-in desk's badge printer; otherwise a PNG. Rendering happens in a render worker under
-          the preview limits (`RENDER_PREVIEW_CPU_SECONDS`, `_WALL_SECONDS`, `_MEMORY_BYTES`,
-          `RENDER_MAX_PIXELS`): a template too costly to draw is a 422 `template_too_complex`, an
-          image over the pixel limit a 413 `limit_exceeded`. A user with `RENDER_USER_QUEUE` renders
-          already waiting gets a 429 `too_many_renders`; when no worker frees up within
-          `RENDER_QUEUE_TIMEOUT`, a 503 `renderer_busy`. Both carry `Retry-After`.
+          check-in desk's badge printer; otherwise a PNG. A PDF with `options.output: print` is
+          converted as a print job's is (PDF/X-3, CMYK): a print shop's proof of one badge; without
+          Ghostscript on the server that is a 503 `print_unavailable`. Rendering happens in a
+          render worker under the preview limits (`RENDER_PREVIEW_CPU_SECONDS`, `_WALL_SECONDS`,
+          `_MEMORY_BYTES`, `RENDER_MAX_PIXELS`): a template too costly to draw is a 422
+          `template_too_complex`, an image over the pixel limit a 413 `limit_exceeded`. A user with
+          `RENDER_USER_QUEUE` renders already waiting gets a 429 `too_many_renders`; when no worker
+          frees up within `RENDER_QUEUE_TIMEOUT`, a 503 `renderer_busy`. Both carry `Retry-After`.
         security: [{bearerAuth: []}]
         requestBody:
           required: true

@@ -17,6 +17,7 @@ import math
 import os
 import resource
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -35,11 +36,12 @@ from api.render.document import (
     render_png,
     render_png_checked,
 )
-from api.render.errors import LimitExceededError, OutputWriteError
+from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
 from api.render.findings import BadgeFindings, Finding, count_by_kind
 from api.render.fonts import register_fonts
 from api.render.images import probe_image
 from api.render.options import BadgeOptions, QrSpec
+from api.render.printready import Conversion, PrintToolMissingError, convert_for_print
 from api.render.proof import MAX_PROOF_BADGES, write_proof
 from api.render.sheets import bleed_note
 from api.render.template import CompiledTemplate, compile_template
@@ -212,13 +214,27 @@ def preview_badge(
             result = render_pdf(plan, [row], pdf, row_numbers=[row_number], trim_line=trim_line)
             found = result.tally.badges[0].findings if result.tally.badges else ()
             findings = BadgeFindings(row_number, 1, 1, found + result.job_findings)
-            return PreviewOutput(pdf.getvalue(), findings)
+            content = pdf.getvalue()
+        if spec.options.output == "print":
+            content = _print_proof(content, spec.options)
+        return PreviewOutput(content, findings)
     plan = spec.plan()
     bleed = plan.sheet.bleed
     _check_pixels(*png_size(plan.template, dpi, bleed=bleed), max_pixels)
     return PreviewOutput(
         *render_png_checked(plan, row, dpi=dpi, row_number=row_number, bleed=bleed, trim_line=trim_line)
     )
+
+
+def _print_proof(content: bytes, options: BadgeOptions) -> bytes:
+    """A one-badge PDF as the print output would have it: PDF/X, CMYK (a print shop's proof)."""
+    with tempfile.TemporaryDirectory(prefix="badge-proof-") as folder:
+        path = os.path.join(folder, "badge.pdf")
+        with open(path, "wb") as file:
+            file.write(content)
+        _convert_for_print(path, options)
+        with open(path, "rb") as file:
+            return file.read()
 
 
 def sample_preview(_report: Report, source: TemplateSource, max_pixels: int) -> bytes:
@@ -341,6 +357,8 @@ class RenderSummary:
     findings_omitted: int = 0  # badges with findings whose details were not kept
     processes: int = 1  # render processes side by side
     bleed_note: str | None = None  # what became of the template's bleed on the sheet
+    # options.output "print": the conversion to PDF/X (api/render/printready.py); None otherwise.
+    print_conversion: Conversion | None = None
 
 
 def render_job(report: Report, task: RenderTask) -> RenderSummary:
@@ -401,9 +419,20 @@ def render_job(report: Report, task: RenderTask) -> RenderSummary:
     report(result.badges)
     summary = summary_of(result)
     summary.bleed_note = bleed_note(plan.sheet, plan.template.bleed)
+    if options.output == "print":
+        summary.print_conversion = _convert_for_print(task.output_path, options)
     if task.proof_path is not None and summary.flagged:
         summary.proof_pages = _write_proof(plan, task, summary)
     return summary
+
+
+def _convert_for_print(path: str, options: BadgeOptions) -> Conversion:
+    """The finished PDF, all sheets and parts joined, made PDF/X for a print shop, in place."""
+    try:
+        return convert_for_print(path, title=options.name or "Badges")
+    except PrintToolMissingError as error:
+        # Checked when the job was submitted; the render server may differ from the web server.
+        raise RenderInputError(f"print output cannot be made: {error}", location="output") from None
 
 
 def summary_of(result: RenderResult) -> RenderSummary:
