@@ -18,7 +18,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # cairo and pango render badges (through CairoSVG and, later, the render engine); fontconfig finds
-# fonts; DejaVu and Noto (core, CJK, colour emoji) cover every script attendees' names arrive in.
+# fonts; DejaVu and Noto (core, CJK, colour emoji) cover every script attendees' names arrive in;
+# Ghostscript converts print output (options.output "print") to PDF/X with its own CMYK profile.
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         libcairo2 \
@@ -30,6 +31,7 @@ RUN apt-get update \
         fonts-noto-core \
         fonts-noto-cjk \
         fonts-noto-color-emoji \
+        ghostscript \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

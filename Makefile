@@ -11,9 +11,11 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 # cairo and pango render badges; the Noto and DejaVu fonts cover every script attendees use;
-# poppler-utils (pdffonts, pdfimages, pdftoppm) lets the tests read PDFs as a printer would.
+# poppler-utils (pdffonts, pdfimages, pdftoppm) lets the tests read PDFs as a printer would;
+# ghostscript converts print output (options.output "print") to PDF/X in CMYK, with its own profile.
 SYSTEM_PACKAGES := libcairo2 libpango-1.0-0 libpangocairo-1.0-0 libpangoft2-1.0-0 fontconfig \
-	fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji poppler-utils
+	fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji poppler-utils \
+	ghostscript
 # The tests also drive the service with curl (the README walk-through) and a real browser, and
 # scan the QR codes they print with zbarimg; qpdf --check reads joined PDFs as strictly as a printer.
 TEST_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) curl chromium zbar-tools qpdf

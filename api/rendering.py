@@ -23,7 +23,7 @@ from api.errors import (
     TooManyRequestsError,
     ValidationError,
 )
-from api.render import runtime, tasks
+from api.render import printready, runtime, tasks
 from api.render.errors import LimitExceededError, RenderInputError
 from api.render.limits import RenderLimits
 from api.render.pool import (
@@ -88,8 +88,9 @@ def start_for_celery_worker(app: Flask) -> None:
 
 def health() -> dict[str, Any]:
     """The pool of this process: workers per lane, and down when workers cannot be started."""
+    print_output = printready.missing_tool() or "ok"
     if not runtime.is_running():
-        return {"status": "ok", "started": False}
+        return {"status": "ok", "started": False, "print_output": print_output}
     stats = runtime.pool().stats()
     check: dict[str, Any] = {
         "status": "down" if stats["start_error"] else "ok",
@@ -99,6 +100,7 @@ def health() -> dict[str, Any]:
             for lane, numbers in stats["lanes"].items()
         },
         "replaced": stats["replaced"],
+        "print_output": print_output,
     }
     if stats["start_error"]:
         check["error"] = stats["start_error"]
@@ -279,8 +281,26 @@ def check_template(svg: bytes, *, user: str, back: bytes | None = None) -> dict[
     return facts
 
 
+PRINT_RETRY_AFTER_SECONDS = 3600
+
+
+def require_print_tool(spec: BadgeSpec) -> None:
+    """Print output needs Ghostscript: without it a request for one is a 503 naming it, at once."""
+    if spec.options.output != "print":
+        return
+    reason = printready.missing_tool()
+    if reason is not None:
+        raise ServiceUnavailableError(
+            f"Print output (options.output: print) cannot be made now: {reason}.",
+            code="print_unavailable",
+            # The contract's 503s all say when to try again; an install takes an administrator.
+            headers={"Retry-After": str(PRINT_RETRY_AFTER_SECONDS)},
+        )
+
+
 def check_badges(spec: BadgeSpec, *, user: str) -> dict[str, Any]:
     """What a job would be refused for, checked in a worker (options, columns, background)."""
+    require_print_tool(spec)
     facts: dict[str, Any] = render_for_request(
         tasks.check_badges, spec, limits=limits_for("preview"), user=user
     )
@@ -296,11 +316,14 @@ def preview_badge(
     output: str,
     user: str,
     side: str = "front",
+    trim_line: bool = False,
 ) -> tasks.PreviewOutput:
     """One badge (PNG or PDF) and its findings; `row_number` names it as the organiser does."""
+    if output == "pdf":
+        require_print_tool(spec)
     preview: tasks.PreviewOutput = render_for_request(
         # The pool passes positional arguments only; a partial of a module-level function pickles.
-        partial(tasks.preview_badge, row_number=row_number, side=side),
+        partial(tasks.preview_badge, row_number=row_number, side=side, trim_line=trim_line),
         spec,
         dict(row),
         dpi,

@@ -31,3 +31,5 @@ class BadgeTemplate(UUIDPrimaryKey, Timestamps, Base):
     # groups in `svg` itself; has_back says whether there is one either way.
     back_svg: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     has_back: Mapped[bool] = mapped_column(default=False)
+    # How far the artwork runs past the trim (data-bleed), in points; read by the upload's check.
+    bleed: Mapped[float] = mapped_column(default=0.0, server_default="0")

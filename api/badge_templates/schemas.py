@@ -74,6 +74,17 @@ class BadgeTemplateSchema(Schema):
         attribute="fields",
         metadata={"description": "The `{{field}}` placeholder names, in order of first use."},
     )
+    bleed_mm = fields.Function(
+        lambda info: _millimetres(info.bleed),
+        metadata={
+            "type": "number",
+            "minimum": 0,
+            "maximum": 10,
+            "description": "How far the artwork runs past the badge's edges on every side"
+            " (`data-bleed`), rounded to 0.1 mm; 0 without a bleed. A `one-per-page` page is the badge"
+            " and its bleed, with the badge as its TrimBox.",
+        },
+    )
     has_qr = fields.Boolean(
         metadata={"description": "Whether the template marks a box for a QR code (`data-qr`)."}
     )

@@ -58,6 +58,7 @@ class TemplateInfo:
     sha256: str
     created_at: datetime | None
     has_back: bool = False
+    bleed: float = 0.0  # points past the trim on every side (data-bleed)
     # What the upload's check found that the organiser should look at (static text past an edge);
     # in the upload's answer only: the template is stored as it was sent.
     warnings: tuple[str, ...] = ()
@@ -99,6 +100,7 @@ def built_in_info(template_id: str) -> TemplateInfo:
         sha256=hashlib.sha256(spec.path.read_bytes()).hexdigest(),
         created_at=None,
         has_back=facts["has_back"],
+        bleed=facts["bleed"],
     )
 
 
@@ -114,6 +116,7 @@ def uploaded_info(template: BadgeTemplate) -> TemplateInfo:
         sha256=template.sha256,
         created_at=template.created_at,
         has_back=template.has_back,
+        bleed=template.bleed,
     )
 
 
@@ -228,6 +231,7 @@ def create_template(
         has_qr=bool(summary["has_qr"]),
         back_svg=back,
         has_back=bool(summary["has_back"]),
+        bleed=float(summary["bleed"]),
     )
     session.add(template)
     session.flush()

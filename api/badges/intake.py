@@ -44,7 +44,7 @@ from api.users.models import User
 
 JSON_KEYS = {"attendees", "options"}
 MAX_FONT_WARNINGS = 50
-PREVIEW_KEYS = JSON_KEYS | {"row", "dpi", "format", "side"}
+PREVIEW_KEYS = JSON_KEYS | {"row", "dpi", "format", "side", "trim_line"}
 PREVIEW_SIDES = ("front", "back")
 PREVIEW_FORMATS = {"png": "image/png", "pdf": "application/pdf"}
 MULTIPART_ROOM = 1024 * 1024  # the options field, boundaries and part headers of a multipart body
@@ -78,6 +78,7 @@ class BadgeRequest:
     preview_dpi: float = 150.0
     preview_format: str | None = None  # "png" or "pdf" when the body names one
     preview_side: str = "front"  # which side a PNG preview shows: "front" or "back"
+    preview_trim_line: bool = False  # draw where the badge is cut, and veil its bleed
 
     @property
     def name(self) -> str:
@@ -196,7 +197,7 @@ def _from_json(body: Any, preview: bool) -> tuple[AttendeeTable, Any, dict[str, 
         raise ValidationError({"attendees": ["Missing: an array of attendee objects."]})
     table = attendees_from_records(body["attendees"], max_rows=_max_rows())
     options = body.get("options", {})
-    extra = {key: body[key] for key in ("row", "dpi", "format", "side") if key in body}
+    extra = {key: body[key] for key in ("row", "dpi", "format", "side", "trim_line") if key in body}
     return table, options, extra
 
 
@@ -235,6 +236,9 @@ def _check(
     if options.sort:
         rows, row_numbers = _sorted(rows, row_numbers, options.sort, columns, ticket_positions)
     row_index, dpi, preview_format, preview_side = _preview_extras(extra, len(rows))
+    trim_line = extra.get("trim_line", False)
+    if not isinstance(trim_line, bool):
+        raise ValidationError({"trim_line": ["Must be true or false."]})
     fingerprint = _fingerprint(table, sent, background)
     return BadgeRequest(
         table=table,
@@ -263,6 +267,7 @@ def _check(
         preview_dpi=dpi,
         preview_format=preview_format,
         preview_side=preview_side,
+        preview_trim_line=trim_line,
     )
 
 

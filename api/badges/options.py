@@ -33,7 +33,7 @@ MAX_FONT_NAME = 100
 SIZE_RANGE = (4, 200)  # points
 WEIGHTS = {"normal": 400, "bold": 700}
 QR_KINDS = ("plain", "vcard")
-OUTPUTS = ("pdf", "zip")  # what a job makes; "print" (sent to a printer) is for later
+OUTPUTS = ("pdf", "zip", "print")  # what a job makes; "print": PDF/X in CMYK (api/render/printready.py)
 SIDES = ("front", "both")
 DUPLEX_MODES = ("long-edge", "short-edge", "fold")
 MAX_COLUMN_NAME = 200
@@ -359,7 +359,9 @@ class BadgeOptionsSchema(OptionsSchema):
         metadata={
             "description": "`pdf`: one PDF of every badge on the sheet. `zip`: a ZIP with one file per "
             "attendee (`zip_format`), each the badge alone at its own size (the sheet does not apply), "
-            "named by `file_name`."
+            "named by `file_name`. `print`: the same PDF converted for a print shop: PDF/X-3 in CMYK "
+            "with an output intent (Ghostscript's SWOP profile), fonts embedded, a TrimBox on every "
+            "page; slower and larger than `pdf`."
         },
     )
     zip_format = fields.String(

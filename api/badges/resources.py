@@ -623,15 +623,23 @@ class BadgePreviews(Resource):
         summary: Render one badge now, as PNG for a live preview or as PDF for on-site printing.
         description: >
           The same JSON body as a job, plus `row` (which attendee, from 0; default 0), `dpi`
-          (36 to 300; default 150) and `format`. Checked exactly like a job; a background image is
+          (36 to 300; default 150), `format`, `side` and `trim_line`. A template with a bleed (`data-bleed`)
+          is shown with the bleed that prints: the PDF is a page of `one-per-page`, the badge and its
+          bleed all round (its TrimBox marks the badge); the PNG shows as much as `options.sheet`
+          prints (all on `one-per-page`, at most half a grid's gap, none on label sheets).
+          `"trim_line": true` draws a
+          thin dashed line where the badge is cut and veils the bleed in white (in the PDF too: it
+          then prints). Checked exactly like a job; a background image is
           not taken here. `"format": "pdf"`, or `Accept: application/pdf` without a `format`, answers
           the badge as a one-page PDF at the badge's own size (whatever `options.sheet` says), for a
-          check-in desk's badge printer; otherwise a PNG. Rendering happens in a render worker under
-          the preview limits (`RENDER_PREVIEW_CPU_SECONDS`, `_WALL_SECONDS`, `_MEMORY_BYTES`,
-          `RENDER_MAX_PIXELS`): a template too costly to draw is a 422 `template_too_complex`, an
-          image over the pixel limit a 413 `limit_exceeded`. A user with `RENDER_USER_QUEUE` renders
-          already waiting gets a 429 `too_many_renders`; when no worker frees up within
-          `RENDER_QUEUE_TIMEOUT`, a 503 `renderer_busy`. Both carry `Retry-After`.
+          check-in desk's badge printer; otherwise a PNG. A PDF with `options.output: print` is
+          converted as a print job's is (PDF/X-3, CMYK): a print shop's proof of one badge; without
+          Ghostscript on the server that is a 503 `print_unavailable`. Rendering happens in a
+          render worker under the preview limits (`RENDER_PREVIEW_CPU_SECONDS`, `_WALL_SECONDS`,
+          `_MEMORY_BYTES`, `RENDER_MAX_PIXELS`): a template too costly to draw is a 422
+          `template_too_complex`, an image over the pixel limit a 413 `limit_exceeded`. A user with
+          `RENDER_USER_QUEUE` renders already waiting gets a 429 `too_many_renders`; when no worker
+          frees up within `RENDER_QUEUE_TIMEOUT`, a 503 `renderer_busy`. Both carry `Retry-After`.
         security: [{bearerAuth: []}]
         requestBody:
           required: true
@@ -676,6 +684,7 @@ class BadgePreviews(Resource):
             output=output,
             user=str(actor.id),
             side=checked.preview_side,
+            trim_line=checked.preview_trim_line,
         )
         response = Response(preview.content, mimetype=PREVIEW_FORMATS[output])
         response.headers["Badge-Findings"] = report.findings_header(preview.findings)

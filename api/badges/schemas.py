@@ -57,6 +57,13 @@ class BadgePreviewRequestSchema(LoadSchema):
             "places them (`fold`: one page, the badge twice its height).",
         },
     )
+    trim_line = fields.Boolean(
+        metadata={
+            "default": False,
+            "description": "Draw a thin dashed line where the badge is cut (its trim) and veil the"
+            " bleed in white: the template's `data-bleed`, shown with the badge either way.",
+        }
+    )
 
 
 def _count(description: str | None = None) -> fields.Integer:

@@ -37,6 +37,13 @@ from api.render.attendees import PackedRows
 from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
 from api.render.options import BadgeOptions
 from api.render.parallel import remove_parts
+from api.render.printready import (
+    FLATTENED_WARNING,
+    PDFX_VERSION,
+    PROFILE_DESCRIPTION,
+    Conversion,
+    working_files,
+)
 from api.render.tasks import RenderSummary, RenderTask
 from api.rendering import render_job as render_in_worker
 from api.users.models import User
@@ -94,6 +101,8 @@ def render_job(job_id: str) -> None:
     finally:
         output.unlink(missing_ok=True)
         remove_parts(output)
+        for leftover in working_files(str(output)):  # of a print conversion stopped midway
+            leftover.unlink(missing_ok=True)
         proof.unlink(missing_ok=True)
         _start_next_for_owner(session, job_uuid)
 
@@ -193,10 +202,16 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
         render_task, user=str(job.owner_id), on_progress=progress.report, on_wait=progress.beat
     )
     progress.report(summary.badges, final=True)
+    if summary.bleed_note:
+        add_log(session, job, "INFO", summary.bleed_note)
     for kind, message in summary_lines(summary):
         add_log(session, job, kind, message)
     zipped = options.output == "zip"
     _log(session, job, "INFO", _zip_line(output, summary) if zipped else _joining_line(output, summary))
+    if summary.print_conversion is not None:
+        _log(session, job, "INFO", _print_line(summary.print_conversion))
+        if summary.print_conversion.flattened:
+            _log(session, job, "WARNING", FLATTENED_WARNING)
     stored = store.put_file(f"{folder(job.id)}/{ZIP_NAME if zipped else PDF_NAME}", output)
     store_report(store, job.id, summary, proof, report)
     retention = timedelta(seconds=current_app.config["BADGE_FILE_RETENTION_SECONDS"])
@@ -247,13 +262,24 @@ def _stored_rows(store: LocalStorage, job: BadgeJob, bundle: dict[str, Any]) -> 
 
 
 def _joining_line(output: Path, summary: RenderSummary) -> str:
-    line = f"Joining: one PDF of {summary.pages:,} pages, {output.stat().st_size / 1e6:.1f} MB"
+    # Print output replaced the joined PDF with its conversion; this line tells the joined one.
+    conversion = summary.print_conversion
+    size = conversion.bytes_before if conversion else output.stat().st_size
+    line = f"Joining: one PDF of {summary.pages:,} pages, {size / 1e6:.1f} MB"
     if summary.processes > 1:
         line += f", rendered in {summary.processes} processes side by side"
     if summary.proof_pages:
         pages = "page" if summary.proof_pages == 1 else "pages"
         line += f"; a proof sheet of {summary.proof_pages:,} {pages}"
     return line + "."
+
+
+def _print_line(conversion: Conversion) -> str:
+    return (
+        f"Print: converted to {PDFX_VERSION} in CMYK ({PROFILE_DESCRIPTION}) with Ghostscript in "
+        f"{conversion.seconds:.1f} s, {conversion.bytes_before / 1e6:.1f} MB -> "
+        f"{conversion.bytes_after / 1e6:.1f} MB."
+    )
 
 
 def _zip_line(output: Path, summary: RenderSummary) -> str:

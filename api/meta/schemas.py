@@ -67,6 +67,12 @@ class RenderCheckSchema(Schema):
         metadata={"description": "Workers replaced after a limit, a crash or retirement."}
     )
     error = fields.String()
+    print_output = fields.String(
+        metadata={
+            "description": "`ok` when `options.output: print` can be made here (Ghostscript and its "
+            "CMYK profile are installed), else why not; it does not make the service down."
+        }
+    )
 
 
 class ChecksSchema(Schema):

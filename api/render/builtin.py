@@ -73,7 +73,7 @@ def make_plan(
     if options.sides == "both":
         sheet, imposition = impose(template, sheet_spec, options.duplex)
     else:
-        sheet = resolve_sheet(sheet_spec, BadgeSize("template", template.width, template.height))
+        sheet = resolve_sheet(sheet_spec, badge_size(template))
     columns = _columns(options.columns, columns_available)
     constants = {"event": options.name or ""}
     # With both sides, the back's fields need their columns too.
@@ -113,6 +113,11 @@ def make_plan(
         missing_fields=tuple(missing),
         imposition=imposition,
     )
+
+
+def badge_size(template: CompiledTemplate) -> BadgeSize:
+    """The template's trimmed size and bleed, as sheets take them."""
+    return BadgeSize("template", template.width, template.height, template.bleed)
 
 
 def _columns(mapping: Mapping[str, str], available: list[str]) -> dict[str, str]:

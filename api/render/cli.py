@@ -14,16 +14,26 @@ import click
 from api.render.attendees import read_attendees
 from api.render.builtin import BUILT_IN, built_in_template, make_plan
 from api.render.document import BadgePlan, RenderResult, render_pdf, render_png
-from api.render.duplex import DUPLEX_MODES
+from api.render.duplex import DUPLEX_MODES, plan_bleed_note
 from api.render.errors import RenderInputError
 from api.render.findings import BadgeFindings
 from api.render.options import BadgeOptions, FieldStyle, QrSpec
+from api.render.parallel import RenderProcessError
+from api.render.printready import (
+    FLATTENED_WARNING,
+    PDFX_VERSION,
+    PROFILE_DESCRIPTION,
+    Conversion,
+    PrintToolMissingError,
+    convert_for_print,
+)
 from api.render.progress import Progress
 from api.render.sheets import SHEET_PRESETS
 from api.render.template import CompiledTemplate, compile_template
 from api.render.zipped import DPI_RANGE, ZIP_FORMATS, write_zip
 
 FLAGGED_ROWS_SHOWN = 10
+PRINT_TIMEOUT_SECONDS = 600.0
 
 
 @click.group("badges", help="Render badges without a server or a database.")
@@ -94,6 +104,20 @@ def badges_group() -> None:
     "file_name",
     help="With a .zip output: the column each file is named by (default: the name field's).",
 )
+@click.option(
+    "--print",
+    "for_print",
+    is_flag=True,
+    help="Convert the PDF for a print shop (options.output print): PDF/X-3 in CMYK through "
+    "Ghostscript, fonts embedded, a TrimBox on every page.",
+)
+@click.option(
+    "--print-timeout",
+    type=click.FloatRange(min=1),
+    default=PRINT_TIMEOUT_SECONDS,
+    show_default=True,
+    help="With --print: seconds Ghostscript may take before it is stopped.",
+)
 @click.option("--background", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--font", "font_family", help="Font family for every text field.")
 @click.option("--name", "event_name", default="", help="The event name, for {{event}}.")
@@ -101,7 +125,14 @@ def badges_group() -> None:
     "--qr", "qr_column", help="Column to encode in the QR code, or vcard (name, organization, email)."
 )
 @click.option(
-    "--preview", type=click.Path(dir_okay=False, path_type=Path), help="Also write the first badge as PNG."
+    "--preview",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the first badge as PNG (with the template's bleed, if it has one).",
+)
+@click.option(
+    "--trim-line",
+    is_flag=True,
+    help="With --preview: draw where the badge is cut and veil its bleed (never in the PDF).",
 )
 @click.option(
     "--report",
@@ -139,11 +170,14 @@ def render_command(
     zip_format: str,
     dpi: int,
     file_name: str | None,
+    for_print: bool,
+    print_timeout: float,
     background: Path | None,
     font_family: str | None,
     event_name: str,
     qr_column: str | None,
     preview: Path | None,
+    trim_line: bool,
     report_path: Path | None,
     quiet: bool,
     proof_path: Path | None,
@@ -162,12 +196,14 @@ def render_command(
             qr = QrSpec("email", "vcard") if qr_column == "vcard" else QrSpec(qr_column)
         # Built here, not loaded: click has checked each argument's shape already.
         zipped = output.suffix.casefold() == ".zip"
+        if zipped and for_print:
+            raise click.UsageError("--print makes one PDF: it does not go with a .zip output")
         options = BadgeOptions(
             name=event_name,
             sheet=sheet,
             fields=styles,
             qr=qr,
-            output="zip" if zipped else "pdf",
+            output="zip" if zipped else "print" if for_print else "pdf",
             zip_format=zip_format,
             dpi=dpi,
             file_name=file_name,
@@ -214,14 +250,45 @@ def render_command(
     elapsed = time.perf_counter() - started
     if progress:
         progress.finish()
+    conversion = _for_print(output, event_name, print_timeout) if for_print else None
     if preview:
-        preview.write_bytes(render_png(plan, table.rows[0], dpi=150))
+        preview.write_bytes(
+            render_png(plan, table.rows[0], dpi=150, bleed=plan.sheet.bleed, trim_line=trim_line)
+        )
     _summary(result, output, elapsed, files=zip_format if zipped else None)
+    _notes(plan, conversion)
     if report_path:
         report_path.write_text(json.dumps(_report_json(result), ensure_ascii=False, indent=1) + "\n")
         click.echo(f"Report -> {report_path}")
     if proof_path:
         _proof(plan, table.rows, result, proof_path)
+
+
+def _notes(plan: BadgePlan, conversion: Conversion | None) -> None:
+    """What became of the template's bleed on the sheet, and of the print conversion."""
+    note = plan_bleed_note(plan)
+    if note:
+        click.echo(note)
+    if conversion:
+        _print_summary(conversion)
+
+
+def _for_print(output: Path, event_name: str, timeout: float) -> Conversion:
+    """The written PDF converted in place for a print shop, as a job with output print is."""
+    try:
+        return convert_for_print(str(output), title=event_name or "Badges", timeout=timeout)
+    except (PrintToolMissingError, RenderInputError, RenderProcessError, MemoryError) as error:
+        reason = error.message if isinstance(error, RenderInputError) else str(error)
+        raise click.ClickException(f"The print conversion failed: {reason}") from None
+
+
+def _print_summary(conversion: Conversion) -> None:
+    click.echo(
+        f"Print: {PDFX_VERSION}, CMYK ({PROFILE_DESCRIPTION}), {conversion.bytes_after:,} bytes "
+        f"(from {conversion.bytes_before:,}), {conversion.seconds:.2f} s"
+    )
+    if conversion.flattened:
+        click.echo(FLATTENED_WARNING)
 
 
 def _template(name: str, back: Path | None = None) -> CompiledTemplate:

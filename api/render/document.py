@@ -15,12 +15,13 @@ import cairocffi
 from PIL import Image
 
 from api.render import pango
+from api.render.boxes import page_boxes_added
 from api.render.findings import BadgeFindings, Finding, FindingsTally
 from api.render.images import MIN_PRINT_DPI, PlacedImage, paint_image, printed_dpi
 from api.render.options import QrSpec
 from api.render.ordering import ticket_key
 from api.render.qr import MIN_MODULE_MM, MM_PER_POINT, draw_qr, module_size, vcard
-from api.render.sheets import SheetLayout, draw_crop_marks
+from api.render.sheets import SheetLayout, draw_crop_marks, draw_trim_line
 from api.render.svgcheck import substitute
 from api.render.template import CompiledTemplate, Field
 from api.render.text import PlacedText, Prepared, TextPainter, TextStyle, clean_text
@@ -93,11 +94,15 @@ class RenderResult:
 
 
 class BadgeStamper:
-    """Draws badges on one cairo context; text and static layers are prepared once per job."""
+    """Draws badges on one cairo context; text and static layers are prepared once per job.
 
-    def __init__(self, ctx: cairocffi.Context, plan: BadgePlan) -> None:
+    Each badge is drawn with `bleed` points of its artwork past the trim (default: the sheet's),
+    clipped there; a job's background image covers the bleed too."""
+
+    def __init__(self, ctx: cairocffi.Context, plan: BadgePlan, *, bleed: float | None = None) -> None:
         self.ctx = ctx
         self.plan = plan
+        self.bleed = plan.sheet.bleed if bleed is None else min(bleed, plan.template.bleed)
         self.text = TextPainter(ctx)
         self.cr = ctx._pointer
         self.fields = [(spec, _style_for(spec, plan.overrides)) for spec in plan.template.fields]
@@ -137,10 +142,12 @@ class BadgeStamper:
         cr = self.cr
         _cairo.cairo_save(cr)
         _cairo.cairo_translate(cr, x, y)
-        _cairo.cairo_rectangle(cr, 0.0, 0.0, template.width, template.height)
+        bleed = self.bleed
+        width, height = template.width + 2 * bleed, template.height + 2 * bleed
+        _cairo.cairo_rectangle(cr, -bleed, -bleed, width, height)
         _cairo.cairo_clip(cr)
         if self.plan.background is not None:
-            paint_image(self.ctx, self.plan.background, 0, 0, template.width, template.height)
+            paint_image(self.ctx, self.plan.background, -bleed, -bleed, width, height)
         _cairo.cairo_set_source_surface(cr, self.static._pointer, 0.0, 0.0)
         _cairo.cairo_paint(cr)
         if self.tint is not None:
@@ -184,9 +191,7 @@ class BadgeStamper:
         if layer is None:
             assert self.tint is not None
             template = self.plan.template
-            layer = cairocffi.RecordingSurface(
-                cairocffi.CONTENT_COLOR_ALPHA, (0, 0, template.width, template.height)
-            )
+            layer = cairocffi.RecordingSurface(cairocffi.CONTENT_COLOR_ALPHA, template.extents)
             ctx = cairocffi.Context(layer)
             # The marked shapes' coverage (antialiasing, opacity) as a mask, filled with one colour.
             ctx.set_source_rgba(*color)
@@ -199,9 +204,15 @@ class BadgeStamper:
         if box is None or spec is None:
             return None
         if spec.kind == "vcard":
-            data = vcard(values.get("name", ""), values.get("organization", ""), values.get("email", ""))
+            # The card's e-mail is the qr field's column; name and organisation are the template's
+            # fields or, where the template prints no such field, the list's columns of that name.
+            data = vcard(
+                self._value("name", values, row),
+                self._value("organization", values, row),
+                self._value(spec.field, values, row),
+            )
         else:
-            data = clean_text(row.get(self.plan.columns.get(spec.field, spec.field), ""))
+            data = self._value(spec.field, {}, row)
         if not data:
             return None
         self.ctx.save()
@@ -210,6 +221,12 @@ class BadgeStamper:
         modules = draw_qr(self.ctx, data, box.x, box.y, box.size, min_module=min_module)
         self.ctx.restore()
         return modules
+
+    def _value(self, name: str, values: Mapping[str, str], row: Mapping[str, str]) -> str:
+        """A template field's value, else the attendee's column of that name (through the mapping)."""
+        if name in values:
+            return values[name]
+        return clean_text(row.get(self.plan.columns.get(name, name), ""))
 
 
 def _points_per_unit(matrix: tuple[float, ...]) -> float:
@@ -242,8 +259,12 @@ def render_pdf(
     row_numbers: Sequence[int] | None = None,
     first_page: int = 1,
     processes: int | None = 1,
+    trim_line: bool = False,
 ) -> RenderResult:
     """Write every badge into one PDF; fonts and images are embedded once for the whole file.
+
+    A page that is one badge with a bleed carries a TrimBox (the badge) and a BleedBox (the page;
+    api/render/boxes.py). `trim_line` (previews) draws each badge's trim on it.
 
     What happened to each badge (the proof report) is collected on the way: badges are named by
     `row_numbers`, the organiser's numbering of `rows` (1..N when None), with page and slot, pages
@@ -260,6 +281,20 @@ def render_pdf(
                 plan, rows, output, processes=count, on_badge=on_badge, row_numbers=row_numbers
             )
     sheet = plan.sheet
+    with page_boxes_added(output, sheet.trim_inset) as target:
+        return _render_pdf(plan, rows, target, on_badge, row_numbers, first_page, trim_line)
+
+
+def _render_pdf(
+    plan: BadgePlan,
+    rows: Iterable[Mapping[str, str]],
+    output: BinaryIO | str,
+    on_badge: Callable[[int], None] | None,
+    row_numbers: Sequence[int] | None,
+    first_page: int,
+    trim_line: bool,
+) -> RenderResult:
+    sheet = plan.sheet
     surface = cairocffi.PDFSurface(output, sheet.page_width, sheet.page_height)
     surface.set_metadata(cairocffi.PDF_METADATA_CREATOR, "Badge service")
     ctx = cairocffi.Context(surface)
@@ -271,7 +306,14 @@ def render_pdf(
         from api.render.duplex import stamp_two_sided
 
         stamp_two_sided(
-            ctx, plan, rows, result, on_badge=on_badge, row_numbers=row_numbers, first_page=first_page
+            ctx,
+            plan,
+            rows,
+            result,
+            on_badge=on_badge,
+            row_numbers=row_numbers,
+            first_page=first_page,
+            trim_line=trim_line,
         )
         surface.finish()
         return result
@@ -281,6 +323,8 @@ def render_pdf(
             _finish_page(ctx, sheet)
             result.pages += 1
         placed = stamper.stamp(row, *slots[slot])
+        if trim_line:
+            draw_trim_line(ctx, *slots[slot], sheet.badge_width, sheet.badge_height, stamper.bleed)
         findings = checker.findings(placed, stamper.qr_modules)
         if findings:
             row_number = row_numbers[index] if row_numbers is not None else index + 1
@@ -434,25 +478,47 @@ def _finish_page(ctx: cairocffi.Context, sheet: SheetLayout) -> None:
     ctx.show_page()
 
 
-def render_png(plan: BadgePlan, row: Mapping[str, str], *, dpi: float = 150) -> bytes:
+def render_png(
+    plan: BadgePlan, row: Mapping[str, str], *, dpi: float = 150, bleed: float = 0.0, trim_line: bool = False
+) -> bytes:
     """One badge as a PNG at `dpi`, white behind transparent parts, for previews."""
-    return render_png_checked(plan, row, dpi=dpi)[0]
+    return render_png_checked(plan, row, dpi=dpi, bleed=bleed, trim_line=trim_line)[0]
+
+
+def png_size(template: CompiledTemplate, dpi: float, *, bleed: float = 0.0) -> tuple[int, int]:
+    """The pixels of a badge's PNG: the trimmed badge and `bleed` points of its bleed all round."""
+    scale, extra = dpi / 72, 2 * min(bleed, template.bleed)
+    return (
+        max(1, round((template.width + extra) * scale)),
+        max(1, round((template.height + extra) * scale)),
+    )
 
 
 def render_png_checked(
-    plan: BadgePlan, row: Mapping[str, str], *, dpi: float = 150, row_number: int = 1
+    plan: BadgePlan,
+    row: Mapping[str, str],
+    *,
+    dpi: float = 150,
+    row_number: int = 1,
+    bleed: float = 0.0,
+    trim_line: bool = False,
 ) -> tuple[bytes, BadgeFindings]:
-    """render_png, with the badge's findings (the job-wide ones included: this badge is the job)."""
+    """render_png, with the badge's findings (the job-wide ones included: this badge is the job).
+
+    The trimmed badge and `bleed` points of its bleed all round (at most the template's: what
+    its sheet prints, for a preview); `trim_line` marks where it is cut."""
     template = plan.template
     scale = dpi / 72
-    width, height = max(1, round(template.width * scale)), max(1, round(template.height * scale))
-    surface = cairocffi.ImageSurface(cairocffi.FORMAT_RGB24, width, height)
+    surface = cairocffi.ImageSurface(cairocffi.FORMAT_RGB24, *png_size(template, dpi, bleed=bleed))
     ctx = cairocffi.Context(surface)
     ctx.set_source_rgb(1, 1, 1)
     ctx.paint()
     ctx.scale(scale, scale)
-    stamper = BadgeStamper(ctx, plan)
-    placed = stamper.stamp(row, 0, 0)
+    stamper = BadgeStamper(ctx, plan, bleed=bleed)
+    corner = stamper.bleed
+    placed = stamper.stamp(row, corner, corner)
+    if trim_line:
+        draw_trim_line(ctx, corner, corner, template.width, template.height, stamper.bleed)
     findings = BadgeChecker(stamper).findings(placed, stamper.qr_modules) + job_findings(plan)
     return encode_png(surface), BadgeFindings(row_number, 1, 1, findings)
 

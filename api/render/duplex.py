@@ -27,6 +27,15 @@ cut (the doubled slot); the fold line is marked by short dashed lines in the mar
 slot, outside the artwork (none on a one-per-page sheet, whose page edges are the cuts).
 
 One-per-page sheets work the same way: the page is the badge (or the doubled badge for fold).
+
+A template with a bleed (data-bleed; both sides have the same one) keeps it on both sides, as the
+sheet allows it for one side (api/render/sheets.py): all of it one per page, where a back page is
+the same size as its front and carries the same TrimBox and BleedBox; at most half the gap and
+the margin on grids, where crop marks (and fold marks) start 1 mm beyond it, front and back
+alike. With `fold` the printed unit is the doubled badge: the bleed runs past its outer cut (the
+sheet is resolved for a badge twice the height, so one per page the TrimBox is the unfolded badge)
+and never over the fold line. The fold is not a cut: a side's bleed drawn past it would be
+printed on the other side's face, so each side is clipped at the fold.
 """
 
 from __future__ import annotations
@@ -44,7 +53,10 @@ from api.render.sheets import (
     CROP_MARK_OFFSET,
     BadgeSize,
     SheetLayout,
+    bleed_note,
     draw_crop_marks,
+    draw_trim_line,
+    mark_offset,
     resolve_sheet,
 )
 
@@ -135,12 +147,12 @@ def impose(template: CompiledTemplate, sheet_spec: Sheet, mode: str) -> tuple[Sh
             ' groups marked data-side="front" and data-side="back") or print the front only',
             location="options.sides",
         )
-    width, height = template.width, template.height
+    width, height, bleed = template.width, template.height, template.bleed
     if mode != "fold":
-        sheet = resolve_sheet(sheet_spec, BadgeSize("template", width, height))
+        sheet = resolve_sheet(sheet_spec, BadgeSize("template", width, height, bleed))
         return sheet, Imposition(mode, sheet, width, height)
     try:
-        sheet = resolve_sheet(sheet_spec, BadgeSize("template", width, 2 * height))
+        sheet = resolve_sheet(sheet_spec, BadgeSize("template", width, 2 * height, bleed))
     except RenderInputError as error:
         raise RenderInputError(
             "with duplex fold each slot holds the front and the back, a badge twice its height: "
@@ -155,7 +167,8 @@ def one_per_page(plan: BadgePlan) -> BadgePlan:
     imposition = plan.imposition
     template = plan.template
     if imposition is None:
-        sheet = resolve_sheet("one-per-page", BadgeSize("template", template.width, template.height))
+        size = BadgeSize("template", template.width, template.height, template.bleed)
+        sheet = resolve_sheet("one-per-page", size)
         return replace(plan, sheet=sheet)
     sheet, single = impose(template, "one-per-page", imposition.mode)
     return replace(plan, sheet=sheet, imposition=single)
@@ -170,8 +183,12 @@ def stamp_two_sided(
     on_badge: Callable[[int], None] | None,
     row_numbers: Sequence[int] | None,
     first_page: int,
+    trim_line: bool = False,
 ) -> None:
-    """Draw every badge and its back, a sheet at a time; findings name the front's page and slot."""
+    """Draw every badge and its back, a sheet at a time; findings name the front's page and slot.
+
+    Both sides are drawn with the sheet's bleed (the back's stamper clips and extends a background
+    as the front's does); `trim_line` (previews) marks each side's trim, for fold the outer cut."""
     from api.render.document import BadgeChecker, BadgeStamper
 
     imposition = plan.imposition
@@ -184,29 +201,39 @@ def stamp_two_sided(
     fronts, backs = imposition.front_corners(), imposition.back_corners()
     frame = imposition.back_frame()
     per_sheet = len(fronts)
+    bleed = front.bleed
     # This sheet's badges, for its back: (row, its number, the front's findings).
     pending: list[tuple[Mapping[str, str], int, tuple[Finding, ...]]] = []
 
     def draw_backs() -> None:
         front_page = first_page + result.pages
-        ctx.save()
-        ctx.transform(frame)
         for slot, (row, row_number, found) in enumerate(pending):
+            ctx.save()
+            _clip_to_fold_half(ctx, imposition, slot, bleed, front_half=False)
+            ctx.transform(frame)
             placed = back.stamp(row, *backs[slot])
+            ctx.restore()
             # The back's own texts are checked too (a long name on a large back), said once.
             extra = back_checker.findings(placed, back.qr_modules)
             findings = found + tuple(finding for finding in extra if finding not in found)
             if findings:
                 result.tally.add(BadgeFindings(row_number, front_page, slot + 1, findings))
-        ctx.restore()
+
+    def draw_trim_lines(boxes: Sequence[tuple[float, float]], width: float, height: float) -> None:
+        for x, y in boxes[: len(pending) if trim_line else 0]:
+            draw_trim_line(ctx, x, y, width, height, bleed)
 
     def finish_sheet() -> None:
+        sheet = imposition.sheet
         if imposition.mode == "fold":
             draw_backs()
+            draw_trim_lines(sheet.slots(), sheet.badge_width, sheet.badge_height)
             _finish(ctx, imposition, back_page=False)
         else:
+            draw_trim_lines(fronts, imposition.badge_width, imposition.badge_height)
             _finish(ctx, imposition, back_page=False)
             draw_backs()
+            draw_trim_lines(imposition.back_boxes(), imposition.badge_width, imposition.badge_height)
             _finish(ctx, imposition, back_page=True)
         result.pages += imposition.pages_per_sheet
         pending.clear()
@@ -215,7 +242,10 @@ def stamp_two_sided(
         slot = index % per_sheet
         if slot == 0 and index:
             finish_sheet()
+        ctx.save()
+        _clip_to_fold_half(ctx, imposition, slot, bleed, front_half=True)
         placed = front.stamp(row, *fronts[slot])
+        ctx.restore()
         row_number = row_numbers[index] if row_numbers is not None else index + 1
         pending.append((row, row_number, front_checker.findings(placed, front.qr_modules)))
         result.badges += 1
@@ -223,6 +253,21 @@ def stamp_two_sided(
             on_badge(index)
     if pending:
         finish_sheet()
+
+
+def _clip_to_fold_half(
+    ctx: cairocffi.Context, imposition: Imposition, slot: int, bleed: float, *, front_half: bool
+) -> None:
+    """Fold: keep one side's drawing to its half of the slot and the bleed on its three outer
+    edges. The fold line is not a cut, so neither side's bleed runs over it onto the other.
+    Other modes draw each side in a slot of its own: nothing to clip."""
+    if imposition.mode != "fold":
+        return
+    x, y = imposition.sheet.slots()[slot]
+    width, height = imposition.badge_width, imposition.badge_height
+    top = y + height if front_half else y - bleed
+    ctx.rectangle(x - bleed, top, width + 2 * bleed, height + bleed)
+    ctx.clip()
 
 
 def _finish(ctx: cairocffi.Context, imposition: Imposition, *, back_page: bool) -> None:
@@ -249,23 +294,27 @@ def _flip_matrix(imposition: Imposition) -> cairocffi.Matrix:
 
 def fold_mark_segments(imposition: Imposition) -> list[tuple[float, float, float, float]]:
     """Dashed marks carrying each slot's fold line (its middle) into the margin or gap on either
-    side, 1 mm clear of the slot and of the next one; those under 2 mm are left out."""
+    side, starting 1 mm beyond the slot's bleed as crop marks do, kept as clear of the next slot's
+    bleed and of the paper's edge; those under 2 mm are left out."""
     sheet = imposition.sheet
     segments = set()
-    slots = sheet.slots()
-    for index, (x, y) in enumerate(slots):
+    near = mark_offset(sheet)
+    in_margin = near + CROP_MARK_OFFSET
+    in_gap = 2 * near
+    for index, (x, y) in enumerate(sheet.slots()):
         column = index % sheet.columns
         fold_y = round(y + imposition.badge_height, 3)
         right = x + sheet.badge_width
-        room_left = x if column == 0 else sheet.gap
-        room_right = sheet.page_width - right if column == sheet.columns - 1 else sheet.gap
-        left_length = min(FOLD_MARK_LENGTH, room_left - 2 * CROP_MARK_OFFSET)
-        right_length = min(FOLD_MARK_LENGTH, room_right - 2 * CROP_MARK_OFFSET)
+        room_left = x - in_margin if column == 0 else sheet.gap - in_gap
+        room_right = (
+            sheet.page_width - right - in_margin if column == sheet.columns - 1 else sheet.gap - in_gap
+        )
+        left_length = min(FOLD_MARK_LENGTH, room_left)
+        right_length = min(FOLD_MARK_LENGTH, room_right)
         if left_length >= FOLD_MARK_MIN_LENGTH:
-            start = x - CROP_MARK_OFFSET - left_length
-            segments.add((round(start, 3), fold_y, round(x - CROP_MARK_OFFSET, 3), fold_y))
+            segments.add((round(x - near - left_length, 3), fold_y, round(x - near, 3), fold_y))
         if right_length >= FOLD_MARK_MIN_LENGTH:
-            start = right + CROP_MARK_OFFSET
+            start = right + near
             segments.add((round(start, 3), fold_y, round(start + right_length, 3), fold_y))
     return sorted(segments)
 
@@ -283,3 +332,11 @@ def _draw_fold_marks(ctx: cairocffi.Context, imposition: Imposition) -> None:
     ctx.set_dash([FOLD_MARK_DASH, FOLD_MARK_DASH / 2])
     ctx.stroke()
     ctx.set_dash([])
+
+
+def plan_bleed_note(plan: BadgePlan) -> str | None:
+    """sheets.bleed_note for a plan, saying too that a folded badge has none at its fold."""
+    note = bleed_note(plan.sheet, plan.template.bleed)
+    if note and plan.imposition is not None and plan.imposition.mode == "fold" and plan.sheet.bleed > 0:
+        note += " Folded badges have none at the fold line."
+    return note

@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 import cairocffi
 
+from api.render.boxes import page_boxes_added
 from api.render.document import BadgePlan, BadgeStamper, badge_index
 from api.render.findings import BadgeFindings, Finding
 from api.render.text import FitRule, TextPainter, TextStyle
@@ -101,11 +102,23 @@ def render_proof(
     """
     template = plan.template
     layout = proof_layout(template.width, template.height)
+    with page_boxes_added(output, 0.0) as target:
+        return _render_proof(plan, badges, target, layout, not_shown, job_findings)
+
+
+def _render_proof(
+    plan: BadgePlan,
+    badges: Sequence[tuple[Mapping[str, str], BadgeFindings]],
+    output: BinaryIO | str,
+    layout: ProofLayout,
+    not_shown: int,
+    job_findings: Sequence[Finding],
+) -> int:
     surface = cairocffi.PDFSurface(output, PAGE_WIDTH, PAGE_HEIGHT)
     surface.set_metadata(cairocffi.PDF_METADATA_CREATOR, "Badge service")
     surface.set_metadata(cairocffi.PDF_METADATA_TITLE, "Proof sheet")
     ctx = cairocffi.Context(surface)
-    stamper = BadgeStamper(ctx, plan)
+    stamper = BadgeStamper(ctx, plan, bleed=0.0)  # the badge as cut, outlined
     labels = TextPainter(ctx)
     cells = layout.cells()
     pages = max(1, math.ceil(len(badges) / layout.per_page))

@@ -4,12 +4,17 @@ A sheet is one badge per page (the page is the badge: badge printers), a grid of
 on A4, Letter or A3 paper, with margins, gaps and crop marks, or a maker's sheet of pre-cut labels
 (api/render/labels.py), each badge centred in its label. The `sheet` job option picks one by
 preset name or describes one as an object; `resolve_sheet` turns either into a `SheetLayout`.
+
+A template with a bleed (data-bleed) is drawn past its trim: one per page, the page is the badge
+and its bleed all round (the PDF's TrimBox marks the badge: api/render/boxes.py); on a grid each
+badge keeps at most half the gap and the margin of bleed, so neighbours never overlap, and crop
+marks start beyond the bleed; on pre-cut labels nothing is drawn past the template's edges.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cairocffi
 
@@ -37,11 +42,12 @@ _Segment = tuple[float, float, float, float]
 
 @dataclass(frozen=True)
 class BadgeSize:
-    """A badge's trimmed size."""
+    """A badge's trimmed size, and how far its artwork may run past the trim (points)."""
 
     name: str
     width: float
     height: float
+    bleed: float = 0.0
 
 
 BADGE_SIZES: dict[str, BadgeSize] = {
@@ -84,6 +90,12 @@ class SheetLayout:
     badge_width: float
     badge_height: float
     label: LabelSheet | None = None
+    # The artwork drawn past each badge's trim, on every side (points): the template's bleed, or
+    # less where the sheet has no room for it.
+    bleed: float = 0.0
+    # A page that is one badge: its trim lies this far inside the page on every side (the page's
+    # TrimBox). 0 on sheets, which are cut at their crop marks, not at a page box.
+    trim_inset: float = 0.0
 
     @property
     def badges_per_page(self) -> int:
@@ -138,14 +150,62 @@ def resolve_sheet(spec: Sheet, badge: BadgeSize) -> SheetLayout:
     if isinstance(spec, CustomSheet):
         return _custom_sheet(spec, badge)
     if spec == "one-per-page":
-        # No margins, so no room for crop marks: the page edges are the cuts.
-        return SheetLayout(badge.width, badge.height, 1, 1, 0.0, 0.0, False, badge.width, badge.height)
+        # The page is the badge and its bleed; no crop marks: the TrimBox says where to cut.
+        bleed = badge.bleed
+        return SheetLayout(
+            badge.width + 2 * bleed,
+            badge.height + 2 * bleed,
+            1,
+            1,
+            bleed,
+            0.0,
+            False,
+            badge.width,
+            badge.height,
+            bleed=bleed,
+            trim_inset=bleed,
+        )
     if spec in GRID_PRESETS:
-        return _grid_preset(spec, badge)
-    if spec in LABEL_SHEETS:
+        layout = _grid_preset(spec, badge)
+    elif spec in LABEL_SHEETS:
+        # Pre-cut labels: ink past the label would land on the backing or the next label.
         return _label_sheet(LABEL_SHEETS[spec], badge)
-    # The options' schema and the CLI accept preset names only: anything else is a caller's bug.
-    return _auto_preset(AUTO_PRESETS[spec], badge)
+    else:
+        # The options' schema and the CLI accept preset names only: anything else is a caller's bug.
+        layout = _auto_preset(AUTO_PRESETS[spec], badge)
+    return with_bleed(layout, badge.bleed)
+
+
+def with_bleed(layout: SheetLayout, bleed: float) -> SheetLayout:
+    """The grid drawing each badge with `bleed`, shrunk to what the sheet has room for: half the
+    gap between neighbours (their bleeds meet, never overlap) and the margin (paper's edge)."""
+    room = layout.margin
+    if layout.columns > 1 or layout.rows > 1:
+        room = min(room, layout.gap / 2)
+    return replace(layout, bleed=max(0.0, min(bleed, room)))
+
+
+def bleed_note(layout: SheetLayout, bleed: float) -> str | None:
+    """What became of a template's bleed of `bleed` points on this sheet, for the build log and the
+    CLI; None when the template has none."""
+    if bleed <= 0:
+        return None
+    asked = _mm(bleed)
+    if layout.trim_inset:
+        return f"Bleed: {asked} mm past the trim on every side; each page's TrimBox is the badge."
+    if layout.bleed >= bleed - _TOLERANCE:
+        return f"Bleed: {asked} mm past each badge's trim; the crop marks start 1 mm beyond it."
+    if layout.label is not None:
+        return f"Bleed: the template's {asked} mm is not printed: the labels are pre-cut."
+    if layout.bleed <= 0:
+        return f"Bleed: the template's {asked} mm is not printed: the sheet has no room between badges."
+    room = "half the gap between badges, so that neighbours do not overlap"
+    if layout.bleed < layout.gap / 2 - _TOLERANCE or layout.badges_per_page == 1:
+        room = "the sheet's margin"
+    return (
+        f"Bleed: the template's {asked} mm printed as {_mm(layout.bleed)} mm, {room};"
+        f" the crop marks start 1 mm beyond it."
+    )
 
 
 def max_spacing_mm(page: str) -> float:
@@ -256,7 +316,7 @@ def _custom_sheet(spec: CustomSheet, badge: BadgeSize) -> SheetLayout:
     if columns > most_columns or rows > most_rows:
         label = _PAGE_LABELS[spec.page] + (" landscape" if spec.landscape else "")
         raise _grid_does_not_fit(layout, label, most_columns, most_rows)
-    return layout
+    return with_bleed(layout, badge.bleed)
 
 
 def _grid_does_not_fit(layout: SheetLayout, page: str, most_columns: int, most_rows: int) -> RenderInputError:
@@ -278,12 +338,40 @@ def _mm(points: float) -> str:
     return f"{points / MM:.1f}".removesuffix(".0")
 
 
+TRIM_LINE_WIDTH = 0.5  # points
+_BLEED_VEIL = 0.45  # how much white covers the bleed in a preview that shows the trim line
+
+
+def draw_trim_line(
+    ctx: cairocffi.Context, x: float, y: float, width: float, height: float, bleed: float
+) -> None:
+    """For previews: the bleed veiled in white (it is cut off) and a dashed black-on-white line on
+    the trim, visible on any artwork."""
+    ctx.save()
+    if bleed > 0:
+        ctx.rectangle(x - bleed, y - bleed, width + 2 * bleed, height + 2 * bleed)
+        ctx.rectangle(x, y, width, height)
+        ctx.set_fill_rule(cairocffi.FILL_RULE_EVEN_ODD)
+        ctx.set_source_rgba(1, 1, 1, _BLEED_VEIL)
+        ctx.fill()
+    ctx.rectangle(x, y, width, height)
+    ctx.set_line_width(TRIM_LINE_WIDTH * 2)
+    ctx.set_source_rgb(1, 1, 1)
+    ctx.stroke_preserve()
+    ctx.set_line_width(TRIM_LINE_WIDTH)
+    ctx.set_dash([2 * MM, 1 * MM])
+    ctx.set_source_rgb(0, 0, 0)
+    ctx.stroke()
+    ctx.restore()
+
+
 def draw_crop_marks(ctx: cairocffi.Context, layout: SheetLayout) -> None:
     """Stroke thin black marks at every badge corner, in the margins and gaps, as one path.
 
-    Each mark carries a badge edge outwards, starting 1 mm from the corner, 4 mm long or shorter
-    so that it stays 1 mm clear of the next badge; marks under 2 mm are left out. A sheet without
-    margins or gaps (one-per-page, A6 four-up on A4) therefore gets none: the paper edges are the cuts.
+    Each mark carries a badge edge outwards, starting 1 mm beyond the badge's bleed (1 mm from the
+    corner without one), 4 mm long or shorter so that it stays as clear of the next badge's bleed
+    and of the paper's edge; marks under 2 mm are left out. A sheet without margins or gaps
+    (one-per-page, A6 four-up on A4) therefore gets none: the paper edges are the cuts.
     """
     if not layout.crop_marks:
         return
@@ -306,31 +394,46 @@ def _crop_mark_segments(layout: SheetLayout) -> set[_Segment]:
     """Every badge's marks; neighbours share their marks in a gap, so the set keeps one of each."""
     segments: set[_Segment] = set()
     last_column, last_row = layout.columns - 1, layout.rows - 1
+    near = mark_offset(layout)
+    in_margin = near + CROP_MARK_OFFSET  # from the badge's bleed to 1 mm short of the paper's edge
+    in_gap = 2 * near  # clear of both neighbours' bleeds
     for index, (x, y) in enumerate(layout.slots()):
         row, column = divmod(index, layout.columns)
         right, bottom = x + layout.badge_width, y + layout.badge_height
         lengths = (
-            _mark_length(x if column == 0 else layout.gap),
-            _mark_length(y if row == 0 else layout.gap),
-            _mark_length(layout.page_width - right if column == last_column else layout.gap),
-            _mark_length(layout.page_height - bottom if row == last_row else layout.gap),
+            _mark_length(x - in_margin if column == 0 else layout.gap - in_gap),
+            _mark_length(y - in_margin if row == 0 else layout.gap - in_gap),
+            _mark_length(
+                layout.page_width - right - in_margin if column == last_column else layout.gap - in_gap
+            ),
+            _mark_length(layout.page_height - bottom - in_margin if row == last_row else layout.gap - in_gap),
         )
-        segments.update(_badge_marks(x, y, right, bottom, lengths))
+        segments.update(_badge_marks(x, y, right, bottom, lengths, near))
     return segments
 
 
+def mark_offset(layout: SheetLayout) -> float:
+    """How far from a badge's trim its crop marks start: 1 mm beyond the bleed drawn around it."""
+    return layout.bleed + CROP_MARK_OFFSET
+
+
 def _mark_length(room: float) -> float:
-    """How long a mark can be in `room` points of paper beside a badge, keeping 1 mm clear at both ends."""
-    length = min(CROP_MARK_LENGTH, room - 2 * CROP_MARK_OFFSET)
+    """How long a mark can be in `room` points of paper left clear beside a badge."""
+    length = min(CROP_MARK_LENGTH, room)
     return length if length >= CROP_MARK_MIN_LENGTH else 0.0
 
 
 def _badge_marks(
-    left: float, top: float, right: float, bottom: float, lengths: tuple[float, float, float, float]
+    left: float,
+    top: float,
+    right: float,
+    bottom: float,
+    lengths: tuple[float, float, float, float],
+    near: float,
 ) -> list[_Segment]:
-    """The eight marks around one badge; `lengths` are for the left, top, right and bottom sides."""
+    """The eight marks around one badge, starting `near` points from its trim; `lengths` are for
+    the left, top, right and bottom sides."""
     to_left, to_top, to_right, to_bottom = lengths
-    near = CROP_MARK_OFFSET
     marks: list[_Segment] = []
     for y in (top, bottom):
         if to_left:

@@ -9,6 +9,7 @@ compiled once per worker, at warm-up.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import itertools
@@ -16,6 +17,7 @@ import math
 import os
 import resource
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,15 +31,18 @@ from api.render.document import (
     BadgePlan,
     RenderResult,
     encode_png,
+    png_size,
     render_pdf,
     render_png,
     render_png_checked,
 )
+from api.render.duplex import plan_bleed_note
 from api.render.errors import LimitExceededError, OutputWriteError, RenderInputError
 from api.render.findings import BadgeFindings, Finding, count_by_kind
 from api.render.fonts import register_fonts
 from api.render.images import probe_image
 from api.render.options import BadgeOptions, QrSpec
+from api.render.printready import Conversion, PrintToolMissingError, convert_for_print
 from api.render.proof import MAX_PROOF_BADGES, write_proof
 from api.render.template import CompiledTemplate, compile_template
 from api.render.text import SCRIPT_FALLBACKS, FitRule, TextPainter, TextStyle
@@ -149,9 +154,11 @@ def check_template(_report: Report, svg: bytes, max_pixels: int, back: bytes | N
     for side in (template, template.back):
         if side is None:
             continue
-        surface = _raster(side.width * scale, side.height * scale, max_pixels, cairocffi.FORMAT_ARGB32)
+        _, _, width, height = side.extents  # the bleed is drawn too
+        surface = _raster(width * scale, height * scale, max_pixels, cairocffi.FORMAT_ARGB32)
         context = cairocffi.Context(surface)
         context.scale(scale, scale)
+        context.translate(side.bleed, side.bleed)
         context.set_source_surface(side.static)
         context.paint()
         if side.tint is not None:
@@ -176,6 +183,7 @@ def template_facts_of(template: CompiledTemplate) -> dict[str, Any]:
         "fields": fields,
         "has_qr": template.qr is not None or (back is not None and back.qr is not None),
         "has_back": back is not None,
+        "bleed": template.bleed,  # points; a back has the same (compile_template checks)
         "warnings": list(template.warnings)
         + [f"Back: {warning}" for warning in (back.warnings if back else [])],
     }
@@ -212,25 +220,46 @@ def preview_badge(
     *,
     row_number: int = 1,
     side: str = "front",
+    trim_line: bool = False,
 ) -> PreviewOutput:
     """One badge as PNG at `dpi`, or as a PDF at the badge's own size (`output` "pdf"): one page,
     or with options.sides "both" the front and the back as the duplex mode prints them.
-    A PNG shows `side`: "front", or "back" (upright, as the badge shows it when it turns)."""
+    A PNG shows `side`: "front", or "back" (upright, as the badge shows it when it turns).
+
+    Either shows the badge with the bleed it prints with: the PDF is a page of one-per-page (all of
+    the template's bleed), the PNG the badge as the job's sheet prints it (at most half a grid's
+    gap, none on labels). `trim_line` draws where it is cut and veils the bleed."""
     if output == "pdf":
         plan = spec.plan(options=replace(spec.options, sheet="one-per-page"))
         with io.BytesIO() as pdf:
-            result = render_pdf(plan, [row], pdf, row_numbers=[row_number])
+            result = render_pdf(plan, [row], pdf, row_numbers=[row_number], trim_line=trim_line)
             found = result.tally.badges[0].findings if result.tally.badges else ()
             findings = BadgeFindings(row_number, 1, 1, found + result.job_findings)
-            return PreviewOutput(pdf.getvalue(), findings)
+            content = pdf.getvalue()
+        if spec.options.output == "print":
+            content = _print_proof(content, spec.options)
+        return PreviewOutput(content, findings)
     plan = spec.plan()
     if side == "back":
         if plan.template.back is None:
             raise RenderInputError("the template has no back side to preview", location="side")
         plan = replace(plan, template=plan.template.back)
-    template = plan.template
-    _check_pixels(template.width * dpi / 72, template.height * dpi / 72, max_pixels)
-    return PreviewOutput(*render_png_checked(plan, row, dpi=dpi, row_number=row_number))
+    bleed = plan.sheet.bleed
+    _check_pixels(*png_size(plan.template, dpi, bleed=bleed), max_pixels)
+    return PreviewOutput(
+        *render_png_checked(plan, row, dpi=dpi, row_number=row_number, bleed=bleed, trim_line=trim_line)
+    )
+
+
+def _print_proof(content: bytes, options: BadgeOptions) -> bytes:
+    """A one-badge PDF as the print output would have it: PDF/X, CMYK (a print shop's proof)."""
+    with tempfile.TemporaryDirectory(prefix="badge-proof-") as folder:
+        path = os.path.join(folder, "badge.pdf")
+        with open(path, "wb") as file:
+            file.write(content)
+        _convert_for_print(path, options)
+        with open(path, "rb") as file:
+            return file.read()
 
 
 def sample_preview(_report: Report, source: TemplateSource, max_pixels: int) -> bytes:
@@ -244,9 +273,11 @@ def sample_preview(_report: Report, source: TemplateSource, max_pixels: int) -> 
         # A vCard needs a name; a template without {{name}} shows a QR code of the sample address.
         options = replace(options, qr=QrSpec("email", "vcard" if "name" in fields else "plain"))
     plan = make_plan(compiled, options, columns_available=list(row))
-    dpi = min(SAMPLE_DPI, SAMPLE_MAX_SIDE_PX * 72 / max(compiled.width, compiled.height))
-    _check_pixels(compiled.width * dpi / 72, compiled.height * dpi / 72, max_pixels)
-    return render_png(plan, row, dpi=dpi)
+    _, _, width, height = compiled.extents
+    dpi = min(SAMPLE_DPI, SAMPLE_MAX_SIDE_PX * 72 / max(width, height))
+    _check_pixels(*png_size(compiled, dpi, bleed=compiled.bleed), max_pixels)
+    # A template with a bleed shows it, and where the badge is cut.
+    return render_png(plan, row, dpi=dpi, bleed=compiled.bleed, trim_line=compiled.bleed > 0)
 
 
 def font_sample(
@@ -351,6 +382,9 @@ class RenderSummary:
     job_findings: list[Finding] = field(default_factory=list)
     findings_omitted: int = 0  # badges with findings whose details were not kept
     processes: int = 1  # render processes side by side
+    bleed_note: str | None = None  # what became of the template's bleed on the sheet
+    # options.output "print": the conversion to PDF/X (api/render/printready.py); None otherwise.
+    print_conversion: Conversion | None = None
 
 
 def render_job(report: Report, task: RenderTask) -> RenderSummary:
@@ -406,15 +440,29 @@ def render_job(report: Report, task: RenderTask) -> RenderSummary:
                 processes=task.processes,
             )
     except OSError as error:  # cairocffi raises its WRITE_ERROR status as an OSError
-        # A ZIP is written by Python: a full disk or the size limit is an OSError of its own.
-        if "WRITE_ERROR" not in str(error) and options.output != "zip":
+        # A ZIP is written by Python, and so are the page boxes (api/render/boxes.py): a full disk
+        # or the size limit is an OSError of its own there.
+        written_by_python = error.errno in (errno.EFBIG, errno.ENOSPC)
+        if "WRITE_ERROR" not in str(error) and options.output != "zip" and not written_by_python:
             raise
         raise _write_failure(task.output_path) from None
     report(result.badges)
     summary = summary_of(result)
+    summary.bleed_note = plan_bleed_note(plan)
+    if options.output == "print":
+        summary.print_conversion = _convert_for_print(task.output_path, options)
     if task.proof_path is not None and summary.flagged:
         summary.proof_pages = _write_proof(plan, task, summary)
     return summary
+
+
+def _convert_for_print(path: str, options: BadgeOptions) -> Conversion:
+    """The finished PDF, all sheets and parts joined, made PDF/X for a print shop, in place."""
+    try:
+        return convert_for_print(path, title=options.name or "Badges")
+    except PrintToolMissingError as error:
+        # Checked when the job was submitted; the render server may differ from the web server.
+        raise RenderInputError(f"print output cannot be made: {error}", location="output") from None
 
 
 def summary_of(result: RenderResult) -> RenderSummary:

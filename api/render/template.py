@@ -43,6 +43,9 @@ CSS_PIXELS_PER_INCH = 96
 # The margin a placeholder without data-max-width keeps from the badge's edges: 4 mm, in points.
 DEFAULT_MARGIN = 4 * 72 / 25.4
 MAX_SIDE = 500 * 72 / 25.4  # points; A3 is 420 mm, nothing worn or printed as a badge is bigger
+# data-bleed, in millimetres: print shops ask for 2 to 5 mm; more is artwork, not bleed.
+MAX_BLEED_MM = 10.0
+MM = 72 / 25.4
 _WEIGHT_NAMES = {"normal": 400, "bold": 700, "bolder": 700, "lighter": 300}
 
 
@@ -71,7 +74,7 @@ class QrBox:
 
 @dataclass
 class CompiledTemplate:
-    width: float  # points
+    width: float  # points: the trimmed badge (the SVG's width and height, its viewBox)
     height: float
     static: cairocffi.RecordingSurface
     fields: list[Field] = field(default_factory=list)
@@ -89,6 +92,14 @@ class CompiledTemplate:
     # Which data-side group this was drawn from ("front" also for an SVG without groups).
     side: str = "front"
     _over_image: tuple[cairocffi.RecordingSurface, cairocffi.RecordingSurface | None] | None = None
+    # How far the artwork runs past the trim on every side (data-bleed on the root <svg>), in
+    # points; the recordings hold it, from (-bleed, -bleed) to (width + bleed, height + bleed).
+    bleed: float = 0.0
+
+    @property
+    def extents(self) -> tuple[float, float, float, float]:
+        """The recordings' rectangle: the badge and its bleed, as (x, y, width, height)."""
+        return (-self.bleed, -self.bleed, self.width + 2 * self.bleed, self.height + 2 * self.bleed)
 
     def static_layer(self, over_image: bool) -> cairocffi.RecordingSurface:
         return self._layers(over_image)[0]
@@ -151,6 +162,14 @@ def compile_template(
                 f" {_mm(template.width)} x {_mm(template.height)} mm: both sides must be the same size",
                 location="back",
             )
+        if abs(template.back.bleed - template.bleed) > 0.01 * MM:
+            # One sheet is laid out for both sides: a back with less bleed would leave a white
+            # edge where the cut wanders, one with more would be clipped without saying so.
+            raise RenderInputError(
+                f"the back has a bleed (data-bleed) of {_mm(template.back.bleed)} mm and the front"
+                f" {_mm(template.bleed)} mm: both sides must have the same bleed",
+                location="back",
+            )
     return template
 
 
@@ -166,6 +185,7 @@ def _compiled(surface: _RecordingSvgSurface, data: bytes, side: str) -> Compiled
         tint=surface.tint,
         warnings=missing_family_warnings(surface.families) + surface.warnings,
         side=side,
+        bleed=surface.bleed,
     )
     if surface.has_background_elements:
         template.source_with_background = data
@@ -202,7 +222,29 @@ class _RecordingSvgSurface(CairoSvgPdfSurface):  # type: ignore[misc]  # CairoSV
         # Read by draw(), which CairoSVG's constructor already calls: set before it.
         self.side = side
         self.has_back_side = False
+        # Read before CairoSVG creates the surface, which must already hold the bleed.
+        self.bleed = bleed_of(tree.get("data-bleed"))
         super().__init__(tree, output, dpi)
+
+    def set_context_size(self, width: float, height: float, viewbox: Any, tree: Any) -> None:
+        """CairoSVG clips the root <svg> to its viewport, the trim; with a bleed the clip is the
+        trim and the bleed around it, so artwork drawn past the viewBox is kept that far."""
+        if tree.parent is not None or not self.bleed:
+            super().set_context_size(width, height, viewbox, tree)
+            return
+        # Here the context is in CSS pixels from the trim's top-left corner, as CairoSVG's own clip.
+        bleed = self.bleed / self.device_units_per_user_units
+        self.context.rectangle(-bleed, -bleed, width + 2 * bleed, height + 2 * bleed)
+        self.context.clip()
+        overflow = tree.get("overflow")
+        tree["overflow"] = "visible"
+        try:
+            super().set_context_size(width, height, viewbox, tree)
+        finally:
+            if overflow is None:
+                del tree["overflow"]
+            else:
+                tree["overflow"] = overflow
 
     def _create_surface(self, width: float, height: float) -> tuple[cairocffi.RecordingSurface, float, float]:
         if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
@@ -214,8 +256,11 @@ class _RecordingSvgSurface(CairoSvgPdfSurface):  # type: ignore[misc]  # CairoSV
         self.drawing_tint = False
         self.warnings: list[str] = []
         self.families: dict[str, None] = {}  # each font-family a text names, in order
-        recording = cairocffi.RecordingSurface(cairocffi.CONTENT_COLOR_ALPHA, (0, 0, width, height))
+        recording = cairocffi.RecordingSurface(cairocffi.CONTENT_COLOR_ALPHA, self._extents(width, height))
         return recording, width, height
+
+    def _extents(self, width: float, height: float) -> tuple[float, float, float, float]:
+        return (-self.bleed, -self.bleed, width + 2 * self.bleed, height + 2 * self.bleed)
 
     skip_background = False
 
@@ -243,7 +288,7 @@ class _RecordingSvgSurface(CairoSvgPdfSurface):  # type: ignore[misc]  # CairoSV
         """Draw a marked element into the tint recording, with the transformation it has here."""
         if self.tint is None:
             self.tint = cairocffi.RecordingSurface(
-                cairocffi.CONTENT_COLOR_ALPHA, (0, 0, self.width, self.height)
+                cairocffi.CONTENT_COLOR_ALPHA, self._extents(self.width, self.height)
             )
         static_context = self.context
         # A fresh context per element: cairo's save/restore keep no path, so nothing left over
@@ -293,6 +338,24 @@ class _RecordingSvgSurface(CairoSvgPdfSurface):  # type: ignore[misc]  # CairoSV
             tuple(self.context.get_matrix()), x + (width - side) / 2, y + (height - side) / 2, side
         )
         self.context.restore()
+
+
+def bleed_of(value: str | None) -> float:
+    """`data-bleed` in points: a number of millimetres (a "mm" suffix allowed) from 0 to
+    MAX_BLEED_MM; 0 without the attribute."""
+    if value is None:
+        return 0.0
+    text = value.strip().removesuffix("mm").strip()
+    try:
+        millimetres = float(text)
+    except ValueError:
+        millimetres = math.nan
+    if not 0 <= millimetres <= MAX_BLEED_MM:  # NaN and infinities fail too
+        raise RenderInputError(
+            f"data-bleed must be a number of millimetres from 0 to {MAX_BLEED_MM:g}, not {value[:20]!r}",
+            location="template",
+        )
+    return millimetres * MM
 
 
 def _position(surface: Any, node: Any) -> tuple[float, float]:

@@ -96,6 +96,9 @@ def write_zip(
     """One member per row in a ZIP at `output`; findings as render_pdf collects them, each badge on
     "page" n (its member's place in the archive), slot 1."""
     template = plan.template
+    # A PDF member is a page of one-per-page (the badge and its bleed, TrimBox on the badge; with
+    # both sides its back too); a PNG member is the badge as cut, for screens and badge printers
+    # that print edge to edge.
     single = one_per_page(plan)
     # With both sides a PNG member has a second one, "<name>-back.png", the back upright.
     back = replace(single, template=template.back) if plan.imposition and template.back else None

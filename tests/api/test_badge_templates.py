@@ -126,6 +126,7 @@ def test_the_list_starts_with_the_built_in_templates(client, auth_headers):
         "source": "built-in",
         "width_mm": 105.0,
         "height_mm": 148.0,
+        "bleed_mm": 0.0,
         "fields": ["event", "name", "organization", "role"],
         "has_qr": True,
         "has_back": True,
@@ -558,7 +559,8 @@ def test_fonts_that_are_not_installed_and_static_text_they_lack_are_reported_at_
         b"</svg>",
         '<text x="45" y="20" font-size="4" font-family="DejaVu Sans" text-anchor="middle">'
         "Welcome 👋 வணக்கம்</text>"
-        '<text x="45" y="30" font-size="4" font-family="Comic Sans MS" text-anchor="middle">'
+        # A family nothing installed provides or aliases (see test_fallback_fonts).
+        '<text x="45" y="30" font-size="4" font-family="Segoe UI" text-anchor="middle">'
         "Hall A</text></svg>".encode(),
     )
 
@@ -566,7 +568,7 @@ def test_fonts_that_are_not_installed_and_static_text_they_lack_are_reported_at_
 
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["warnings"] == [
-        "The font 'Comic Sans MS' is not installed: text set in it is drawn with Noto Sans.",
+        "The font 'Segoe UI' is not installed: text set in it is drawn with Noto Sans.",
         "The text 'Welcome 👋 வணக்கம்' takes 👋 from Noto Color Emoji and வணக்கம் from Noto Sans "
         "Tamil: DejaVu Sans lacks them.",
     ]

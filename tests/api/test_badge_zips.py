@@ -98,7 +98,7 @@ def test_a_png_zip_has_deflated_pngs_of_the_badge_at_the_dpi_named_by_a_chosen_c
 @pytest.mark.parametrize(
     ("options", "field"),
     [
-        ({"output": "print"}, "options.output"),
+        ({"output": "poster"}, "options.output"),
         ({"output": "zip", "zip_format": "jpeg"}, "options.zip_format"),
         ({"output": "zip", "zip_format": "png", "dpi": 20}, "options.dpi"),
         ({"output": "zip", "zip_format": "png", "dpi": 150.5}, "options.dpi"),

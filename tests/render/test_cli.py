@@ -306,3 +306,35 @@ def test_the_cli_prints_both_sides(tmp_path, shared_data):
     assert folded.returncode == 0, folded.stderr
     assert "20 badges on 5 pages" in folded.stdout  # one side of paper, 4 folded badges a sheet
     assert pdftotext(pdf).count("Back ") == 20
+
+
+def test_the_cli_converts_for_print_with_a_timeout(tmp_path, shared_data):
+    pdf = tmp_path / "print.pdf"
+
+    result = run(
+        str(shared_data / "attendees-multiscript.csv"), "-o", str(pdf), "--print", "-q", cwd=tmp_path
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Print: PDF/X-3:2002, CMYK (Artifex CMYK SWOP Profile)" in result.stdout
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "PDF subtype:    PDF/X-3:2002" in info
+    assert "张伟" in pdftotext(pdf)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "instance") == ["print.pdf"]
+
+    # Ghostscript converting every pixel of a large photo takes seconds: stopped at one.
+    photo = tmp_path / "photo.jpg"
+    Image.effect_noise((2400, 3200), 60).convert("RGB").save(photo, "JPEG", quality=70)
+    slow = run(
+        str(shared_data / "attendees-multiscript.csv"),
+        *("-o", str(pdf), "--background", str(photo), "--print", "--print-timeout", "1", "-q"),
+        cwd=tmp_path,
+    )
+
+    assert slow.returncode == 1
+    assert "The print conversion failed: converting for print took longer than 1 seconds" in slow.stderr
+    refused = run(
+        str(shared_data / "attendees-multiscript.csv"), "-o", str(tmp_path / "x.zip"), "--print", cwd=tmp_path
+    )
+    assert refused.returncode == 2
+    assert "--print makes one PDF" in refused.stderr

@@ -215,3 +215,29 @@ def test_a_pdf_not_laid_out_as_cairo_writes_it_is_refused(tmp_path):
     for part in (foreign.getvalue()[:-40], broken):
         with pytest.raises(PdfJoinError):
             join_pdf_bytes([cairo_pdf(["fine"]), part], io.BytesIO())
+
+
+def test_a_resource_dictionary_repeated_on_many_pages_is_written_once(attendees, tmp_path):
+    # cairo gives every page its own copy of the page's resources; the join keeps one of each.
+    the_plan = plan(sheet="one-per-page")
+    parts = []
+    for index, rows in enumerate((attendees[:40], attendees[40:80])):
+        part = tmp_path / f"part-{index}.pdf"
+        render_pdf(the_plan, rows, str(part))
+        parts.append(part)
+    joined = tmp_path / "joined.pdf"
+
+    with joined.open("wb") as output:
+        pages = join_pdf_bytes([part.read_bytes() for part in parts], output)
+
+    reader = pypdf.PdfReader(joined, strict=True)
+    kept = {page.raw_get("/Resources").idnum for page in reader.pages}
+    assert pages == 80
+    assert len(kept) < pages / 2  # one per set of fonts and forms, not one per page
+    # Each page still finds its fonts and forms, and prints its own text where it did.
+    assert all("/Font" in page["/Resources"] for page in reader.pages)
+    assert pdftotext(joined) == pdftotext(parts[0]) + pdftotext(parts[1])
+    assert qpdf_findings(joined) == set()
+    # Every dictionary left out took more than a hundred bytes with it.
+    saved = sum(part.stat().st_size for part in parts) - joined.stat().st_size
+    assert saved > 100 * (pages - len(kept))
