@@ -168,10 +168,19 @@ class PhotoArchive:
 
     def _archive(self) -> zipfile.ZipFile:
         if self._zip is None or self._pid != os.getpid():
+            self.close()  # in a forked part: this process's copy of the parent's descriptor
             self._file = self._source_file()
             self._zip = _open_zip(self._file)
             self._pid = os.getpid()
         return self._zip
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        self._file = self._zip = None
+
+    def __del__(self) -> None:
+        self.close()
 
     def keys(self) -> Iterable[str]:
         return self.members.keys()
