@@ -68,7 +68,7 @@ KIND_MEANINGS = {
     "wrapped": "the text was broken into `lines` lines",
     "image_missing": "an image the template names could not be drawn",
     "image_upscaled": "an image is printed larger than its resolution allows",
-    "photo_missing": "the attendee has no photo in the job's ZIP (or it cannot be decoded); a placeholder is printed",
+    "photo_missing": "no photo of the attendee in the job's ZIP (or it cannot be read): a placeholder",
     "photos_unused": "photos in the job's ZIP that no attendee names (said once for the job)",
     "ellipsized": "the text was cut short with an ellipsis",
     "missing_glyphs": "no font has these `characters`; they are not printed",

@@ -104,7 +104,8 @@ def test_unsafe_or_oversized_members_are_refused_from_the_directory(archive, err
         check_directory(archive)
 
     assert type(raised.value) is error
-    assert member in raised.value.location and words in raised.value.message
+    assert member in raised.value.location
+    assert words in raised.value.message
 
 
 def test_not_a_zip_and_too_many_members_are_refused():
@@ -125,7 +126,8 @@ def test_a_lying_size_is_refused_when_read_and_reading_stops_at_the_declared_siz
     with pytest.raises(RenderInputError) as raised:
         archive.read("ada")
 
-    assert "ada.jpg" in raised.value.location and "does not match" in raised.value.message
+    assert "ada.jpg" in raised.value.location
+    assert "does not match" in raised.value.message
 
 
 def test_members_are_checked_by_content_and_pixel_count():
@@ -137,7 +139,8 @@ def test_members_are_checked_by_content_and_pixel_count():
         archive.read("fake")
     with pytest.raises(LimitExceededError, match="more than 40,000,000 pixels") as huge:
         archive.read("huge")
-    assert "fake.jpg" in fake.value.location and "huge.png" in huge.value.location
+    assert "fake.jpg" in fake.value.location
+    assert "huge.png" in huge.value.location
 
 
 # Placing -------------------------------------------------------------------------------------
@@ -168,7 +171,8 @@ def test_photos_are_embedded_once_each_at_300_ppi(tmp_path):
     assert images[0]["object"] == images[2]["object"]
     for image in images:
         assert image["enc"] == "jpeg"
-        assert 295 <= int(image["x-ppi"]) <= 305 and 295 <= int(image["y-ppi"]) <= 305
+        assert 295 <= int(image["x-ppi"]) <= 305
+        assert 295 <= int(image["y-ppi"]) <= 305
     assert result.tally.badges == []
     assert pdf.stat().st_size < 60_000  # two 1200 x 1600 photos, downsampled
 
@@ -187,7 +191,8 @@ def test_a_tall_photo_keeps_its_top_and_exif_orientation_is_honoured(tmp_path):
     assert near(tall_page.getpixel(TOP), RED)
     assert near(tall_page.getpixel(BOTTOM), GREEN)  # the blue bottom is what was cut
     assert near(turned_page.getpixel(TOP), RED)
-    assert near(turned_page.getpixel(MIDDLE), BLUE) and near(turned_page.getpixel(BOTTOM), BLUE)
+    assert near(turned_page.getpixel(MIDDLE), BLUE)
+    assert near(turned_page.getpixel(BOTTOM), BLUE)
 
 
 def test_a_missing_photo_gets_the_placeholder_and_a_finding(tmp_path):
@@ -210,7 +215,8 @@ def test_a_missing_photo_gets_the_placeholder_and_a_finding(tmp_path):
     assert len(image_list(pdf)) == 1  # the placeholder is drawn, not an image
     placeholder = page_raster(pdf, 2)
     background, head = placeholder.getpixel((148, 92)), placeholder.getpixel((148, 145))
-    assert near(background, (222, 224, 230), 12) and near(head, (168, 173, 184), 12)
+    assert near(background, (222, 224, 230), 12)
+    assert near(head, (168, 173, 184), 12)
 
 
 def test_the_template_box_is_a_rect_with_optional_rounding_and_only_one():
@@ -250,7 +256,8 @@ def test_the_photo_column_option_picks_the_column(tmp_path):
         photos=archive,
     )
     result = render_pdf(plan, [{"name": "Ada", "file": "ADA.JPG"}], str(pdf))
-    assert result.tally.badges == [] and len(image_list(pdf)) == 1
+    assert result.tally.badges == []
+    assert len(image_list(pdf)) == 1
 
 
 def test_a_png_with_transparency_is_flattened_onto_white(tmp_path):
@@ -292,7 +299,8 @@ def test_two_processes_each_read_the_photos(tmp_path):
 
     result = render_pdf(plan, rows, str(pdf), processes=2)
 
-    assert result.processes == 2 and result.badges == 2100
+    assert result.processes == 2
+    assert result.badges == 2100
     missing = [badge.row for badge in result.tally.badges]
     assert missing == [index + 1 for index in range(2100) if index % 4 == 3]  # no p3.jpg
     images = image_list(pdf)
@@ -318,7 +326,8 @@ def test_one_file_per_attendee_carries_each_photo(tmp_path):
         names = archive.namelist()
         (tmp_path / "ada.pdf").write_bytes(archive.read(names[0]))
         (tmp_path / "bob.pdf").write_bytes(archive.read(names[1]))
-    assert len(image_list(tmp_path / "ada.pdf")) == 1 and image_list(tmp_path / "bob.pdf") == []
+    assert len(image_list(tmp_path / "ada.pdf")) == 1
+    assert image_list(tmp_path / "bob.pdf") == []
 
 
 def test_the_cli_takes_a_photo_zip(tmp_path):
@@ -340,11 +349,13 @@ def test_the_cli_takes_a_photo_zip(tmp_path):
 
     assert done.returncode == 0, done.stderr
     report = json.loads((tmp_path / "r.json").read_text())
-    assert report["counts"]["photo_missing"] == 1 and report["findings"][0]["row"] == 3
+    assert report["counts"]["photo_missing"] == 1
+    assert report["findings"][0]["row"] == 3
     assert "spare.png" in report["job_findings"][0]["message"]
     assert len(image_list(tmp_path / "o.pdf")) == 1
 
     (tmp_path / "bad.zip").write_bytes(photo_zip({"../ada.jpg": banded_jpeg()}))
     command[command.index(str(tmp_path / "photos.zip"))] = str(tmp_path / "bad.zip")
     refused = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert refused.returncode == 1 and "'..'" in refused.stderr
+    assert refused.returncode == 1
+    assert "'..'" in refused.stderr
