@@ -64,7 +64,7 @@ BOMB = photo_zip({"zeros.jpg": b"\0" * 5_000_000})
     ("photos", "status", "member", "words"),
     [
         (photo_zip({"../ada.jpg": banded_jpeg()}), 422, "../ada.jpg", "'..'"),
-        (photo_zip({"/tmp/ada.jpg": banded_jpeg()}), 422, "/tmp/ada.jpg", "absolute"),
+        (photo_zip({"/srv/ada.jpg": banded_jpeg()}), 422, "/srv/ada.jpg", "absolute"),
         (symlink_zip("ada.jpg"), 422, "ada.jpg", "symbolic link"),
         (photo_zip({"inner.zip": photo_zip({"ada.jpg": banded_jpeg()})}), 422, "inner.zip", "archive inside"),
         (BOMB, 413, "zeros.jpg", "compresses more than 100:1"),
@@ -86,7 +86,7 @@ def test_bad_archives_are_refused_naming_the_member(client, auth_headers, photos
 
     problem = response.get_json()
     assert response.status_code == status, problem
-    assert PROBLEM_KEYS <= set(problem)
+    assert set(problem) >= PROBLEM_KEYS
     assert words in problem["detail"]
     if member is not None:
         assert member in problem["detail"]
