@@ -38,9 +38,9 @@ from tests.support.photos import (
 
 ROOT = Path(__file__).resolve().parents[2]
 COLUMNS = ["name", "organization", "photo"]
-# The built-in photo template's box (32.5..72.5 mm across, 31..81 mm down) at 72 dpi, in pixels:
+# The built-in photo template's box (32.5..72.5 mm across, 29..77 mm down) at 72 dpi, in pixels:
 # points near its top and bottom edges, inside the rounded corners.
-TOP, MIDDLE, BOTTOM = (148, 93), (148, 160), (148, 224)
+TOP, MIDDLE, BOTTOM = (148, 86), (148, 150), (148, 212)
 
 
 def plan_with(members: dict[str, bytes] | None, **options):
@@ -151,7 +151,7 @@ def test_the_cover_crop_is_centred_across_and_keeps_the_top():
     left, top, right, bottom = cover_crop(1000, 2000, 1.0)
     assert (left, right, bottom - top) == (0, 1000, 1000)
     assert top == 200  # a fifth of the 1000 cut comes off the top
-    assert target_pixels(built_in_template("photo").photo) == (473, 591)  # 40 x 50 mm at 300 dpi
+    assert target_pixels(built_in_template("photo").photo) == (473, 567)  # 40 x 48 mm at 300 dpi
 
 
 def test_photos_are_embedded_once_each_at_300_ppi(tmp_path):
