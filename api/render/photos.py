@@ -35,6 +35,7 @@ from api.render.findings import Finding
 from api.render.photo_archive import PhotoArchive, photo_key
 
 PRINT_DPI = 300
+ORIENTATION_TAG = 0x0112  # EXIF Orientation
 JPEG_QUALITY = 85
 TOP_SHARE = 0.2  # of the height cut from a tall photo, the share taken from the top
 ENCODED_CACHE_BYTES = 128 * 1024**2
@@ -99,19 +100,23 @@ def prepare_photo(data: bytes, target: tuple[int, int]) -> tuple[_Encoded, Image
                 target[1] / opened.width,
             )
             opened.draft("RGB", (math.ceil(opened.width * scale), math.ceil(opened.height * scale)))
-        image = ImageOps.exif_transpose(opened)
-        image.load()
+        opened.load()
+        # Turned only when the tag says so: exif_transpose copies even an upright image.
+        turned = opened.getexif().get(ORIENTATION_TAG, 1) not in (1, None)
+        image = ImageOps.exif_transpose(opened) if turned else opened
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))
         image = flat
-    else:
+    elif image.mode != "RGB":
         image = image.convert("RGB")
     box = cover_crop(image.width, image.height, target[0] / target[1])
     cropped = image.crop(box)
     if cropped.width > target[0]:  # never enlarged: a small photo keeps its own pixels
-        cropped = cropped.resize(target, Image.Resampling.LANCZOS)
+        # Bicubic, as Pillow does it, filters over the whole source area (antialiased); Lanczos
+        # looked the same at these ratios (at most 2:1 after the DCT draft) and took twice as long.
+        cropped = cropped.resize(target, Image.Resampling.BICUBIC)
     output = io.BytesIO()
     cropped.save(output, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return _Encoded(output.getvalue(), cropped.width, cropped.height), cropped
