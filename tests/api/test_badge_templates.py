@@ -185,7 +185,8 @@ def test_an_uploaded_template_is_listed_read_previewed_and_deleted(client, auth_
     assert stored.sha256 == hashlib.sha256(BADGE_SVG).hexdigest()
 
     listing = client.get(URL, headers=auth_headers).get_json()
-    assert [item["id"] for item in listing["items"]] == ["classic", "landscape", "card", "photo", template["id"]]
+    ids = [item["id"] for item in listing["items"]]
+    assert ids == ["classic", "landscape", "card", "photo", template["id"]]
     assert listing["total"] == 5
     assert client.get(f"{URL}/{template['id']}", headers=auth_headers).get_json() == template
 
