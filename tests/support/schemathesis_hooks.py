@@ -509,7 +509,9 @@ def photos_zip() -> bytes:
 
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("Ada Lovelace.png", WORLD.background_png())
+        # A fixed date: the same case must send the same bytes (its Idempotency-Key stands for them).
+        member = zipfile.ZipInfo("Ada Lovelace.png", date_time=(2026, 1, 1, 0, 0, 0))
+        archive.writestr(member, WORLD.background_png(), zipfile.ZIP_DEFLATED)
     return output.getvalue()
 
 
