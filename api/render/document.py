@@ -20,6 +20,7 @@ from api.render.findings import BadgeFindings, Finding, FindingsTally
 from api.render.images import MIN_PRINT_DPI, PlacedImage, paint_image, printed_dpi
 from api.render.options import QrSpec
 from api.render.ordering import ticket_key
+from api.render.photos import PhotoSet
 from api.render.qr import MIN_MODULE_MM, MM_PER_POINT, draw_qr, module_size, vcard
 from api.render.sheets import SheetLayout, draw_crop_marks, draw_trim_line
 from api.render.svgcheck import substitute
@@ -56,6 +57,8 @@ class BadgePlan:
     ticket_colors: Mapping[str, tuple[float, float, float, float] | None] = field(default_factory=dict)
     # Template fields the attendee list has no column for: printed empty, and reported.
     missing_fields: tuple[str, ...] = ()
+    # The job's photos for the template's data-photo box; None when the template has none.
+    photos: PhotoSet | None = None
 
     def ticket(self, row: Mapping[str, str]) -> str:
         """The attendee's ticket type: the `ticket` column, or the column options.columns maps to it."""
@@ -112,6 +115,8 @@ class BadgeStamper:
         self.colored_tints: dict[tuple[float, float, float, float], cairocffi.RecordingSurface] = {}
         # Modules per side of the last badge's QR code; None when it had none.
         self.qr_modules: int | None = None
+        # Why the last badge shows the photo placeholder; None when it shows its photo (or has none).
+        self.photo_finding: Finding | None = None
 
     def _matrices(self, x: float, y: float) -> tuple[cairocffi.Matrix, list[cairocffi.Matrix]]:
         """The badge's matrix at (x, y) and each field's on top of it, computed once per slot."""
@@ -142,6 +147,8 @@ class BadgeStamper:
         _cairo.cairo_paint(cr)
         if self.tint is not None:
             self._paint_tint(row)
+        if self.plan.photos is not None:
+            self.photo_finding = self.plan.photos.draw(self.ctx, row)
         base, field_matrices = self._matrices(x, y)
         placed = []
         for (spec, style), matrix, whole, prepared in zip(
@@ -322,16 +329,22 @@ def badge_index(badge: BadgeFindings, sheet: SheetLayout) -> int:
 def job_findings(plan: BadgePlan) -> tuple[Finding, ...]:
     """Findings that hold for every badge of a job alike: said once, not on each badge."""
     image, template = plan.background, plan.template
+    found: tuple[Finding, ...] = ()
+    if plan.photos is not None and plan.photos.archive is None:
+        message = (
+            "the template has a photo box and the job brings no photos: every badge shows the placeholder"
+        )
+        found = (Finding("photo_missing", message, field="photo"),)
     if image is None:
-        return ()
+        return found
     dpi = printed_dpi(image, template.width, template.height)
     if dpi >= MIN_PRINT_DPI:
-        return ()
+        return found
     message = (
         f"the background image ({image.width} x {image.height} pixels) prints at {dpi:.0f} dpi,"
         f" below {MIN_PRINT_DPI} dpi: it will look soft or pixelated"
     )
-    return (Finding("image_upscaled", message, field="background"),)
+    return (*found, Finding("image_upscaled", message, field="background"))
 
 
 # A size at least this much below the template's is reported as shrunk; less is rounding.
@@ -363,6 +376,8 @@ class BadgeChecker:
             found.extend(self._field_findings(position, name, text))
         if qr_modules is not None:
             found.extend(self._qr_findings(qr_modules))
+        if self.stamper.photo_finding is not None:
+            found.append(self.stamper.photo_finding)
         return tuple(found)
 
     def _field_findings(self, position: int, name: str, placed: PlacedText) -> tuple[Finding, ...]:

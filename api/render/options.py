@@ -72,6 +72,8 @@ class BadgeOptions:
     zip_format: str = "pdf"  # a zip's members: "pdf" (one page, the badge's size) or "png"
     dpi: int = 300  # a PNG member's resolution
     file_name: str | None = None  # the column that names each member; None: the name field's
+    # The column naming each attendee's photo in the job's ZIP; None: `photo` when there is one.
+    photo_column: str | None = None
 
     @property
     def background_fit(self) -> str:

@@ -41,6 +41,8 @@ from api.render.findings import BadgeFindings, Finding, count_by_kind
 from api.render.fonts import register_fonts
 from api.render.images import probe_image
 from api.render.options import BadgeOptions, QrSpec
+from api.render.photo_archive import PhotoArchive, PhotoLimits
+from api.render.photos import photo_job_findings
 from api.render.printready import Conversion, PrintToolMissingError, convert_for_print
 from api.render.proof import MAX_PROOF_BADGES, write_proof
 from api.render.sheets import bleed_note
@@ -117,6 +119,11 @@ class BadgeSpec:
     fonts: Mapping[str, bytes] = field(default_factory=dict)  # uploaded: internal family -> bytes
     ticket_colors: Mapping[str, str] | None = None
     background: bytes | None = None
+    photos: bytes | None = None  # the job's ZIP of photos (api/render/photo_archive.py)
+    photo_limits: PhotoLimits = field(default_factory=PhotoLimits)
+
+    def photo_archive(self) -> PhotoArchive | None:
+        return PhotoArchive(self.photos, self.photo_limits) if self.photos is not None else None
 
     def plan(self, *, with_background: bool = True, options: BadgeOptions | None = None) -> BadgePlan:
         if self.fonts:
@@ -128,6 +135,7 @@ class BadgeSpec:
             columns_available=self.columns,
             background=self.background if with_background else None,
             ticket_colors=self.ticket_colors,
+            photos=self.photo_archive(),
         )
 
 
@@ -178,6 +186,9 @@ def check_badges(_report: Report, spec: BadgeSpec) -> dict[str, Any]:
     plan = spec.plan(with_background=False)
     if spec.background is not None:
         probe_image(spec.background, spec.options.background_fit)
+    photos = plan.photos.archive if plan.photos is not None else None
+    if photos is not None:
+        photos.check_all()  # every member decompressed once, within limits; nothing decoded
     return {"missing_fields": list(plan.missing_fields)}
 
 
@@ -338,6 +349,9 @@ class RenderTask:
     proof_path: str | None = None
     # Processes to render in side by side (None: every usable CPU; long lists only).
     processes: int | None = 1
+    # The job's ZIP of photos, as a file each process opens for itself; None: no photos.
+    photos_path: str | None = None
+    photo_limits: PhotoLimits = field(default_factory=PhotoLimits)
 
 
 @dataclass
@@ -374,6 +388,7 @@ def render_job(report: Report, task: RenderTask) -> RenderSummary:
         columns_available=task.columns,
         background=task.background,
         ticket_colors=task.ticket_colors,
+        photos=PhotoArchive(task.photos_path, task.photo_limits) if task.photos_path else None,
     )
 
     last_report = time.monotonic()
@@ -417,6 +432,7 @@ def render_job(report: Report, task: RenderTask) -> RenderSummary:
             raise
         raise _write_failure(task.output_path) from None
     report(result.badges)
+    result.job_findings += photo_job_findings(plan.photos, task.rows)
     summary = summary_of(result)
     summary.bleed_note = bleed_note(plan.sheet, plan.template.bleed)
     if options.output == "print":
