@@ -126,6 +126,15 @@ class Config:
     BADGE_JOB_CSV_MAX_BYTES = _env_int("BADGE_JOB_CSV_MAX_BYTES", 16 * 1024 * 1024)
     BADGE_JOB_JSON_MAX_BYTES = _env_int("BADGE_JOB_JSON_MAX_BYTES", 24 * 1024 * 1024)
     BADGE_BACKGROUND_MAX_BYTES = _env_int("BADGE_BACKGROUND_MAX_BYTES", 10 * 1024 * 1024)
+    # A job's ZIP of attendee photos (api/render/photo_archive.py): its size, its files, each
+    # photo's bytes and pixels, all photos uncompressed, and how far one file may compress (no photo
+    # compresses 100:1; a ZIP bomb does). The defaults take 1,000 phone photos of about 200 KB.
+    BADGE_PHOTOS_MAX_BYTES = _env_int("BADGE_PHOTOS_MAX_BYTES", 256 * 1024**2)
+    BADGE_PHOTOS_MAX_FILES = _env_int("BADGE_PHOTOS_MAX_FILES", 10_000)
+    BADGE_PHOTO_MAX_BYTES = _env_int("BADGE_PHOTO_MAX_BYTES", 10 * 1024**2)
+    BADGE_PHOTO_MAX_PIXELS = _env_int("BADGE_PHOTO_MAX_PIXELS", 40_000_000)
+    BADGE_PHOTOS_MAX_TOTAL_BYTES = _env_int("BADGE_PHOTOS_MAX_TOTAL_BYTES", 1024**3)
+    BADGE_PHOTOS_MAX_RATIO = float(os.environ.get("BADGE_PHOTOS_MAX_RATIO", "100"))
     BADGE_JOBS_MAX_QUEUED_PER_USER = _env_int("BADGE_JOBS_MAX_QUEUED_PER_USER", 5)
     BADGE_JOBS_MAX_RUNNING_PER_USER = _env_int("BADGE_JOBS_MAX_RUNNING_PER_USER", 2)
     BADGE_JOB_MAX_ATTEMPTS = _env_int("BADGE_JOB_MAX_ATTEMPTS", 3)

@@ -299,11 +299,11 @@ def require_print_tool(spec: BadgeSpec) -> None:
 
 
 def check_badges(spec: BadgeSpec, *, user: str) -> dict[str, Any]:
-    """What a job would be refused for, checked in a worker (options, columns, background)."""
+    """What a job would be refused for, checked in a worker (options, columns, background, photos)."""
     require_print_tool(spec)
-    facts: dict[str, Any] = render_for_request(
-        tasks.check_badges, spec, limits=limits_for("preview"), user=user
-    )
+    # Reading every photo of a large archive takes longer than a preview may: a template check's time.
+    kind = "template_check" if spec.photos is not None else "preview"
+    facts: dict[str, Any] = render_for_request(tasks.check_badges, spec, limits=limits_for(kind), user=user)
     return facts
 
 

@@ -81,7 +81,7 @@ class BadgeTemplates(Resource):
         operationId: listBadgeTemplates
         summary: List the built-in templates, then the current user's uploads.
         description: |
-          The built-in designs come first (`classic`, `landscape`, `card`), then the caller's own
+          The built-in designs come first (`classic`, `landscape`, `card`, `photo`), then the caller's own
           uploads, newest first; `total` counts both. Each item's `preview_url` can be used as it is
           in an `<img src>`.
         security: [{bearerAuth: []}]

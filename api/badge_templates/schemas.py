@@ -54,7 +54,7 @@ def _millimetres(points: float) -> float:
 class BadgeTemplateSchema(Schema):
     id = fields.String(
         metadata={
-            "description": "A built-in template's id (`classic`, `landscape`, `card`) or an uploaded"
+            "description": "A built-in template's id (`classic`, `landscape`, `card`, `photo`) or an uploaded"
             " template's UUID."
         }
     )

@@ -38,6 +38,7 @@ from api.render.attendees import AttendeeTable, PackedRows, attendees_from_recor
 from api.render.errors import RenderInputError
 from api.render.options import BadgeOptions, SortKey
 from api.render.ordering import sort_rows, ticket_key
+from api.render.photo_archive import PhotoLimits, check_directory
 from api.render.tasks import BadgeSpec
 from api.tickets.models import Ticket
 from api.users.models import User
@@ -64,6 +65,7 @@ class BadgeRequest:
     template: TemplateChoice
     spec: BadgeSpec  # what a worker needs to check or draw these badges
     background: bytes | None
+    photos: bytes | None  # the job's ZIP of photos, its directory checked
     event: Event | None
     ticket_colors: dict[str, str] | None
     fingerprint: str  # the request's content, for Idempotency-Key comparisons
@@ -100,8 +102,8 @@ def check_multipart(
     """A job sent as multipart (the `options` form field; `attendees` and `background` files),
     checked; raise a 4xx AppError."""
     try:
-        table, options, background = _from_multipart(form, files)
-        return _check(session, actor, table, options, background, {})
+        table, options, background, photos = _from_multipart(form, files)
+        return _check(session, actor, table, options, background, {}, photos)
     except RenderInputError as error:
         raise rendering.refused(error) from None
 
@@ -119,7 +121,12 @@ def body_limit() -> int:
     """The largest body a badge request may have: an attendee list at its limit and a background
     at its limit (multipart), or a JSON list at its limit; never below MAX_CONTENT_LENGTH."""
     config = current_app.config
-    multipart = config["BADGE_JOB_CSV_MAX_BYTES"] + config["BADGE_BACKGROUND_MAX_BYTES"] + MULTIPART_ROOM
+    multipart = (
+        config["BADGE_JOB_CSV_MAX_BYTES"]
+        + config["BADGE_BACKGROUND_MAX_BYTES"]
+        + config["BADGE_PHOTOS_MAX_BYTES"]
+        + MULTIPART_ROOM
+    )
     return int(max(config["MAX_CONTENT_LENGTH"] or 0, config["BADGE_JOB_JSON_MAX_BYTES"], multipart))
 
 
@@ -131,9 +138,39 @@ def _max_csv_bytes() -> int:
     return int(current_app.config["BADGE_JOB_CSV_MAX_BYTES"])
 
 
+def photo_limits() -> PhotoLimits:
+    """The photo archive's limits, from the BADGE_PHOTO(S)_* settings."""
+    config = current_app.config
+    return PhotoLimits(
+        max_zip_bytes=int(config["BADGE_PHOTOS_MAX_BYTES"]),
+        max_members=int(config["BADGE_PHOTOS_MAX_FILES"]),
+        max_photo_bytes=int(config["BADGE_PHOTO_MAX_BYTES"]),
+        max_photo_pixels=int(config["BADGE_PHOTO_MAX_PIXELS"]),
+        max_total_bytes=int(config["BADGE_PHOTOS_MAX_TOTAL_BYTES"]),
+        max_ratio=float(config["BADGE_PHOTOS_MAX_RATIO"]),
+    )
+
+
+def _photos_part(upload: Upload) -> bytes:
+    """The `photos` part, read up to its limit; its central directory checked (nothing is
+    decompressed here: the members are read in the render runtime)."""
+    limits = photo_limits()
+    data = upload.read(limits.max_zip_bytes + 1)
+    if len(data) > limits.max_zip_bytes:
+        raise PayloadTooLargeError(
+            f"The photo archive is over the limit of {limits.max_zip_bytes} bytes (BADGE_PHOTOS_MAX_BYTES).",
+            code="limit_exceeded",
+            errors={"photos": [f"Over {limits.max_zip_bytes} bytes."]},
+        )
+    if not data:
+        raise ValidationError({"photos": ["The file is empty."]})
+    check_directory(data, limits)
+    return data
+
+
 def _from_multipart(
     form: Mapping[str, str], files: Mapping[str, Upload]
-) -> tuple[AttendeeTable, Any, bytes | None]:
+) -> tuple[AttendeeTable, Any, bytes | None, bytes | None]:
     upload = files.get("attendees")
     if upload is None:
         raise ValidationError({"attendees": ["Send the attendee list as a file part named 'attendees'."]})
@@ -161,10 +198,11 @@ def _from_multipart(
             )
         if not background:
             raise ValidationError({"background": ["The file is empty."]})
-    unknown = set(form) - {"options"} | set(files) - {"attendees", "background"}
+    unknown = set(form) - {"options"} | set(files) - {"attendees", "background", "photos"}
     if unknown:
         raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
-    return table, options, background
+    photos = files.get("photos")
+    return table, options, background, _photos_part(photos) if photos is not None else None
 
 
 def _options_field(raw: str | None) -> Any:
@@ -208,6 +246,7 @@ def _check(
     sent: Any,
     background: bytes | None,
     extra: dict[str, Any],
+    photos: bytes | None = None,
 ) -> BadgeRequest:
     options = _load_options(sent)
     template = resolve_template(session, actor=actor, ref=options.template)
@@ -230,6 +269,8 @@ def _check(
         fonts=field_fonts.uploads,
         ticket_colors=ticket_colors,
         background=background,
+        photos=photos,
+        photo_limits=photo_limits(),
     )
     rows = table.rows
     row_numbers = list(table.row_numbers)
@@ -239,7 +280,7 @@ def _check(
     trim_line = extra.get("trim_line", False)
     if not isinstance(trim_line, bool):
         raise ValidationError({"trim_line": ["Must be true or false."]})
-    fingerprint = _fingerprint(table, sent, background)
+    fingerprint = _fingerprint(table, sent, background, photos)
     return BadgeRequest(
         table=table,
         rows=rows,
@@ -249,6 +290,7 @@ def _check(
         template=template,
         spec=spec,
         background=background,
+        photos=photos,
         event=event,
         ticket_colors=ticket_colors,
         fingerprint=fingerprint,
@@ -343,11 +385,13 @@ def _preview_extras(extra: dict[str, Any], count: int) -> tuple[int, float, str 
     return row, float(dpi), output, side
 
 
-def _fingerprint(table: AttendeeTable, options: Any, background: bytes | None) -> str:
+def _fingerprint(table: AttendeeTable, options: Any, background: bytes | None, photos: bytes | None) -> str:
     """The request's content, independent of multipart boundaries and JSON spacing (the packed
     rows are the same for the same values, whatever the file's encoding or delimiter)."""
     digest = hashlib.sha256()
     digest.update(json.dumps([table.columns, options], sort_keys=True, default=str).encode())
     digest.update(hashlib.sha256(table.rows.data).digest())
     digest.update(hashlib.sha256(background or b"").digest())
+    if photos is not None:  # a job without photos keeps the fingerprint it had before photos existed
+        digest.update(hashlib.sha256(photos).digest())
     return digest.hexdigest()

@@ -384,6 +384,15 @@ class BadgeOptionsSchema(OptionsSchema):
             '100 characters, made unique with " (2)", " (3)", ...; an empty value gives "badge <row>".'
         },
     )
+    photo_column = fields.String(
+        allow_none=True,
+        validate=validate.Length(1, MAX_COLUMN_NAME, error="Must be a column name."),
+        metadata={
+            "description": "With a `photos` ZIP and a template with a `data-photo` box: the column naming "
+            "each attendee's photo file (matched without folders, case or the .jpg/.jpeg/.png "
+            "extension). Default: the `photo` column when the list has one."
+        },
+    )
 
     sides = fields.String(
         load_default="front",

@@ -61,6 +61,8 @@ KIND_PHRASES = {
     "qr_too_dense": ("QR code too dense to scan", "QR codes too dense to scan"),
     "image_missing": ("image missing", "images missing"),
     "image_upscaled": ("image upscaled past print resolution", "images upscaled past print resolution"),
+    "photo_missing": ("photo missing (placeholder printed)", "photos missing (placeholder printed)"),
+    "photos_unused": ("photo list with unused photos", "photo lists with unused photos"),
 }
 
 

@@ -90,7 +90,10 @@ class BadgeJobs(Resource):
         description: |
           Two shapes. **multipart/form-data**: an `attendees` file (CSV in UTF-8 with or without BOM,
           UTF-16 with BOM or Windows-1252; comma, semicolon, tab or pipe; a header row), an `options`
-          field holding the options as JSON text, and an optional `background` image (PNG or JPEG).
+          field holding the options as JSON text, an optional `background` image (PNG or JPEG), and
+          an optional `photos` ZIP of attendee photos (JPEG or PNG, matched by `options.photo_column`,
+          placed in the template's `data-photo` box; a bad archive is a 422, one over a
+          `BADGE_PHOTO(S)_*` limit a 413, both naming the member).
           **application/json**: `{"attendees": [{...}, ...], "options": {...}}`.
 
           Everything that can be checked before rendering is checked before the job is queued: the
@@ -126,6 +129,13 @@ class BadgeJobs(Resource):
                       The options as a JSON part, e.g. `{"template": "classic"}` (sent as
                       `application/json` or as plain text holding the JSON).
                   background: {type: string, format: binary, description: A PNG or JPEG background image.}
+                  photos:
+                    type: string
+                    format: binary
+                    description: >
+                      A ZIP of attendee photos (JPEG or PNG; no folders outside it, links, nested archives
+                      or encryption), each matched by file name (without folders, case or extension) to the
+                      `photo_column` cell.
                 additionalProperties: false
               encoding:
                 options: {contentType: application/json}
@@ -489,8 +499,8 @@ class BadgeJobReport(Resource):
               type: array
               items:
                 type: string
-                enum: [shrunk, fallback_font, wrapped, image_missing, image_upscaled, ellipsized,
-                       missing_glyphs, qr_too_dense]
+                enum: [shrunk, fallback_font, wrapped, image_missing, image_upscaled, photo_missing,
+                       photos_unused, ellipsized, missing_glyphs, qr_too_dense]
             example: [ellipsized]
         responses:
           '200':

@@ -60,6 +60,11 @@ def report_index_key(job_id: uuid.UUID) -> str:
     return f"{folder(job_id)}/report.index"
 
 
+def photos_key(job_id: uuid.UUID) -> str:
+    """The job's ZIP of photos, as uploaded (its members are read by the render processes)."""
+    return f"{folder(job_id)}/photos.zip"
+
+
 def rows_key(job_id: uuid.UUID) -> str:
     """The job's attendees, packed (api.render.attendees.PackedRows): one JSON array per line."""
     return f"{folder(job_id)}/rows.jsonl"
@@ -193,6 +198,7 @@ def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
         "template_back_svg": checked.template.source.back_svg is not None,
         "ticket_colors": checked.ticket_colors,
         "background": bool(checked.background),
+        "photos": checked.photos is not None,
         # The address this request came to: the worker's mail links start with it when no
         # PUBLIC_API_URL says otherwise (the worker has no request of its own).
         "links_base": public_base(),
@@ -201,6 +207,8 @@ def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
     try:
         if checked.background:
             store.put_bytes(f"{folder(job.id)}/background", checked.background)
+        if checked.photos is not None:
+            store.put_bytes(photos_key(job.id), checked.photos)
         for family, data in checked.fonts.items():
             store.put_bytes(f"{folder(job.id)}/fonts/{family}", data)
         if checked.template.svg is not None:

@@ -24,10 +24,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from api.badges.downloads import download_link, download_name, download_url
+from api.badges.intake import photo_limits
 from api.badges.models import BadgeJob, JobStatus
 from api.badges.options import BadgeOptionsSchema
 from api.badges.report import store_report, summary_lines
-from api.badges.service import add_log, folder, lock_owner, rows_key
+from api.badges.service import add_log, folder, lock_owner, photos_key, rows_key
 from api.core.db import rows_changed, utcnow
 from api.core.storage import LocalStorage, StorageError, StorageFullError, storage
 from api.extensions import db, jobs
@@ -167,6 +168,10 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
         # Bundles stored before templates had backs have no such key.
         back_key = f"{folder(job.id)}/template-back.svg"
         template_back_svg = store.read_bytes(back_key) if bundle.get("template_back_svg") else None
+        # The ZIP stays in storage: each render process opens it and reads the photos it draws.
+        photos_path = str(store.path(photos_key(job.id))) if bundle.get("photos") else None
+        if photos_path is not None and not store.exists(photos_key(job.id)):
+            raise StorageError(photos_key(job.id))
         fonts = {family: store.read_bytes(f"{folder(job.id)}/fonts/{family}") for family in bundle["fonts"]}
         columns = bundle["columns"]
         rows = _stored_rows(store, job, bundle)
@@ -195,6 +200,8 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
         row_numbers=row_numbers,
         proof_path=str(proof),
         processes=current_app.config["BADGE_RENDER_PROCESSES"] or None,
+        photos_path=photos_path,
+        photo_limits=photo_limits(),
     )
     del rows, row_numbers  # the task holds them now
     progress = _Progress(session, job, attempt, len(render_task.rows))

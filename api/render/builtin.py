@@ -20,6 +20,8 @@ from api.render.errors import RenderInputError
 from api.render.images import load_image
 from api.render.options import BadgeOptions, FieldStyle, QrSpec
 from api.render.ordering import ticket_key
+from api.render.photo_archive import PhotoArchive
+from api.render.photos import PhotoSet, photo_column
 from api.render.sheets import BadgeSize, resolve_sheet
 from api.render.template import CompiledTemplate, compile_template
 from api.render.zipped import check_png_size
@@ -38,6 +40,9 @@ BUILT_IN = {
     "classic": BuiltInTemplate("classic", "Classic A6 lanyard badge", TEMPLATE_DIR / "classic.svg"),
     "landscape": BuiltInTemplate("landscape", "4 x 3 in landscape badge", TEMPLATE_DIR / "landscape.svg"),
     "card": BuiltInTemplate("card", "CR80 card (85.6 x 54 mm)", TEMPLATE_DIR / "card.svg"),
+    "photo": BuiltInTemplate(
+        "photo", "A6 lanyard badge with the attendee's photo", TEMPLATE_DIR / "photo.svg"
+    ),
 }
 
 
@@ -59,6 +64,7 @@ def make_plan(
     columns_available: list[str],
     background: bytes | None = None,
     ticket_colors: Mapping[str, str | None] | None = None,
+    photos: PhotoArchive | None = None,
 ) -> BadgePlan:
     """Check job options against the template and the attendee columns; raise RenderInputError.
 
@@ -101,6 +107,16 @@ def make_plan(
             f"no column {options.file_name!r} in the attendee list to name the files by",
             location="options.file_name",
         )
+    column = photo_column(options.photo_column, columns_available)
+    # A back may have a photo box of its own (drawn with sides "both", and in its preview).
+    back_photo = template.back.photo if template.back is not None else None
+    if photos is not None and template.photo is None and (imposition is None or back_photo is None):
+        raise RenderInputError(
+            "the template has no data-photo box to place photos in; choose the built-in 'photo'"
+            " template or mark a rectangle with data-photo"
+            + (" (its back has one: print both sides)" if back_photo is not None else ""),
+            location="photos",
+        )
     return BadgePlan(
         template=template,
         sheet=sheet,
@@ -112,6 +128,8 @@ def make_plan(
         ticket_colors=_ticket_colors(ticket_colors or {}),
         missing_fields=tuple(missing),
         imposition=imposition,
+        photos=PhotoSet(photos, template.photo, column) if template.photo is not None else None,
+        back_photos=PhotoSet(photos, back_photo, column) if back_photo is not None else None,
     )
 
 

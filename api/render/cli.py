@@ -19,6 +19,8 @@ from api.render.errors import RenderInputError
 from api.render.findings import BadgeFindings
 from api.render.options import BadgeOptions, FieldStyle, QrSpec
 from api.render.parallel import RenderProcessError
+from api.render.photo_archive import PhotoArchive
+from api.render.photos import photo_job_findings
 from api.render.printready import (
     FLATTENED_WARNING,
     PDFX_VERSION,
@@ -48,7 +50,7 @@ def badges_group() -> None:
     "template_name",
     default="classic",
     show_default=True,
-    help="A built-in template id (classic, landscape, card) or an SVG file.",
+    help="A built-in template id (classic, landscape, card, photo) or an SVG file.",
 )
 @click.option(
     "--sheet",
@@ -119,6 +121,16 @@ def badges_group() -> None:
     help="With --print: seconds Ghostscript may take before it is stopped.",
 )
 @click.option("--background", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--photos",
+    "photos_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A ZIP of JPEG/PNG photos for the template's data-photo box (e.g. -t photo).",
+)
+@click.option(
+    "--photo-column",
+    help="The column naming each attendee's photo file (default: the photo column).",
+)
 @click.option("--font", "font_family", help="Font family for every text field.")
 @click.option("--name", "event_name", default="", help="The event name, for {{event}}.")
 @click.option(
@@ -173,6 +185,8 @@ def render_command(
     for_print: bool,
     print_timeout: float,
     background: Path | None,
+    photos_path: Path | None,
+    photo_column: str | None,
     font_family: str | None,
     event_name: str,
     qr_column: str | None,
@@ -209,12 +223,18 @@ def render_command(
             file_name=file_name,
             sides=sides,
             duplex=duplex,
+            photo_column=photo_column,
         )
+        photos = None
+        if photos_path is not None:
+            photos = PhotoArchive(str(photos_path))
+            photos.check_all()
         plan = make_plan(
             template,
             options,
             columns_available=list(table.columns),
             background=background.read_bytes() if background else None,
+            photos=photos,
         )
     except RenderInputError as error:
         raise click.ClickException(str(error)) from None
@@ -248,6 +268,7 @@ def render_command(
             processes=processes,
         )
     elapsed = time.perf_counter() - started
+    result.job_findings += photo_job_findings(plan.photo_set, table.rows)
     if progress:
         progress.finish()
     conversion = _for_print(output, event_name, print_timeout) if for_print else None

@@ -20,6 +20,7 @@ from api.render.findings import BadgeFindings, Finding, FindingsTally
 from api.render.images import MIN_PRINT_DPI, PlacedImage, paint_image, printed_dpi
 from api.render.options import QrSpec
 from api.render.ordering import ticket_key
+from api.render.photos import PhotoSet
 from api.render.qr import MIN_MODULE_MM, MM_PER_POINT, draw_qr, module_size, vcard
 from api.render.sheets import SheetLayout, draw_crop_marks, draw_trim_line
 from api.render.svgcheck import substitute
@@ -61,11 +62,29 @@ class BadgePlan:
     missing_fields: tuple[str, ...] = ()
     # Both sides (options.sides "both"): where the backs go; None prints the front only.
     imposition: Imposition | None = None
+    # The job's photos for the template's data-photo box; None when the template has none.
+    photos: PhotoSet | None = None
+    # The same photos for the back's data-photo box (a back may have its own); None without one.
+    back_photos: PhotoSet | None = None
 
     @property
     def pages_per_sheet(self) -> int:
         """Pages one sheet of badges takes: 2 with a back page."""
         return self.imposition.pages_per_sheet if self.imposition is not None else 1
+
+    def back_side(self) -> BadgePlan:
+        """The plan that draws the template's back: its own fields, QR and photo boxes, the same
+        sheet, columns and options."""
+        assert self.template.back is not None
+        return replace(self, template=self.template.back, photos=self.back_photos, back_photos=None)
+
+    @property
+    def photo_set(self) -> PhotoSet | None:
+        """The job's photos as the badges print them: the front's set, else the back's when both
+        sides print (the archive and the column are the same)."""
+        if self.photos is not None or self.imposition is None:
+            return self.photos
+        return self.back_photos
 
     def ticket(self, row: Mapping[str, str]) -> str:
         """The attendee's ticket type: the `ticket` column, or the column options.columns maps to it."""
@@ -122,6 +141,8 @@ class BadgeStamper:
         self.colored_tints: dict[tuple[float, float, float, float], cairocffi.RecordingSurface] = {}
         # Modules per side of the last badge's QR code; None when it had none.
         self.qr_modules: int | None = None
+        # Why the last badge shows the photo placeholder; None when it shows its photo (or has none).
+        self.photo_finding: Finding | None = None
 
     def _matrices(self, x: float, y: float) -> tuple[cairocffi.Matrix, list[cairocffi.Matrix]]:
         """The badge's matrix at (x, y) and each field's on top of it, computed once per slot."""
@@ -152,6 +173,8 @@ class BadgeStamper:
         _cairo.cairo_paint(cr)
         if self.tint is not None:
             self._paint_tint(row)
+        if self.plan.photos is not None:
+            self.photo_finding = self.plan.photos.draw(self.ctx, row)
         base, field_matrices = self._matrices(x, y)
         placed = []
         for (spec, style), matrix, whole, prepared in zip(
@@ -347,16 +370,23 @@ def badge_index(badge: BadgeFindings, sheet: SheetLayout, pages_per_sheet: int =
 def job_findings(plan: BadgePlan) -> tuple[Finding, ...]:
     """Findings that hold for every badge of a job alike: said once, not on each badge."""
     image, template = plan.background, plan.template
+    found: tuple[Finding, ...] = ()
+    photos = plan.photo_set
+    if photos is not None and photos.archive is None:
+        message = (
+            "the template has a photo box and the job brings no photos: every badge shows the placeholder"
+        )
+        found = (Finding("photo_missing", message, field="photo"),)
     if image is None:
-        return ()
+        return found
     dpi = printed_dpi(image, template.width, template.height)
     if dpi >= MIN_PRINT_DPI:
-        return ()
+        return found
     message = (
         f"the background image ({image.width} x {image.height} pixels) prints at {dpi:.0f} dpi,"
         f" below {MIN_PRINT_DPI} dpi: it will look soft or pixelated"
     )
-    return (Finding("image_upscaled", message, field="background"),)
+    return (*found, Finding("image_upscaled", message, field="background"))
 
 
 # A size at least this much below the template's is reported as shrunk; less is rounding.
@@ -388,6 +418,8 @@ class BadgeChecker:
             found.extend(self._field_findings(position, name, text))
         if qr_modules is not None:
             found.extend(self._qr_findings(qr_modules))
+        if self.stamper.photo_finding is not None:
+            found.append(self.stamper.photo_finding)
         return tuple(found)
 
     def _field_findings(self, position: int, name: str, placed: PlacedText) -> tuple[Finding, ...]:

@@ -196,7 +196,7 @@ def stamp_two_sided(
     assert imposition is not None
     assert template.back is not None
     front = BadgeStamper(ctx, plan)
-    back = BadgeStamper(ctx, replace(plan, template=template.back))
+    back = BadgeStamper(ctx, plan.back_side())
     front_checker, back_checker = BadgeChecker(front), BadgeChecker(back)
     fronts, backs = imposition.front_corners(), imposition.back_corners()
     frame = imposition.back_frame()

@@ -28,6 +28,8 @@ KIND_LEVELS: dict[str, Level] = {
     "wrapped": "warning",
     "image_missing": "warning",
     "image_upscaled": "warning",
+    "photo_missing": "warning",
+    "photos_unused": "info",
     "ellipsized": "error",
     "missing_glyphs": "error",
     "qr_too_dense": "error",

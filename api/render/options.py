@@ -75,6 +75,8 @@ class BadgeOptions:
     # "front": one side; "both": the template's back too, imposed for `duplex` (api/render/duplex.py).
     sides: str = "front"
     duplex: str = "long-edge"  # "long-edge", "short-edge" or "fold"; only read with sides "both"
+    # The column naming each attendee's photo in the job's ZIP; None: `photo` when there is one.
+    photo_column: str | None = None
 
     @property
     def background_fit(self) -> str:

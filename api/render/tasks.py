@@ -42,6 +42,8 @@ from api.render.findings import BadgeFindings, Finding, count_by_kind
 from api.render.fonts import register_fonts
 from api.render.images import probe_image
 from api.render.options import BadgeOptions, QrSpec
+from api.render.photo_archive import PhotoArchive, PhotoLimits
+from api.render.photos import photo_job_findings
 from api.render.printready import Conversion, PrintToolMissingError, convert_for_print
 from api.render.proof import MAX_PROOF_BADGES, write_proof
 from api.render.template import CompiledTemplate, compile_template
@@ -125,6 +127,11 @@ class BadgeSpec:
     fonts: Mapping[str, bytes] = field(default_factory=dict)  # uploaded: internal family -> bytes
     ticket_colors: Mapping[str, str] | None = None
     background: bytes | None = None
+    photos: bytes | None = None  # the job's ZIP of photos (api/render/photo_archive.py)
+    photo_limits: PhotoLimits = field(default_factory=PhotoLimits)
+
+    def photo_archive(self) -> PhotoArchive | None:
+        return PhotoArchive(self.photos, self.photo_limits) if self.photos is not None else None
 
     def plan(self, *, with_background: bool = True, options: BadgeOptions | None = None) -> BadgePlan:
         if self.fonts:
@@ -136,6 +143,7 @@ class BadgeSpec:
             columns_available=self.columns,
             background=self.background if with_background else None,
             ticket_colors=self.ticket_colors,
+            photos=self.photo_archive(),
         )
 
 
@@ -196,6 +204,9 @@ def check_badges(_report: Report, spec: BadgeSpec) -> dict[str, Any]:
     plan = spec.plan(with_background=False)
     if spec.background is not None:
         probe_image(spec.background, spec.options.background_fit)
+    photos = plan.photo_set.archive if plan.photo_set is not None else None
+    if photos is not None:
+        photos.check_all()  # every member decompressed once, within limits; nothing decoded
     return {"missing_fields": list(plan.missing_fields)}
 
 
@@ -243,7 +254,7 @@ def preview_badge(
     if side == "back":
         if plan.template.back is None:
             raise RenderInputError("the template has no back side to preview", location="side")
-        plan = replace(plan, template=plan.template.back)
+        plan = plan.back_side()
     bleed = plan.sheet.bleed
     _check_pixels(*png_size(plan.template, dpi, bleed=bleed), max_pixels)
     return PreviewOutput(
@@ -364,6 +375,9 @@ class RenderTask:
     # Processes to render in side by side (None: every usable CPU; long lists only).
     processes: int | None = 1
     template_back_svg: bytes | None = None  # an uploaded template's back side, a second SVG
+    # The job's ZIP of photos, as a file each process opens for itself; None: no photos.
+    photos_path: str | None = None
+    photo_limits: PhotoLimits = field(default_factory=PhotoLimits)
 
 
 @dataclass
@@ -404,6 +418,7 @@ def render_job(report: Report, task: RenderTask) -> RenderSummary:
         columns_available=task.columns,
         background=task.background,
         ticket_colors=task.ticket_colors,
+        photos=PhotoArchive(task.photos_path, task.photo_limits) if task.photos_path else None,
     )
 
     last_report = time.monotonic()
@@ -447,6 +462,7 @@ def render_job(report: Report, task: RenderTask) -> RenderSummary:
             raise
         raise _write_failure(task.output_path) from None
     report(result.badges)
+    result.job_findings += photo_job_findings(plan.photo_set, task.rows)
     summary = summary_of(result)
     summary.bleed_note = plan_bleed_note(plan)
     if options.output == "print":

@@ -36,6 +36,7 @@ from cairosvg.url import fetch as fetch_data_url
 
 from api.render.errors import RenderInputError
 from api.render.fallback import is_installed, missing_family_warnings, static_text_warnings
+from api.render.photos import PhotoBox
 from api.render.svgcheck import SvgLimits, check_svg, placeholders_in
 from api.render.text import LEGIBLE_POINTS, Anchor, FitRule, TextPainter, TextStyle
 
@@ -91,6 +92,7 @@ class CompiledTemplate:
     back: CompiledTemplate | None = None
     # Which data-side group this was drawn from ("front" also for an SVG without groups).
     side: str = "front"
+    photo: PhotoBox | None = None  # the rectangle marked data-photo (api/render/photos.py)
     _over_image: tuple[cairocffi.RecordingSurface, cairocffi.RecordingSurface | None] | None = None
     # How far the artwork runs past the trim on every side (data-bleed on the root <svg>), in
     # points; the recordings hold it, from (-bleed, -bleed) to (width + bleed, height + bleed).
@@ -186,6 +188,7 @@ def _compiled(surface: _RecordingSvgSurface, data: bytes, side: str) -> Compiled
         warnings=missing_family_warnings(surface.families) + surface.warnings,
         side=side,
         bleed=surface.bleed,
+        photo=surface.photo,
     )
     if surface.has_background_elements:
         template.source_with_background = data
@@ -251,6 +254,7 @@ class _RecordingSvgSurface(CairoSvgPdfSurface):  # type: ignore[misc]  # CairoSV
             raise RenderInputError("each side must be more than 0 and at most 500 mm", location="template")
         self.fields: list[Field] = []
         self.qr: QrBox | None = None
+        self.photo: PhotoBox | None = None
         self.has_background_elements = False
         self.tint: cairocffi.RecordingSurface | None = None
         self.drawing_tint = False
@@ -281,6 +285,8 @@ class _RecordingSvgSurface(CairoSvgPdfSurface):  # type: ignore[misc]  # CairoSV
             self._text(node)
         elif node.get("data-qr") is not None:
             self._qr_box(node)
+        elif node.get("data-photo") is not None:
+            self._photo_box(node)
         else:
             super().draw(node)
 
@@ -337,6 +343,23 @@ class _RecordingSvgSurface(CairoSvgPdfSurface):  # type: ignore[misc]  # CairoSV
         self.qr = QrBox(
             tuple(self.context.get_matrix()), x + (width - side) / 2, y + (height - side) / 2, side
         )
+        self.context.restore()
+
+    def _photo_box(self, node: Any) -> None:
+        """Where each attendee's photo goes: the rectangle itself (not drawn), its rx/ry kept."""
+        if self.photo is not None:
+            raise RenderInputError("only one element may be marked data-photo", location="template")
+        self.context.save()
+        apply_transform(self, node.get("transform"), transform_origin=node.get("transform-origin"))
+        width, height = svg_size(self, node.get("width"), "x"), svg_size(self, node.get("height"), "y")
+        if width <= 0 or height <= 0:
+            raise RenderInputError("the data-photo rectangle needs a width and a height", location="template")
+        x, y = svg_size(self, node.get("x"), "x"), svg_size(self, node.get("y"), "y")
+        rx_attribute, ry_attribute = node.get("rx"), node.get("ry")
+        # SVG: a missing rx or ry takes the other's value.
+        rx = svg_size(self, rx_attribute or ry_attribute or "0", "x")
+        ry = svg_size(self, ry_attribute or rx_attribute or "0", "y")
+        self.photo = PhotoBox(tuple(self.context.get_matrix()), x, y, width, height, rx, ry)
         self.context.restore()
 
 

@@ -15,7 +15,6 @@ import time
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import replace
 
 from api.render.document import BadgePlan, RenderResult, job_findings, render_pdf, render_png_checked
 from api.render.duplex import one_per_page
@@ -101,7 +100,7 @@ def write_zip(
     # that print edge to edge.
     single = one_per_page(plan)
     # With both sides a PNG member has a second one, "<name>-back.png", the back upright.
-    back = replace(single, template=template.back) if plan.imposition and template.back else None
+    back = single.back_side() if plan.imposition and template.back else None
     if zip_format == "png":
         check_png_size(template.width, template.height, dpi)
     column = name_column(plan, file_name)

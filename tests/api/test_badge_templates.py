@@ -116,10 +116,10 @@ def test_the_list_starts_with_the_built_in_templates(client, auth_headers):
 
     assert response.status_code == 200
     body = response.get_json()
-    assert [item["id"] for item in body["items"]] == ["classic", "landscape", "card"]
-    assert (body["total"], body["page"], body["per_page"]) == (3, 1, 20)
+    assert [item["id"] for item in body["items"]] == ["classic", "landscape", "card", "photo"]
+    assert (body["total"], body["page"], body["per_page"]) == (4, 1, 20)
     assert 'rel="first"' in response.headers["Link"]
-    classic, _, card = body["items"]
+    classic, _, card, photo = body["items"]
     assert classic == {
         "id": "classic",
         "name": "Classic A6 lanyard badge",
@@ -135,6 +135,7 @@ def test_the_list_starts_with_the_built_in_templates(client, auth_headers):
         "warnings": [],
     }
     assert (card["width_mm"], card["height_mm"]) == (85.6, 54.0)
+    assert (photo["name"], photo["has_qr"]) == ("A6 lanyard badge with the attendee's photo", False)
 
 
 def test_templates_need_a_token_except_built_in_previews(client):
@@ -186,8 +187,9 @@ def test_an_uploaded_template_is_listed_read_previewed_and_deleted(client, auth_
     assert stored.sha256 == hashlib.sha256(BADGE_SVG).hexdigest()
 
     listing = client.get(URL, headers=auth_headers).get_json()
-    assert [item["id"] for item in listing["items"]] == ["classic", "landscape", "card", template["id"]]
-    assert listing["total"] == 4
+    ids = [item["id"] for item in listing["items"]]
+    assert ids == ["classic", "landscape", "card", "photo", template["id"]]
+    assert listing["total"] == 5
     assert client.get(f"{URL}/{template['id']}", headers=auth_headers).get_json() == template
 
     image = decoded_png(client.get(template["preview_url"]))
@@ -207,10 +209,10 @@ def test_uploads_come_after_the_built_ins_newest_first_across_pages(client, auth
 
     assert [[item["id"] for item in page.get_json()["items"]] for page in pages] == [
         ["classic", "landscape"],
-        ["card", second["id"]],
-        [first["id"]],
+        ["card", "photo"],
+        [second["id"], first["id"]],
     ]
-    assert all(page.get_json()["total"] == 5 for page in pages)
+    assert all(page.get_json()["total"] == 6 for page in pages)
     assert 'rel="next"' in pages[1].headers["Link"]
     assert 'rel="next"' not in pages[2].headers["Link"]
 
@@ -351,6 +353,7 @@ def test_another_users_template_is_404_for_read_preview_and_delete(client, auth_
         "classic",
         "landscape",
         "card",
+        "photo",
     ]
     assert client.get(url, headers=auth_headers).status_code == 200
 
@@ -469,6 +472,7 @@ def test_resolve_template_refuses_other_users_and_unknown_templates(client, auth
     assert unknown.value.errors == {
         "options.template": [
             "Unknown template 'fancy'; built-in ones are classic, landscape, card,"
+            " photo,"
             " or use an uploaded template's id."
         ]
     }
@@ -576,6 +580,6 @@ def test_fonts_that_are_not_installed_and_static_text_they_lack_are_reported_at_
 
 def test_a_template_that_fits_has_no_warnings(client, auth_headers):
     assert uploaded(client, auth_headers)["warnings"] == []
-    for template_id in ("classic", "landscape", "card"):
+    for template_id in ("classic", "landscape", "card", "photo"):
         answer = client.get(f"/api/v1/badge-templates/{template_id}", headers=auth_headers).get_json()
         assert answer["warnings"] == []

@@ -107,10 +107,11 @@ def test_a_job_body_may_be_larger_than_max_content_length_but_not_its_own_limit(
     client, auth_headers, app, monkeypatch
 ):
     # MAX_CONTENT_LENGTH bounds every other request; a badge job's body is bounded by its own
-    # limits (the list's and the background's), which a 100,000-row list needs.
+    # limits (the list's, the background's and the photos'), which a 100,000-row list needs.
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2000)
     monkeypatch.setitem(app.config, "BADGE_JOB_CSV_MAX_BYTES", 20_000)
     monkeypatch.setitem(app.config, "BADGE_BACKGROUND_MAX_BYTES", 1000)
+    monkeypatch.setitem(app.config, "BADGE_PHOTOS_MAX_BYTES", 0)
     monkeypatch.setitem(app.config, "BADGE_JOB_JSON_MAX_BYTES", 1000)
     monkeypatch.setattr("api.badges.intake.MULTIPART_ROOM", 1000)
 

@@ -15,14 +15,18 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from api.render.builtin import make_plan
+from api.render.builtin import built_in_template, make_plan
 from api.render.document import render_pdf
 from api.render.duplex import fold_mark_segments, plan_bleed_note
 from api.render.errors import RenderInputError
 from api.render.options import BadgeOptions, CustomSheet
+from api.render.photo_archive import PhotoArchive
 from api.render.printready import convert_for_print
 from api.render.sheets import MM, mark_offset
 from api.render.template import compile_template
+from tests.support.photos import BLUE as BLUE_BAND
+from tests.support.photos import RED as RED_BAND
+from tests.support.photos import banded_jpeg, photo_zip
 
 BLEED_MM = 3.0
 PALE = (0xFF, 0xD8, 0xA8)
@@ -301,3 +305,52 @@ def test_a_preview_pdf_of_both_sides_draws_the_trim_line_on_each(tmp_path):
             <= 2
             for px, py in marks
         )
+
+
+# Photos on the back -----------------------------------------------------------------------------
+
+
+def test_a_back_with_a_photo_box_prints_the_attendees_photo_behind_the_front(tmp_path):
+    # The built-in photo template's back has a smaller photo box (37.5..67.5 mm across, 30..66 mm
+    # down): on the back page of a one-per-page A6, drawn upright at the same place.
+    archive = PhotoArchive(photo_zip({"ada.jpg": banded_jpeg()}))
+    options = BadgeOptions(name="PyCon", sides="both", sheet="one-per-page")
+    plan = make_plan(
+        built_in_template("photo"),
+        options,
+        columns_available=["name", "organization", "photo"],
+        photos=archive,
+    )
+    path = tmp_path / "photos.pdf"
+
+    result = render_pdf(plan, [{"name": "Ada", "organization": "", "photo": "ada.jpg"}], str(path))
+
+    listed = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True)
+    assert [line.split()[0] for line in listed.stdout.splitlines()[2:]] == ["1", "2"]  # a photo each side
+    back = raster(path, tmp_path, 2)
+    assert near(back.getpixel((round(52.5 * MM), round(31.5 * MM))), RED_BAND, 40)  # the photo's top
+    assert near(back.getpixel((round(52.5 * MM), round(55 * MM))), BLUE_BAND, 40)
+    assert result.tally.badges == []
+    assert result.job_findings == ()
+
+
+def test_photos_for_a_back_only_photo_box_need_both_sides():
+    svg = two_sided().replace(
+        b'<g data-side="back">',
+        b'<g data-side="back"><rect x="5" y="5" width="20" height="24" data-photo=""/>',
+    )
+    archive = PhotoArchive(photo_zip({"ada.jpg": banded_jpeg()}))
+    template = compile_template(svg)
+    assert template.photo is None
+    assert template.back is not None
+    assert template.back.photo is not None
+
+    with pytest.raises(RenderInputError) as refused:
+        make_plan(template, BadgeOptions(), columns_available=["name", "photo"], photos=archive)
+    assert refused.value.location == "photos"
+    assert "its back has one: print both sides" in refused.value.message
+    plan = make_plan(
+        template, BadgeOptions(sides="both"), columns_available=["name", "photo"], photos=archive
+    )
+    assert plan.photos is None
+    assert plan.photo_set is plan.back_photos

@@ -14,7 +14,8 @@ Two jobs:
    changing as little of what was generated as it can:
    - rules between fields: `ends_at` after `starts_at` (events), `sales_ends_at` after
      `sales_starts_at` and a price that fits the ticket's type (tickets);
-   - file formats (a schema says bytes): an attendee list, an SVG, a font, a PNG background;
+   - file formats (a schema says bytes): an attendee list, an SVG, a font, a PNG background, a
+     ZIP of photos (with the built-in `photo` template, matched by the `name` column);
    - stored state: identifiers in paths name resources that exist (an event, ticket, template,
      font, finished job, download token, preview signature; a DELETE gets a resource made for
      it), a new ticket order names every ticket of the event once, options name a template,
@@ -403,6 +404,8 @@ def fit_options(options: Any, *, can_have_background: bool) -> dict[str, Any]:
         fitted["sort"] = "name"
     elif isinstance(sort, list):
         fitted["sort"] = ["name"] if sort else []
+    if isinstance(fitted.get("photo_column"), str):
+        fitted["photo_column"] = "name"  # the column photos are matched by: one that exists
     if isinstance(fitted.get("file_name"), str):
         fitted["file_name"] = "name"  # the column each file of a ZIP is named by: one that exists
     if "sheet" in fitted:
@@ -504,6 +507,24 @@ def fit_job(case: Any, body: dict[str, Any]) -> None:
     body["options"] = fit_options(body.get("options"), can_have_background="background" in body)
     if "background" in body:
         body["background"] = WORLD.background_png()
+    if "photos" in body:
+        body["photos"] = photos_zip()
+        body["options"]["template"] = "photo"  # photos need a template with a data-photo box
+        body["options"]["photo_column"] = "name"
+
+
+def photos_zip() -> bytes:
+    """A real ZIP with one PNG, named after the first attendee (photos match the `name` column
+    when options name no other, without the extension and case)."""
+    import io
+    import zipfile
+
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+        # A fixed date: the same case must send the same bytes (its Idempotency-Key stands for them).
+        member = zipfile.ZipInfo("Ada Lovelace.png", date_time=(2026, 1, 1, 0, 0, 0))
+        archive.writestr(member, WORLD.background_png(), zipfile.ZIP_DEFLATED)
+    return output.getvalue()
 
 
 def fit_json_badges(case: Any, body: dict[str, Any]) -> None:
