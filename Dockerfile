@@ -32,6 +32,7 @@ RUN apt-get update \
         fonts-noto-cjk \
         fonts-noto-color-emoji \
         ghostscript \
+        qpdf \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

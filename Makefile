@@ -12,13 +12,14 @@ PORT ?= 5000
 
 # cairo and pango render badges; the Noto and DejaVu fonts cover every script attendees use;
 # poppler-utils (pdffonts, pdfimages, pdftoppm) lets the tests read PDFs as a printer would;
-# ghostscript converts print output (options.output "print") to PDF/X in CMYK, with its own profile.
+# ghostscript converts print output (options.output "print") to PDF/X in CMYK, with its own profile,
+# in chunks of pages that qpdf joins (api/render/printready.py).
 SYSTEM_PACKAGES := libcairo2 libpango-1.0-0 libpangocairo-1.0-0 libpangoft2-1.0-0 fontconfig \
 	fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji poppler-utils \
-	ghostscript
+	ghostscript qpdf
 # The tests also drive the service with curl (the README walk-through) and a real browser, and
 # scan the QR codes they print with zbarimg; qpdf --check reads joined PDFs as strictly as a printer.
-TEST_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) curl chromium zbar-tools qpdf
+TEST_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) curl chromium zbar-tools
 # The benchmarks compare the engine with rsvg-convert (librsvg) and load the HTTP API with wrk.
 BENCH_SYSTEM_PACKAGES := $(SYSTEM_PACKAGES) librsvg2-bin wrk
 

@@ -19,11 +19,19 @@ and RLIMIT_FSIZE as they are (a write past the file limit kills it with SIGXFSZ,
 subprocess restores to its default), RLIMIT_CPU narrowed to what the caller has left of its
 allowance (the child's clock starts at zero). It dies with its parent (PR_SET_PDEATHSIG), so a
 render worker killed at its wall-clock deadline takes its Ghostscript with it.
+
+Long files are converted in chunks of `CHUNK_PAGES` pages: with colour conversion Ghostscript
+10.00 holds about 1.4 MB for every page it has written until it finishes (400 pages: 662 MB; the
+same without conversion: 67 MB), so a 2,500-page job ran past the default 2 GB memory limit. Each
+chunk is one Ghostscript run on a page range of the same input, and qpdf (`--pages`) joins the
+chunks, keeping the first one's catalog (its output intent) and Info (its GTS_PDFXVersion). Each
+chunk embeds its own font subsets: the file grows by a few percent.
 """
 
 from __future__ import annotations
 
 import ctypes
+import errno
 import functools
 import math
 import mmap
@@ -41,8 +49,13 @@ from pathlib import Path
 
 from api.render.errors import LimitExceededError, RenderInputError
 from api.render.parallel import RenderProcessError
+from api.render.pdfjoin import PdfJoinError
+from api.render.pdfjoin import _read_part as read_part
 
 GHOSTSCRIPT = "gs"
+QPDF = "qpdf"
+# Pages per Ghostscript run (see above): about 420 MB of Ghostscript's memory.
+CHUNK_PAGES = 250
 PDFX_VERSION = "PDF/X-3:2002"
 PROFILE_FILE = "default_cmyk.icc"
 PROFILE_DESCRIPTION = "Artifex CMYK SWOP Profile"
@@ -111,10 +124,18 @@ def cmyk_profile() -> Path | None:
     return None
 
 
+@functools.cache
+def qpdf() -> str | None:
+    """The qpdf executable's path (it joins the chunks of a long conversion), or None."""
+    return shutil.which(QPDF)
+
+
 def missing_tool() -> str | None:
     """Why print output cannot be made on this machine, or None when it can."""
     if ghostscript() is None:
         return "Ghostscript (gs) is not installed on the render server"
+    if qpdf() is None:
+        return "qpdf is not installed on the render server"
     if cmyk_profile() is None:
         return f"Ghostscript's CMYK profile ({PROFILE_FILE}) is not installed on the render server"
     return None
@@ -153,7 +174,16 @@ def definition(profile: Path, title: str) -> str:
 """
 
 
-def command(executable: str, profile: Path, definition_path: Path, source: Path, target: Path) -> list[str]:
+def command(
+    executable: str,
+    profile: Path,
+    definition_path: Path,
+    source: Path,
+    target: Path,
+    pages: tuple[int, int] | None = None,
+) -> list[str]:
+    """Ghostscript's arguments: `source` (pages `pages`, first and last, or all) to `target`."""
+    page_range = [f"-dFirstPage={pages[0]}", f"-dLastPage={pages[1]}"] if pages else []
     return [
         executable,
         "-q",
@@ -169,6 +199,7 @@ def command(executable: str, profile: Path, definition_path: Path, source: Path,
         "-sProcessColorModel=DeviceCMYK",
         # pdfwrite turns pages whose text runs sideways; a badge page is as the template drew it.
         "-dAutoRotatePages=/None",
+        *page_range,
         f"--permit-file-read={profile}",
         f"-sOutputFile={target}",
         str(definition_path),
@@ -223,8 +254,8 @@ def working_files(source: str) -> tuple[Path, Path]:
 def convert_for_print(source: str, *, title: str = "Badges", timeout: float | None = None) -> Conversion:
     """Replace the PDF at `source` with its PDF/X-3 CMYK conversion, in place.
 
-    Raises PrintToolMissingError without Ghostscript; RenderProcessError when a kernel limit
-    killed it (the callers' limit problems); MemoryError when it ran out of address space;
+    Raises PrintToolMissingError without Ghostscript or qpdf; RenderProcessError when a kernel
+    limit killed it (the callers' limit problems); MemoryError when it ran out of address space;
     LimitExceededError past `timeout`; RenderInputError for any other failure, with
     Ghostscript's last words.
     """
@@ -237,42 +268,101 @@ def convert_for_print(source: str, *, title: str = "Badges", timeout: float | No
     path = Path(source)
     definition_path, target = working_files(source)
     started = time.monotonic()
+    deadline = started + timeout if timeout is not None else None
     before = path.stat().st_size
     flattened = has_transparency(path)
+    ranges = page_ranges(page_count(path))
+    chunks = [target] if len(ranges) == 1 else [chunk_file(target, index) for index in range(len(ranges))]
     try:
         definition_path.write_text(definition(profile, title), encoding="ascii")
-        try:
-            finished = subprocess.run(  # noqa: S603 (arguments are our own paths)
-                command(executable, profile, definition_path, path, target),
-                capture_output=True,
-                timeout=timeout,
-                check=False,
-                preexec_fn=_child_setup(_cpu_left()),  # a render worker has one thread
-                cwd=path.parent,
-                env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"},
+        for chunk, pages in zip(chunks, ranges, strict=True):
+            arguments = command(
+                executable, profile, definition_path, path, chunk, pages if len(ranges) > 1 else None
             )
-        except subprocess.TimeoutExpired:
-            raise LimitExceededError(
-                f"converting for print took longer than {timeout:g} seconds", location="render"
-            ) from None
-        if finished.returncode < 0:
-            number = -finished.returncode
-            raise RenderProcessError(
-                f"Ghostscript was killed by {signal.Signals(number).name}", signal_number=number
-            )
-        messages = (finished.stdout + finished.stderr).decode("utf-8", "replace")
-        # Past RLIMIT_AS: a PostScript VMerror, or a failed allocation the OS reported.
-        if "VMerror" in messages or "Cannot allocate memory" in messages:
-            raise MemoryError("Ghostscript ran out of memory")
-        if finished.returncode != 0 or not target.is_file() or target.stat().st_size == 0:
-            last = _what_went_wrong(messages)
-            raise RenderInputError(
-                f"Ghostscript could not convert the PDF for print (exit {finished.returncode}): "
-                f"{last or 'no message'}",
-                location="output",
-            )
+            _run(arguments, path.parent, _seconds_left(deadline, timeout), "Ghostscript")
+            if not chunk.is_file() or chunk.stat().st_size == 0:
+                raise RenderInputError("Ghostscript wrote no PDF for print", location="output")
+        if len(chunks) > 1:
+            # The first chunk's catalog and Info stay: its output intent, its GTS_PDFXVersion.
+            first = str(chunks[0])
+            joined = [qpdf() or QPDF, first, "--pages", *map(str, chunks), "--", str(target)]
+            _run(joined, path.parent, _seconds_left(deadline, timeout), "qpdf")
         os.replace(target, path)
     finally:
         definition_path.unlink(missing_ok=True)
         target.unlink(missing_ok=True)
+        for chunk in chunks:
+            chunk.unlink(missing_ok=True)
     return Conversion(time.monotonic() - started, before, path.stat().st_size, flattened)
+
+
+def page_count(path: Path) -> int:
+    """The pages of a PDF the engine wrote (cairo's layout, or the join of its parts); 0 for a
+    file not laid out so, which one Ghostscript run then refuses in its own words."""
+    try:
+        with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return read_part(data).count
+    except (PdfJoinError, ValueError):  # ValueError: mmap of an empty file
+        return 0
+
+
+def page_ranges(pages: int) -> list[tuple[int, int]]:
+    """(first, last) pages of each Ghostscript run, CHUNK_PAGES at most each; one run for a
+    short file (and for an empty one, which Ghostscript refuses in words)."""
+    if pages <= CHUNK_PAGES:
+        return [(1, max(pages, 1))]
+    return [(first, min(first + CHUNK_PAGES - 1, pages)) for first in range(1, pages + 1, CHUNK_PAGES)]
+
+
+def chunk_file(target: Path, index: int) -> Path:
+    """Where chunk `index` of a long conversion is written, beside the final output."""
+    return target.with_name(f"{target.name}.{index:04d}")
+
+
+def _seconds_left(deadline: float | None, timeout: float | None) -> tuple[float | None, float | None]:
+    """(seconds the next run may take, the whole conversion's timeout) before `deadline`."""
+    if deadline is None or timeout is None:
+        return None, None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise LimitExceededError(
+            f"converting for print took longer than {timeout:g} seconds", location="render"
+        )
+    return left, timeout
+
+
+def _run(arguments: list[str], folder: Path, timeout: tuple[float | None, float | None], tool: str) -> None:
+    """Run Ghostscript or qpdf under the caller's limits; its failures as the module says."""
+    try:
+        finished = subprocess.run(  # noqa: S603 (arguments are our own paths)
+            arguments,
+            capture_output=True,
+            timeout=timeout[0],
+            check=False,
+            preexec_fn=_child_setup(_cpu_left()),  # a render worker has one thread
+            cwd=folder,
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"},
+        )
+    except subprocess.TimeoutExpired:
+        raise LimitExceededError(
+            f"converting for print took longer than {timeout[1]:g} seconds", location="render"
+        ) from None
+    except OSError as error:
+        if error.errno == errno.ENOMEM:  # no room under RLIMIT_AS even to start it
+            raise MemoryError(f"{tool} could not start: out of memory") from None
+        raise
+    if finished.returncode < 0:
+        number = -finished.returncode
+        raise RenderProcessError(f"{tool} was killed by {signal.Signals(number).name}", signal_number=number)
+    messages = (finished.stdout + finished.stderr).decode("utf-8", "replace")
+    # Past RLIMIT_AS: a PostScript VMerror, or a failed allocation the OS reported.
+    if "VMerror" in messages or "Cannot allocate memory" in messages or "std::bad_alloc" in messages:
+        raise MemoryError(f"{tool} ran out of memory")
+    # qpdf exits 3 for warnings with a good file written.
+    if finished.returncode != 0 and not (tool == "qpdf" and finished.returncode == 3):
+        last = _what_went_wrong(messages)
+        reason = last or "no message"
+        raise RenderInputError(
+            f"{tool} could not convert the PDF for print (exit {finished.returncode}): {reason}",
+            location="output",
+        )

@@ -479,6 +479,10 @@ def _convert_for_print(path: str, options: BadgeOptions) -> Conversion:
     except PrintToolMissingError as error:
         # Checked when the job was submitted; the render server may differ from the web server.
         raise RenderInputError(f"print output cannot be made: {error}", location="output") from None
+    except OSError as error:
+        if error.errno == errno.ENOMEM:  # reading the PDF (mmap) or starting a tool, near RLIMIT_AS
+            raise MemoryError("out of memory converting for print") from None
+        raise
 
 
 def summary_of(result: RenderResult) -> RenderSummary:

@@ -25,7 +25,7 @@ from api.render.errors import LimitExceededError, RenderInputError
 from api.render.limits import RenderLimits
 from api.render.options import BackgroundOption, BadgeOptions
 from api.render.pool import BATCH, RenderPool
-from api.render.printready import PDFX_VERSION, PROFILE_DESCRIPTION, convert_for_print
+from api.render.printready import CHUNK_PAGES, PDFX_VERSION, PROFILE_DESCRIPTION, convert_for_print
 from api.render.runtime import default_settings
 from api.render.tasks import RenderTask
 from api.render.template import compile_template
@@ -341,9 +341,10 @@ def test_a_worker_killed_at_the_wall_clock_takes_its_ghostscript_with_it(pool, t
     assert ghostscripts_writing_to(tmp_path) == []
 
 
-def test_ghostscript_is_held_to_the_tasks_memory_limit(pool, tmp_path):
-    # Ghostscript 10.00 holds about 1.1 MB for every page it converts: 1,000 one-badge pages
-    # need more than a gigabyte, which the badges alone never come near.
+def test_a_long_file_is_converted_in_chunks_that_fit_the_tasks_memory(pool, tmp_path):
+    # Ghostscript 10.00 holds about 1.4 MB for every page it converts: 1,000 one-badge pages in
+    # one run took more than the gigabyte the badges alone never come near. In chunks of
+    # CHUNK_PAGES they fit, and the joined file is one PDF/X with every page.
     people = [{"name": f"Attendee {n}", "organization": "FOSSASIA"} for n in range(1000)]
     task = RenderTask(
         template_svg=None,
@@ -354,11 +355,38 @@ def test_ghostscript_is_held_to_the_tasks_memory_limit(pool, tmp_path):
         output_path=str(tmp_path / "print.pdf"),
     )
 
-    limits = RenderLimits(memory_bytes=1024**3, wall_seconds=120)
-    rgb = replace(task, options=replace(task.options, output="pdf"), output_path=str(tmp_path / "rgb.pdf"))
-    assert run_job(pool, rgb, limits).pages == 1000  # the badges alone fit
+    run_job(pool, task, RenderLimits(memory_bytes=1024**3, wall_seconds=300))
 
-    with pytest.raises(LimitExceededError, match="more than 1073741824 bytes of memory"):
+    reader = pypdf.PdfReader(tmp_path / "print.pdf")
+    assert len(reader.pages) == 1000 > 3 * CHUNK_PAGES
+    assert reader.trailer["/Info"]["/GTS_PDFXVersion"] == PDFX_VERSION
+    assert reader.trailer["/Root"]["/OutputIntents"][0]["/S"] == "/GTS_PDFX"
+    assert all("/TrimBox" in page for page in reader.pages)
+    assert "Attendee 999" in reader.pages[999].extract_text()
+    assert not list(tmp_path.glob("print.pdf.*"))
+
+
+# Room for the render worker and 250 one-badge pages, not for converting them: the worker's
+# reading of the file or Ghostscript (a child under the same RLIMIT_AS) runs out, whichever first.
+MEMORY_GS_CANNOT_FIT = 300 * 1024**2
+
+
+def test_print_output_past_the_tasks_memory_limit_is_the_limit_problem(pool, tmp_path):
+    people = [{"name": f"Attendee {n}", "organization": "FOSSASIA"} for n in range(CHUNK_PAGES)]
+    task = RenderTask(
+        template_svg=None,
+        template_id="classic",
+        options=BadgeOptions(name="Summit 2026", output="print"),
+        rows=people,
+        columns=["name", "organization"],
+        output_path=str(tmp_path / "print.pdf"),
+    )
+
+    limits = RenderLimits(memory_bytes=MEMORY_GS_CANNOT_FIT, wall_seconds=120)
+    rgb = replace(task, options=replace(task.options, output="pdf"), output_path=str(tmp_path / "rgb.pdf"))
+    assert run_job(pool, rgb, limits).pages == CHUNK_PAGES  # the badges alone fit
+
+    with pytest.raises(LimitExceededError, match=f"more than {MEMORY_GS_CANNOT_FIT} bytes of memory"):
         run_job(pool, task, limits)
 
     assert not list(tmp_path.glob("print.pdf.*"))
