@@ -129,12 +129,11 @@ def _claim(delivery_id: uuid.UUID) -> int | None:
     return attempt
 
 
-def signing_secrets(webhook: Webhook) -> list[str]:
+def signing_secrets(secret: str, previous: str | None, previous_until: datetime | None) -> list[str]:
     """The current secret, and the one it replaced while the rotation's overlap lasts."""
-    keys = [webhook.secret]
-    until = webhook.previous_secret_until
-    if webhook.previous_secret and until is not None and until > utcnow():
-        keys.append(webhook.previous_secret)
+    keys = [secret]
+    if previous and previous_until is not None and previous_until > utcnow():
+        keys.append(previous)
     return keys
 
 
@@ -144,8 +143,18 @@ def deliver(delivery_id: str) -> bool:
     attempt = _claim(row_id)
     if attempt is None:
         return False
+    # Plain columns, not ORM objects: the row changes below by UPDATE, and an object kept in the
+    # session's identity map would go on showing the claim's state.
     found = db.session.execute(
-        select(WebhookDelivery, Webhook)
+        select(
+            WebhookDelivery.event_id,
+            WebhookDelivery.event_type,
+            WebhookDelivery.payload,
+            Webhook.url,
+            Webhook.secret,
+            Webhook.previous_secret,
+            Webhook.previous_secret_until,
+        )
         .join(Webhook, Webhook.id == WebhookDelivery.webhook_id)
         .where(WebhookDelivery.id == row_id)
     ).one_or_none()
@@ -154,13 +163,13 @@ def deliver(delivery_id: str) -> bool:
     db.session.commit()
     if found is None:
         return False  # the endpoint was deleted meanwhile, its deliveries with it
-    delivery, webhook = found
     config = current_app.config
-    body = delivery.payload.encode("utf-8")
+    body = found.payload.encode("utf-8")
+    keys = signing_secrets(found.secret, found.previous_secret, found.previous_secret_until)
     outcome = post_event(
-        webhook.url,
+        found.url,
         body,
-        signed_headers(signing_secrets(webhook), delivery.event_id, body),
+        signed_headers(keys, found.event_id, body),
         https_only=config["ENV_NAME"] == "production",
         allowed=allowed_networks(config["WEBHOOK_ALLOWED_NETWORKS"]),
         timeouts=Timeouts(connect=config["WEBHOOK_CONNECT_TIMEOUT"], total=config["WEBHOOK_TIMEOUT"]),
@@ -169,8 +178,8 @@ def deliver(delivery_id: str) -> bool:
     if not outcome.delivered:
         log.warning(
             "Webhook delivery %s (%s) failed, attempt %d: %s",
-            delivery.id,
-            delivery.event_type,
+            row_id,
+            found.event_type,
             attempt,
             outcome.error,
         )

@@ -25,7 +25,11 @@ def _distinct(values: list[str]) -> None:
 def _events_field(**kwargs: Any) -> fields.List[str]:
     return fields.List(
         fields.String(validate=validate.OneOf(EVENT_TYPES)),
-        validate=[validate.Length(min=1, max=len(EVENT_TYPES)), _distinct],
+        validate=[
+            validate.Length(min=1, error="Must name at least one event."),
+            validate.Length(max=len(EVENT_TYPES)),
+            _distinct,
+        ],
         metadata={"description": EVENTS_DESCRIPTION, "uniqueItems": True},
         **kwargs,
     )
