@@ -90,14 +90,15 @@ def post_event(
     try:
         sock = _connect(target, timeouts.connect, deadline)
     except OSError as error:
-        return Outcome(False, error=_describe(error, timeouts))
+        return Outcome(
+            False, error=_describe(error, f"Timeout: could not connect within {timeouts.connect:g} s.")
+        )
     watchdog = _Watchdog(sock, deadline)
     try:
         return _exchange(target, sock, body, headers, deadline)
     except (OSError, http.client.HTTPException) as error:
-        if watchdog.fired:
-            return Outcome(False, error=f"Timeout: no complete answer within {timeouts.total:g} s.")
-        return Outcome(False, error=_describe(error, timeouts))
+        too_slow = f"Timeout: no complete answer within {timeouts.total:g} s."
+        return Outcome(False, error=too_slow if watchdog.fired else _describe(error, too_slow))
     finally:
         watchdog.cancel()
         sock.close()
@@ -160,9 +161,9 @@ def _exchange(
     return Outcome(False, status, excerpt, f"The receiver answered {status} {response.reason}."[:300])
 
 
-def _describe(error: BaseException, timeouts: Timeouts) -> str:
+def _describe(error: BaseException, timeout_message: str) -> str:
     if isinstance(error, TimeoutError):
-        return f"Timeout: no complete answer within {timeouts.total:g} s (connect: {timeouts.connect:g} s)."
+        return timeout_message
     if isinstance(error, ssl.SSLError):
         return f"TLS: {error}"[:500]
     if isinstance(error, ConnectionRefusedError):
