@@ -241,6 +241,8 @@ class Config:
     WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_SECONDS", "30"))
     WEBHOOK_SENDING_LEASE_SECONDS = _env_int("WEBHOOK_SENDING_LEASE_SECONDS", 120)
     WEBHOOK_SWEEP_INTERVAL = float(os.environ.get("WEBHOOK_SWEEP_INTERVAL", "30"))
+    # Delivered and failed deliveries are kept this long for the owner to look at, then deleted.
+    WEBHOOK_DELIVERY_RETENTION_SECONDS = _env_int("WEBHOOK_DELIVERY_RETENTION_SECONDS", 30 * 86400)
     # After a rotation the old secret still signs (a second signature) this long, so a receiver
     # can switch to the new one without dropping events.
     WEBHOOK_SECRET_OVERLAP_SECONDS = _env_int("WEBHOOK_SECRET_OVERLAP_SECONDS", 86400)

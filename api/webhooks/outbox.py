@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from api.core.db import on_commit, rows_changed, utcnow
@@ -215,9 +215,19 @@ def _record(delivery_id: uuid.UUID, attempt: int, outcome: Outcome) -> None:
 
 
 def sweep_deliveries(limit: int = 100) -> int:
-    """Take back deliveries a dead worker left in `sending`, and hand every due one to the runner
-    (each in its own task, so one slow receiver does not hold up the others); how many were handed."""
+    """Take back deliveries a dead worker left in `sending`, hand every due one to the runner (each
+    in its own task, so one slow receiver does not hold up the others), and delete finished ones
+    past their retention; how many were handed."""
     now = utcnow()
+    kept = timedelta(seconds=current_app.config["WEBHOOK_DELIVERY_RETENTION_SECONDS"])
+    db.session.execute(
+        delete(WebhookDelivery)
+        .where(
+            WebhookDelivery.status.in_((DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)),
+            WebhookDelivery.updated_at < now - kept,
+        )
+        .execution_options(synchronize_session=False)
+    )
     lease = timedelta(seconds=current_app.config["WEBHOOK_SENDING_LEASE_SECONDS"])
     max_attempts = current_app.config["WEBHOOK_MAX_ATTEMPTS"]
     stale = (WebhookDelivery.status == DeliveryStatus.SENDING) & (WebhookDelivery.updated_at < now - lease)

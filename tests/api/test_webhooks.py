@@ -426,3 +426,18 @@ def test_a_deleted_webhook_takes_its_deliveries_and_sends_nothing_more(client, a
     assert len(receiver.received) == 1
     assert db.session.scalars(select(WebhookDelivery)).all() == []
     assert client.get(f"/api/v1/webhooks/{webhook['id']}", headers=auth_headers).status_code == 404
+
+
+def test_finished_deliveries_are_deleted_after_their_retention(client, auth_headers, jobs, receiver):
+    webhook = register(client, auth_headers, receiver.url)
+    queued(client, auth_headers)
+    jobs.run_pending()
+    assert [row["status"] for row in deliveries(client, auth_headers, webhook["id"])] == ["delivered"]
+
+    run_sweep(jobs)
+    assert len(deliveries(client, auth_headers, webhook["id"])) == 1  # within its 30 days
+    db.session.execute(update(WebhookDelivery).values(updated_at=utcnow() - timedelta(days=31)))
+    db.session.commit()
+    run_sweep(jobs)
+
+    assert deliveries(client, auth_headers, webhook["id"]) == []
