@@ -88,7 +88,7 @@ def refusal(address: IPAddress, allowed: Sequence[Network]) -> str | None:
         ("non-public", not address.is_global),
     ):
         if applies:
-            return f"a {kind} address"
+            return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} address"
     return None
 
 

@@ -92,7 +92,7 @@ REFUSED_ANYWHERE = [
     ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),
     ("http://[fd00::1]/hook", "fd00::1 is a private address"),
     ("http://100.64.0.1/hook", "100.64.0.1 is a non-public address"),
-    ("http://0.0.0.0:8080/", "0.0.0.0 is a unspecified address"),
+    ("http://0.0.0.0:8080/", "0.0.0.0 is an unspecified address"),
     ("http://224.0.0.251/", "224.0.0.251 is a multicast address"),
     ("http://user:secret@hooks.example.org/", "Must not carry a user name or password."),
     ("ftp://hooks.example.org/", "Must be an http:// or https:// URL."),

@@ -26,7 +26,7 @@ LOOPBACK = parse_networks("127.0.0.0/8")
         ("64:ff9b::a9fe:a9fe", "a link-local address"),  # NAT64 around 169.254.169.254
         ("fe80::1", "a link-local address"),
         ("ff02::1", "a multicast address"),
-        ("::", "a unspecified address"),
+        ("::", "an unspecified address"),
         ("192.168.1.1", "a private address"),
         ("240.0.0.1", "a private address"),
         ("198.51.100.7", "a private address"),  # documentation range
