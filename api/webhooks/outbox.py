@@ -97,11 +97,9 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _due() -> Any:
-    return (
-        (WebhookDelivery.status == DeliveryStatus.PENDING)
-        & (WebhookDelivery.next_attempt_at <= utcnow())
-        & (WebhookDelivery.attempts < current_app.config["WEBHOOK_MAX_ATTEMPTS"])
-    )
+    # A row is pending only while it has attempts left (_record and the sweep fail it after the
+    # last), or when its owner asked for one more (service.retry_delivery).
+    return (WebhookDelivery.status == DeliveryStatus.PENDING) & (WebhookDelivery.next_attempt_at <= utcnow())
 
 
 def _claim(delivery_id: uuid.UUID) -> int | None:

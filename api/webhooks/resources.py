@@ -265,3 +265,46 @@ class WebhookDeliveries(Resource):
             db.session(), actor=current_user(), webhook_id=webhook_id, page=page
         )
         return respond_page(delivery_schema.dump(deliveries, many=True), total, page)
+
+
+@ns.route("/<uuid:webhook_id>/deliveries/<uuid:delivery_id>/retry")
+class WebhookDeliveryRetry(Resource):
+    """---
+    parameters:
+      - WebhookId
+      - DeliveryId
+    """
+
+    @jwt_required()
+    def post(self, webhook_id: uuid.UUID, delivery_id: uuid.UUID) -> Response:
+        """Send a delivery again now: one more attempt for a failed one, a repeat of a delivered one.
+
+        ---
+        tags: [webhooks]
+        operationId: retryWebhookDelivery
+        summary: Send a delivery again now.
+        description: |
+          The delivery becomes `pending` and due at once; its attempt follows in the background
+          (read the deliveries to see it). A `failed` delivery gets one more attempt, a `delivered`
+          one is sent again with the same `webhook-id` (a receiver that drops ids it has seen ignores
+          it), a `pending` one is sent now rather than after its backoff. One being sent is a 409
+          `delivery_in_progress`. Another user's webhook is a 404 `webhook_not_found`, a delivery of
+          another webhook a 404 `delivery_not_found`.
+        security: [{bearerAuth: []}]
+        responses:
+          '200':
+            description: The delivery, pending.
+            content:
+              application/json:
+                schema: {$ref: '#/components/schemas/WebhookDelivery'}
+          '404': NotFound
+          '409':
+            description: The delivery is being sent right now (`delivery_in_progress`).
+            content:
+              application/problem+json:
+                schema: {$ref: '#/components/schemas/Problem'}
+        """
+        delivery = service.retry_delivery(
+            db.session(), actor=current_user(), webhook_id=webhook_id, delivery_id=delivery_id
+        )
+        return respond(delivery_schema.dump(delivery))

@@ -10,11 +10,12 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.core.db import utcnow
+from api.core.db import on_commit, utcnow
 from api.core.pagination import PageRequest, paginate
-from api.errors import NotFoundError, ValidationError
+from api.errors import ConflictError, NotFoundError, ValidationError
 from api.users.models import User
-from api.webhooks.models import Webhook, WebhookDelivery
+from api.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
+from api.webhooks.outbox import enqueue_deliveries
 from api.webhooks.sending import new_secret
 from api.webhooks.targets import TargetRefused, allowed_networks, check_target
 
@@ -94,6 +95,35 @@ def delete_webhook(session: Session, *, actor: User, webhook_id: uuid.UUID) -> N
 def list_webhooks(session: Session, *, actor: User, page: PageRequest) -> tuple[list[Webhook], int]:
     query = select(Webhook).where(Webhook.owner_id == actor.id).order_by(Webhook.created_at, Webhook.id)
     return paginate(session, query, page)
+
+
+def retry_delivery(
+    session: Session, *, actor: User, webhook_id: uuid.UUID, delivery_id: uuid.UUID
+) -> WebhookDelivery:
+    """Make a delivery due now, for one more attempt (a failed one gets exactly one), sent after commit.
+
+    A delivered one is sent again with the same `webhook-id`; one being sent is a 409.
+    """
+    webhook = owned_webhook(session, actor=actor, webhook_id=webhook_id)
+    delivery = session.scalar(
+        select(WebhookDelivery).where(
+            WebhookDelivery.id == delivery_id, WebhookDelivery.webhook_id == webhook.id
+        )
+    )
+    if delivery is None:
+        raise NotFoundError("No delivery with this id for this webhook.", code="delivery_not_found")
+    if delivery.status == DeliveryStatus.SENDING:
+        raise ConflictError("This delivery is being sent right now.", code="delivery_in_progress")
+    delivery.status = DeliveryStatus.PENDING
+    delivery.next_attempt_at = utcnow()
+    session.flush()
+    ids = [delivery.id]
+    on_commit(session, lambda: _enqueue(ids))
+    return delivery
+
+
+def _enqueue(ids: list[uuid.UUID]) -> None:
+    enqueue_deliveries(ids)
 
 
 def list_deliveries(

@@ -441,3 +441,34 @@ def test_finished_deliveries_are_deleted_after_their_retention(client, auth_head
     run_sweep(jobs)
 
     assert deliveries(client, auth_headers, webhook["id"]) == []
+
+
+def test_a_failed_delivery_retried_by_its_owner_gets_one_more_attempt(
+    client, auth_headers, jobs, app, monkeypatch, receiver
+):
+    monkeypatch.setitem(app.config, "WEBHOOK_MAX_ATTEMPTS", 1)
+    webhook = register(client, auth_headers, receiver.url)
+    receiver.status = 503
+    queued(client, auth_headers)
+    jobs.run_pending()
+    [failed] = deliveries(client, auth_headers, webhook["id"])
+    assert (failed["status"], failed["attempts"]) == ("failed", 1)
+    path = f"/api/v1/webhooks/{webhook['id']}/deliveries/{failed['id']}/retry"
+
+    assert client.post(path, headers=other_headers(client)).status_code == 404
+    receiver.status = 204
+    response = client.post(path, headers=auth_headers)
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "pending"
+    jobs.run_pending()
+
+    first, second = receiver.wait_for(2)
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
+    assert second.verifies_with(webhook["secret"])
+    [delivered] = deliveries(client, auth_headers, webhook["id"])
+    assert (delivered["status"], delivered["attempts"]) == ("delivered", 2)
+    unknown = client.post(
+        f"/api/v1/webhooks/{webhook['id']}/deliveries/{webhook['id']}/retry", headers=auth_headers
+    )
+    assert unknown.status_code == 404
+    assert unknown.get_json()["code"] == "delivery_not_found"

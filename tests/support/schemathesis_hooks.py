@@ -221,6 +221,14 @@ class World:
     def webhook_id(self) -> str:
         return str(self._alive("webhook", new_webhook, lambda made: f"/webhooks/{made}"))
 
+    def delivery_id(self, webhook_id: str) -> str:
+        """A delivery of the webhook: a finished job's event (the webhook takes every event)."""
+        items = api("GET", f"/webhooks/{webhook_id}/deliveries").json()["items"]
+        if not items:
+            new_job(wait=True)
+            items = api("GET", f"/webhooks/{webhook_id}/deliveries").json()["items"]
+        return str(items[0]["id"])
+
     def job(self) -> dict[str, Any]:
         return dict(self._alive("job", lambda: new_job(wait=True), lambda made: f"/badge-jobs/{made['id']}"))
 
@@ -469,6 +477,8 @@ def fit_path(case: Any, *, query_positive: bool) -> None:
         params["token"] = WORLD.job()["result"]["download_token"]
     if "webhook_id" in params:
         params["webhook_id"] = new_webhook() if deleting else WORLD.webhook_id()
+    if "delivery_id" in params:
+        params["delivery_id"] = WORLD.delivery_id(params["webhook_id"])
 
 
 def fit_event(case: Any, body: dict[str, Any]) -> None:
