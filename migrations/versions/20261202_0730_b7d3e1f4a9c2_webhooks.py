@@ -1,7 +1,7 @@
 """Webhooks: an owner's endpoints for job events, and the outbox of their deliveries.
 
 Revision ID: b7d3e1f4a9c2
-Revises: 9e4b7c2a1f03
+Revises: b7d41e2c9a58
 Create Date: 2026-12-02 07:30:00.000000+00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b7d3e1f4a9c2"
-down_revision: str | None = "9e4b7c2a1f03"
+down_revision: str | None = "b7d41e2c9a58"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
