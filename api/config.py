@@ -6,6 +6,7 @@ Production refuses to start with the development secret.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from datetime import timedelta
@@ -235,6 +236,26 @@ class Config:
     # past it the mail is skipped and logged, and the request answers as it always does.
     MAIL_BUDGET_PER_HOUR = _env_int("MAIL_BUDGET_PER_HOUR", 20)
 
+    # Webhooks (api/webhooks). Target addresses that are private, loopback, link-local, multicast,
+    # reserved or unspecified are refused unless one of these comma-separated CIDRs admits them
+    # (a receiver inside the deployment's own network; the tests' 127.0.0.0/8).
+    WEBHOOK_ALLOWED_NETWORKS = os.environ.get("WEBHOOK_ALLOWED_NETWORKS", "")
+    WEBHOOKS_MAX_PER_USER = _env_int("WEBHOOKS_MAX_PER_USER", 10)
+    # One attempt: connecting may take WEBHOOK_CONNECT_TIMEOUT seconds, the whole exchange
+    # (connect, send, the receiver's answer) WEBHOOK_TIMEOUT; a receiver that hangs fails the attempt.
+    WEBHOOK_CONNECT_TIMEOUT = float(os.environ.get("WEBHOOK_CONNECT_TIMEOUT", "3"))
+    WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
+    # Attempts per event and receiver; the n-th retry waits WEBHOOK_BACKOFF_SECONDS * 2^(n-1).
+    WEBHOOK_MAX_ATTEMPTS = _env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+    WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_SECONDS", "30"))
+    WEBHOOK_SENDING_LEASE_SECONDS = _env_int("WEBHOOK_SENDING_LEASE_SECONDS", 120)
+    WEBHOOK_SWEEP_INTERVAL = float(os.environ.get("WEBHOOK_SWEEP_INTERVAL", "30"))
+    # Delivered and failed deliveries are kept this long for the owner to look at, then deleted.
+    WEBHOOK_DELIVERY_RETENTION_SECONDS = _env_int("WEBHOOK_DELIVERY_RETENTION_SECONDS", 30 * 86400)
+    # After a rotation the old secret still signs (a second signature) this long, so a receiver
+    # can switch to the new one without dropping events.
+    WEBHOOK_SECRET_OVERLAP_SECONDS = _env_int("WEBHOOK_SECRET_OVERLAP_SECONDS", 86400)
+
 
 class DevelopmentConfig(Config):
     ENV_NAME = "development"
@@ -253,6 +274,7 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST = 1024
     JOBS_RUNNER = "manual"
     OUTBOX_SWEEP_INTERVAL = 0.0
+    WEBHOOK_SWEEP_INTERVAL = 0.0
     CORS_ORIGINS = ["https://app.example.org"]
 
 
@@ -269,6 +291,21 @@ CONFIGS: dict[str, type[Config]] = {
 
 class ConfigError(RuntimeError):
     """The configuration cannot be used (for example a default secret in production)."""
+
+
+def parse_networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """WEBHOOK_ALLOWED_NETWORKS: comma-separated CIDRs (`10.0.0.0/8, fd00::/8`).
+
+    A ValueError names the first that is not a network."""
+    networks = []
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item.strip()))
+        except ValueError as error:
+            raise ValueError(f"{item.strip()!r} is not a network in CIDR form ({error})") from None
+    return networks
 
 
 def check_config(config: Mapping[str, Any]) -> None:
@@ -297,3 +334,7 @@ def check_config(config: Mapping[str, Any]) -> None:
     processes = config.get("BADGE_RENDER_PROCESSES", 0)
     if isinstance(processes, bool) or not isinstance(processes, int) or not 0 <= processes <= 64:
         raise ConfigError("BADGE_RENDER_PROCESSES must be a whole number from 0 (every usable CPU) to 64")
+    try:
+        parse_networks(str(config.get("WEBHOOK_ALLOWED_NETWORKS") or ""))
+    except ValueError as error:
+        raise ConfigError(f"WEBHOOK_ALLOWED_NETWORKS: {error}") from None

@@ -8,6 +8,7 @@ from api.fonts.models import Font
 from api.mail.models import OutboundEmail
 from api.tickets.models import Ticket
 from api.users.models import User
+from api.webhooks.models import Webhook, WebhookDelivery
 
 __all__ = [
     "AuthSession",
@@ -19,4 +20,6 @@ __all__ = [
     "OutboundEmail",
     "Ticket",
     "User",
+    "Webhook",
+    "WebhookDelivery",
 ]

@@ -15,6 +15,7 @@ from api.jobs import register_task
 from api.mail.service import deliver_email, sweep_outbox
 from api.users.listeners import queue_verification_on_register
 from api.users.models import User
+from api.webhooks.outbox import deliver, sweep_deliveries
 
 
 def register_tasks_and_listeners() -> None:
@@ -23,6 +24,8 @@ def register_tasks_and_listeners() -> None:
     register_task("badges.sweep", sweep_jobs, every="JOBS_SWEEP_INTERVAL")
     register_task("mail.deliver", deliver_email)
     register_task("mail.sweep", sweep_outbox, every="OUTBOX_SWEEP_INTERVAL")
+    register_task("webhooks.deliver", deliver)
+    register_task("webhooks.sweep", sweep_deliveries, every="WEBHOOK_SWEEP_INTERVAL")
     # Listeners are global to the mapper, and a process (a test run) creates many apps: once only,
     # or every registration would queue its mail once per app created.
     if not event.contains(User, "after_insert", queue_verification_on_register):

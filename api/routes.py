@@ -14,5 +14,6 @@ def register_routes(app: Flask) -> None:
     from api.meta import resources as meta_resources  # noqa: F401
     from api.tickets import resources as tickets_resources  # noqa: F401
     from api.users import resources as users_resources  # noqa: F401
+    from api.webhooks import resources as webhooks_resources  # noqa: F401
 
     app.register_blueprint(blueprint)

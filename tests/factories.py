@@ -24,6 +24,8 @@ from api.fonts.models import Font
 from api.mail.models import OutboundEmail
 from api.tickets.models import Ticket
 from api.users.models import User
+from api.webhooks.models import Webhook, WebhookDelivery
+from api.webhooks.sending import new_secret
 
 DEFAULT_PASSWORD = "correct horse battery"
 
@@ -168,3 +170,29 @@ class OutboundEmailFactory(Factory):
     to_address = factory.Sequence(lambda n: f"user{n}@example.org")
     subject = "Confirm your email address"
     text_body = "Hello"
+
+
+class WebhookFactory(Factory):
+    class Meta:
+        model = Webhook
+
+    class Params:
+        owner = factory.SubFactory(UserFactory, verified=True)
+
+    owner_id = factory.SelfAttribute("owner.id")
+    url = factory.Sequence(lambda n: f"https://hooks.example.org/badges/{n}")
+    events = factory.LazyFunction(lambda: ["job.succeeded", "job.failed", "job.cancelled"])
+    secret = factory.LazyFunction(new_secret)
+
+
+class WebhookDeliveryFactory(Factory):
+    class Meta:
+        model = WebhookDelivery
+
+    class Params:
+        webhook = factory.SubFactory(WebhookFactory)
+
+    webhook_id = factory.SelfAttribute("webhook.id")
+    event_id = factory.Sequence(lambda n: f"msg_test{n}")
+    event_type = "job.succeeded"
+    payload = '{"type":"job.succeeded","timestamp":"2026-12-02T07:30:00+00:00","data":{}}'

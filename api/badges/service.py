@@ -29,6 +29,7 @@ from api.extensions import jobs
 from api.jobs import JobsUnavailableError
 from api.links import public_base
 from api.users.models import User
+from api.webhooks.job_events import announce_job
 
 log = logging.getLogger(__name__)
 
@@ -312,6 +313,7 @@ def cancel_job(session: Session, *, actor: User, job_id: uuid.UUID) -> BadgeJob:
         session.refresh(job)
         if changed:
             add_log(session, job, "ERROR", "Cancelled by its owner.")
+            announce_job(session, job)
     if job.file_deleted_at is None:
         job.file_deleted_at = now
         add_log(session, job, "INFO", "Files removed.")

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from api.badges.models import FINISHED_STATUSES, BadgeJob, JobStatus
 from api.badges.service import add_log, folder
-from api.badges.worker import mail_result, still_mine
+from api.badges.worker import _asked_at, mail_result, still_mine
 from api.core.db import rows_changed, utcnow
 from api.core.storage import storage
 from api.extensions import db, jobs
+from api.webhooks.job_events import announce_job
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ def _recover(session: Session, job: BadgeJob) -> bool:
     else:
         add_log(session, job, "ERROR", job.error or "", "worker lost")
         mail_result(session, job)
+        announce_job(session, job, links_base=_asked_at(job))
         session.commit()
     return retry
 

@@ -49,6 +49,7 @@ from api.render.tasks import RenderSummary, RenderTask
 from api.rendering import render_job as render_in_worker
 from api.users.models import User
 from api.users.service import has_mail_budget
+from api.webhooks.job_events import announce_job
 
 log = logging.getLogger(__name__)
 
@@ -258,6 +259,7 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
         f"Done: {summary.badges:,} badges on {summary.pages:,} pages in {seconds:.1f} s.",
     )
     mail_result(session, job)
+    announce_job(session, job, links_base=_asked_at(job))
     session.commit()
 
 
@@ -379,6 +381,7 @@ def _fail(session: Session, job_id: uuid.UUID, attempt: int, message: str, detai
     assert job is not None
     add_log(session, job, "ERROR", message, detail)
     mail_result(session, job)
+    announce_job(session, job, links_base=_asked_at(job))
     session.commit()
 
 

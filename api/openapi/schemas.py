@@ -50,6 +50,13 @@ from api.tickets.schemas import (
     TicketUpdateSchema,
 )
 from api.users.schemas import UserCreateSchema, UserSchema, UserUpdateSchema, VerifyEmailSchema
+from api.webhooks.schemas import (
+    WebhookCreateSchema,
+    WebhookDeliverySchema,
+    WebhookSchema,
+    WebhookUpdateSchema,
+    WebhookWithSecretSchema,
+)
 
 
 def component_schemas() -> dict[str, type[Schema]]:
@@ -99,5 +106,12 @@ def component_schemas() -> dict[str, type[Schema]]:
             BadgeTemplateSchema, total="The built-in templates plus the caller's uploads."
         ),
         "BadgeTemplateUpload": BadgeTemplateUploadSchema,
+        "WebhookCreate": WebhookCreateSchema,
+        "WebhookUpdate": WebhookUpdateSchema,
+        "Webhook": WebhookSchema,
+        "WebhookWithSecret": WebhookWithSecretSchema,
+        "WebhookPage": page_schema(WebhookSchema),
+        "WebhookDelivery": WebhookDeliverySchema,
+        "WebhookDeliveryPage": page_schema(WebhookDeliverySchema),
         "Health": HealthSchema,
     }

@@ -107,7 +107,16 @@ def login(base_url: str, email: str, password: str) -> dict[str, Any]:
 @pytest.fixture
 def service(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, dict[str, str]]]:
     # The hooks make real jobs for the cases that name one; positive cases submit more.
-    env = service_environment(tmp_path, {"BADGE_JOBS_MAX_QUEUED_PER_USER": "1000"})
+    # Webhooks: their cases name a receiver on loopback, which the service is told to admit, and
+    # positive cases register more than the default ten.
+    env = service_environment(
+        tmp_path,
+        {
+            "BADGE_JOBS_MAX_QUEUED_PER_USER": "1000",
+            "WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+            "WEBHOOKS_MAX_PER_USER": "100000",
+        },
+    )
     if TEST_DATABASE == "postgres":
         require_postgres()
         env["DATABASE_URL"] = request.getfixturevalue("postgres_databases").create("schemathesis")

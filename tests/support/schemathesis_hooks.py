@@ -135,6 +135,17 @@ def new_event() -> str:
     return str(api("POST", "/events", json=body).json()["id"])
 
 
+# The service runs with WEBHOOK_ALLOWED_NETWORKS=127.0.0.0/8 (tests/faults/test_schemathesis.py);
+# nothing listens on the discard port, so deliveries fail fast and are retried, harmlessly.
+WEBHOOK_URL = "http://127.0.0.1:9/schemathesis-hooks"
+WEBHOOK_EVENTS = ("job.succeeded", "job.failed", "job.cancelled")
+
+
+def new_webhook() -> str:
+    body = {"url": WEBHOOK_URL, "events": list(WEBHOOK_EVENTS)}
+    return str(api("POST", "/webhooks", json=body).json()["id"])
+
+
 def new_ticket(event_id: str) -> str:
     return str(api("POST", f"/events/{event_id}/tickets", json={"name": "Standard"}).json()["id"])
 
@@ -207,6 +218,17 @@ class World:
 
     def font_id(self) -> str:
         return str(self._alive("font", lambda: new_font(DEJAVU_SANS), lambda made: f"/fonts/{made}"))
+
+    def webhook_id(self) -> str:
+        return str(self._alive("webhook", new_webhook, lambda made: f"/webhooks/{made}"))
+
+    def delivery_id(self, webhook_id: str) -> str:
+        """A delivery of the webhook: a finished job's event (the webhook takes every event)."""
+        items = api("GET", f"/webhooks/{webhook_id}/deliveries").json()["items"]
+        if not items:
+            new_job(wait=True)
+            items = api("GET", f"/webhooks/{webhook_id}/deliveries").json()["items"]
+        return str(items[0]["id"])
 
     def job(self) -> dict[str, Any]:
         return dict(self._alive("job", lambda: new_job(wait=True), lambda made: f"/badge-jobs/{made['id']}"))
@@ -464,6 +486,10 @@ def fit_path(case: Any, *, query_positive: bool) -> None:
         params["job_id"] = new_job(wait=False)["id"] if deleting else WORLD.job()["id"]
     if "token" in params:
         params["token"] = WORLD.job()["result"]["download_token"]
+    if "webhook_id" in params:
+        params["webhook_id"] = new_webhook() if deleting else WORLD.webhook_id()
+    if "delivery_id" in params:
+        params["delivery_id"] = WORLD.delivery_id(params["webhook_id"])
 
 
 def fit_event(case: Any, body: dict[str, Any]) -> None:
@@ -537,6 +563,17 @@ def fit_json_badges(case: Any, body: dict[str, Any]) -> None:
         body["row"] = min(body["row"], len(body["attendees"]) - 1)
 
 
+def fit_webhook(case: Any, body: dict[str, Any]) -> None:
+    """A URL the service admits (a random one names a host to look up, or a private address), and
+    events named once each, at least one on creation."""
+    if "url" in body or case.method.upper() == "POST":
+        body["url"] = WEBHOOK_URL
+    if "events" in body or case.method.upper() == "POST":
+        named = body.get("events") if isinstance(body.get("events"), list) else []
+        events = [event for event in WEBHOOK_EVENTS if event in named]
+        body["events"] = events or ["job.succeeded"]
+
+
 BODY_FITTERS: dict[tuple[str, str], Callable[[Any, Any], None]] = {
     ("POST", "/events"): fit_event,
     ("PATCH", "/events/{event_id}"): fit_event,
@@ -547,6 +584,8 @@ BODY_FITTERS: dict[tuple[str, str], Callable[[Any, Any], None]] = {
     ("POST", "/fonts"): fit_font_upload,
     ("POST", "/badge-jobs"): fit_job,
     ("POST", "/badge-previews"): fit_json_badges,
+    ("POST", "/webhooks"): fit_webhook,
+    ("PATCH", "/webhooks/{webhook_id}"): fit_webhook,
 }
 
 

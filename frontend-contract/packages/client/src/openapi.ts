@@ -366,7 +366,7 @@ export interface paths {
         };
         /**
          * List the built-in templates, then the current user's uploads.
-         * @description The built-in designs come first (`classic`, `landscape`, `card`), then the caller's own
+         * @description The built-in designs come first (`classic`, `landscape`, `card`, `photo`), then the caller's own
          *     uploads, newest first; `total` counts both. Each item's `preview_url` can be used as it is
          *     in an `<img src>`.
          */
@@ -544,7 +544,10 @@ export interface paths {
          * Check a badge request now and render it in the background.
          * @description Two shapes. **multipart/form-data**: an `attendees` file (CSV in UTF-8 with or without BOM,
          *     UTF-16 with BOM or Windows-1252; comma, semicolon, tab or pipe; a header row), an `options`
-         *     field holding the options as JSON text, and an optional `background` image (PNG or JPEG).
+         *     field holding the options as JSON text, an optional `background` image (PNG or JPEG), and
+         *     an optional `photos` ZIP of attendee photos (JPEG or PNG, matched by `options.photo_column`,
+         *     placed in the template's `data-photo` box; a bad archive is a 422, one over a
+         *     `BADGE_PHOTO(S)_*` limit a 413, both naming the member).
          *     **application/json**: `{"attendees": [{...}, ...], "options": {...}}`.
          *
          *     Everything that can be checked before rendering is checked before the job is queued: the
@@ -759,7 +762,7 @@ export interface paths {
         put?: never;
         /**
          * Render one badge now, as PNG for a live preview or as PDF for on-site printing.
-         * @description The same JSON body as a job, plus `row` (which attendee, from 0; default 0), `dpi` (36 to 300; default 150) and `format`. Checked exactly like a job; a background image is not taken here. `"format": "pdf"`, or `Accept: application/pdf` without a `format`, answers the badge as a one-page PDF at the badge's own size (whatever `options.sheet` says), for a check-in desk's badge printer; otherwise a PNG. Rendering happens in a render worker under the preview limits (`RENDER_PREVIEW_CPU_SECONDS`, `_WALL_SECONDS`, `_MEMORY_BYTES`, `RENDER_MAX_PIXELS`): a template too costly to draw is a 422 `template_too_complex`, an image over the pixel limit a 413 `limit_exceeded`. A user with `RENDER_USER_QUEUE` renders already waiting gets a 429 `too_many_renders`; when no worker frees up within `RENDER_QUEUE_TIMEOUT`, a 503 `renderer_busy`. Both carry `Retry-After`.
+         * @description The same JSON body as a job, plus `row` (which attendee, from 0; default 0), `dpi` (36 to 300; default 150), `format` and `trim_line`. A template with a bleed (`data-bleed`) is shown with the bleed that prints: the PDF is a page of `one-per-page`, the badge and its bleed all round (its TrimBox marks the badge); the PNG shows as much as `options.sheet` prints (all on `one-per-page`, at most half a grid's gap, none on label sheets). `"trim_line": true` draws a thin dashed line where the badge is cut and veils the bleed in white (in the PDF too: it then prints). Checked exactly like a job; a background image is not taken here. `"format": "pdf"`, or `Accept: application/pdf` without a `format`, answers the badge as a one-page PDF at the badge's own size (whatever `options.sheet` says), for a check-in desk's badge printer; otherwise a PNG. A PDF with `options.output: print` is converted as a print job's is (PDF/X-3, CMYK): a print shop's proof of one badge; without Ghostscript on the server that is a 503 `print_unavailable`. Rendering happens in a render worker under the preview limits (`RENDER_PREVIEW_CPU_SECONDS`, `_WALL_SECONDS`, `_MEMORY_BYTES`, `RENDER_MAX_PIXELS`): a template too costly to draw is a 422 `template_too_complex`, an image over the pixel limit a 413 `limit_exceeded`. A user with `RENDER_USER_QUEUE` renders already waiting gets a 429 `too_many_renders`; when no worker frees up within `RENDER_QUEUE_TIMEOUT`, a 503 `renderer_busy`. Both carry `Retry-After`.
          */
         post: operations["previewBadge"];
         delete?: never;
@@ -782,6 +785,152 @@ export interface paths {
         get: operations["downloadBadges"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the current user's webhooks.
+         * @description Only the caller's own, oldest first. Secrets are never listed.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Register a webhook endpoint for job events.
+         * @description `url` and `events` (`job.succeeded`, `job.failed`, `job.cancelled`; at least one, none
+         *     twice) are required. The URL must be `https://` in production; every address its host
+         *     resolves to must be public unless `WEBHOOK_ALLOWED_NETWORKS` admits it; a refused URL is a
+         *     422 under `url` saying why. Each event is POSTed as JSON signed per the Standard Webhooks
+         *     specification (`webhook-id`, `webhook-timestamp`, `webhook-signature`). The answer's
+         *     `secret` (`whsec_...`) is shown here and by `rotateWebhookSecret` only. A user has at most
+         *     `WEBHOOKS_MAX_PER_USER` (10) webhooks: one more is a 422 `too_many_webhooks`.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. A value that is not a UUID is a 404. */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A webhook of the current user.
+         * @description Another user's webhook is a 404 `webhook_not_found`. The secret is not shown.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook and its deliveries.
+         * @description Deliveries not yet made are dropped. Another user's webhook is a 404 `webhook_not_found`.
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook.
+         * @description Send only the fields to change; `{}` changes nothing. A new `url` is checked as on
+         *     creation. Deliveries already queued go to the URL the webhook has when they are sent.
+         *     Another user's webhook is a 404 `webhook_not_found`.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. A value that is not a UUID is a 404. */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook's signing secret.
+         * @description A new `secret`, shown in this answer only. For `WEBHOOK_SECRET_OVERLAP_SECONDS` (a day)
+         *     the old secret signs too: `webhook-signature` then carries two `v1,` signatures, so a
+         *     receiver verifies with either while it switches (`previous_secret_until` says until when).
+         *     Another user's webhook is a 404 `webhook_not_found`.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. A value that is not a UUID is a 404. */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A webhook's recent deliveries, newest first.
+         * @description Each event sent (or being sent) to this endpoint: its type and id (`webhook-id`), status,
+         *     attempts, the last HTTP status, error and the start of the receiver's answer (200 bytes
+         *     at most). A failed attempt is retried with exponential backoff (`WEBHOOK_BACKOFF_SECONDS`,
+         *     doubled each time) up to `WEBHOOK_MAX_ATTEMPTS` (8), then the delivery is `failed`.
+         *     Another user's webhook is a 404 `webhook_not_found`.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. A value that is not a UUID is a 404. */
+                webhook_id: components["parameters"]["WebhookId"];
+                /** @description A delivery's id, from the webhook's deliveries. A value that is not a UUID is a 404. */
+                delivery_id: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again now.
+         * @description The delivery becomes `pending` and due at once; its attempt follows in the background
+         *     (read the deliveries to see it). A `failed` delivery gets one more attempt, a `delivered`
+         *     one is sent again with the same `webhook-id` (a receiver that drops ids it has seen ignores
+         *     it), a `pending` one is sent now rather than after its backoff. One being sent is a 409
+         *     `delivery_in_progress`. Another user's webhook is a 404 `webhook_not_found`, a delivery of
+         *     another webhook a 404 `delivery_not_found`.
+         */
+        post: operations["retryWebhookDelivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1132,11 +1281,11 @@ export interface components {
             /** @description A field or a list of fields (`-` for descending); `ticket` sorts by the event's ticket order. Left out or null: the list's own order. */
             sort?: (string | string[]) | null;
             /**
-             * @description `pdf`: one PDF of every badge on the sheet. `zip`: a ZIP with one file per attendee (`zip_format`), each the badge alone at its own size (the sheet does not apply), named by `file_name`.
+             * @description `pdf`: one PDF of every badge on the sheet. `zip`: a ZIP with one file per attendee (`zip_format`), each the badge alone at its own size (the sheet does not apply), named by `file_name`. `print`: the same PDF converted for a print shop: PDF/X-3 in CMYK with an output intent (Ghostscript's SWOP profile), fonts embedded, a TrimBox on every page; slower and larger than `pdf`.
              * @default pdf
              * @enum {string}
              */
-            output?: "pdf" | "zip";
+            output?: "pdf" | "zip" | "print";
             /**
              * @description With `output: zip`: each file a one-page PDF (`pdf`) or a PNG (`png`).
              * @default pdf
@@ -1150,6 +1299,8 @@ export interface components {
             dpi?: number;
             /** @description With `output: zip`: the column each file is named by (default: the column of the `name` field). Names are NFC, without path separators or control characters, at most 100 characters, made unique with " (2)", " (3)", ...; an empty value gives "badge <row>". */
             file_name?: string | null;
+            /** @description With a `photos` ZIP and a template with a `data-photo` box: the column naming each attendee's photo file (matched without folders, case or the .jpg/.jpeg/.png extension). Default: the `photo` column when the list has one. */
+            photo_column?: string | null;
         };
         BadgeRequest: {
             /** @description Attendees as flat objects; keys are columns. */
@@ -1171,6 +1322,11 @@ export interface components {
              * @enum {string}
              */
             format?: "png" | "pdf";
+            /**
+             * @description Draw a thin dashed line where the badge is cut (its trim) and veil the bleed in white: the template's `data-bleed`, shown with the badge either way.
+             * @default false
+             */
+            trim_line?: boolean;
         };
         /** @description Findings of each kind over the whole job (a badge may have several); every kind is present. */
         FindingCounts: {
@@ -1179,6 +1335,8 @@ export interface components {
             wrapped: number;
             image_missing: number;
             image_upscaled: number;
+            photo_missing: number;
+            photos_unused: number;
             ellipsized: number;
             missing_glyphs: number;
             qr_too_dense: number;
@@ -1194,6 +1352,8 @@ export interface components {
          *         "wrapped": 9,
          *         "image_missing": 0,
          *         "image_upscaled": 0,
+         *         "photo_missing": 0,
+         *         "photos_unused": 0,
          *         "ellipsized": 1,
          *         "missing_glyphs": 2,
          *         "qr_too_dense": 0
@@ -1244,13 +1404,15 @@ export interface components {
          *     | `wrapped` | warning | the text was broken into `lines` lines |
          *     | `image_missing` | warning | an image the template names could not be drawn |
          *     | `image_upscaled` | warning | an image is printed larger than its resolution allows |
+         *     | `photo_missing` | warning | no photo of the attendee in the job's ZIP (or it cannot be read): a placeholder |
+         *     | `photos_unused` | info | photos in the job's ZIP that no attendee names (said once for the job) |
          *     | `ellipsized` | error | the text was cut short with an ellipsis |
          *     | `missing_glyphs` | error | no font has these `characters`; they are not printed |
          *     | `qr_too_dense` | error | the QR code is too dense to scan at its printed size |
          */
         Finding: {
             /** @enum {string} */
-            kind: "shrunk" | "fallback_font" | "wrapped" | "image_missing" | "image_upscaled" | "ellipsized" | "missing_glyphs" | "qr_too_dense";
+            kind: "shrunk" | "fallback_font" | "wrapped" | "image_missing" | "image_upscaled" | "photo_missing" | "photos_unused" | "ellipsized" | "missing_glyphs" | "qr_too_dense";
             /** @enum {string} */
             level: "info" | "warning" | "error";
             /** @description The template field, e.g. `name`. */
@@ -1286,6 +1448,8 @@ export interface components {
          *         "wrapped": 1,
          *         "image_missing": 0,
          *         "image_upscaled": 0,
+         *         "photo_missing": 0,
+         *         "photos_unused": 0,
          *         "ellipsized": 1,
          *         "missing_glyphs": 0,
          *         "qr_too_dense": 0
@@ -1564,7 +1728,7 @@ export interface components {
             items: components["schemas"]["Ticket"][];
         };
         BadgeTemplate: {
-            /** @description A built-in template's id (`classic`, `landscape`, `card`) or an uploaded template's UUID. */
+            /** @description A built-in template's id (`classic`, `landscape`, `card`, `photo`) or an uploaded template's UUID. */
             readonly id: string;
             name: string;
             /** @enum {string} */
@@ -1575,6 +1739,8 @@ export interface components {
             height_mm: number;
             /** @description The `{{field}}` placeholder names, in order of first use. */
             fields: string[];
+            /** @description How far the artwork runs past the badge's edges on every side (`data-bleed`), rounded to 0.1 mm; 0 without a bleed. A `one-per-page` page is the badge and its bleed, with the badge as its TrimBox. */
+            bleed_mm: number;
             /** @description Whether the template marks a box for a QR code (`data-qr`). */
             has_qr: boolean;
             /** @description The path of the PNG preview, e.g. `/api/v1/badge-templates/classic/preview`. An uploaded template's carries a `sig` query parameter, so it works without a token, in a plain `<img src>`. */
@@ -1602,6 +1768,110 @@ export interface components {
             file: string;
             /** @description Default (also for an empty value) the file name without its extension, else `Untitled`. */
             name?: string;
+        };
+        WebhookCreate: {
+            /**
+             * Format: uri
+             * @description Where events are POSTed; at most 2000 characters. `https://` in production (`http://` too in development). Every address the host resolves to must be public (private, loopback, link-local, multicast and reserved ones are refused unless `WEBHOOK_ALLOWED_NETWORKS` admits them); no user name or password, no #fragment. Checked again before every delivery.
+             * @example https://hooks.example.org/badges
+             */
+            url: string;
+            /** @description The events to send, at least one, each at most once. */
+            events: ("job.succeeded" | "job.failed" | "job.cancelled")[];
+            /** @default  */
+            description?: string;
+        };
+        /** @description Only the fields to change; a new `url` is checked as on creation. */
+        WebhookUpdate: {
+            /**
+             * Format: uri
+             * @description Where events are POSTed; at most 2000 characters. `https://` in production (`http://` too in development). Every address the host resolves to must be public (private, loopback, link-local, multicast and reserved ones are refused unless `WEBHOOK_ALLOWED_NETWORKS` admits them); no user name or password, no #fragment. Checked again before every delivery.
+             */
+            url?: string;
+            /** @description The events to send, at least one, each at most once. */
+            events?: ("job.succeeded" | "job.failed" | "job.cancelled")[];
+            description?: string;
+        };
+        /** @description An endpoint that receives the owner's job events. Its secret is never shown again. */
+        Webhook: {
+            /** Format: uuid */
+            readonly id: string;
+            /** Format: uri */
+            url: string;
+            events: ("job.succeeded" | "job.failed" | "job.cancelled")[];
+            description: string;
+            /**
+             * Format: date-time
+             * @description After a rotation, until when the old secret still signs too (a second signature in `webhook-signature`); null when only one secret signs.
+             */
+            previous_secret_until: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+        };
+        /** @description An endpoint with its signing secret, in the answers that create or rotate it and never again: keep it where the receiver can read it. */
+        WebhookWithSecret: {
+            /** Format: uuid */
+            readonly id: string;
+            /** Format: uri */
+            url: string;
+            events: ("job.succeeded" | "job.failed" | "job.cancelled")[];
+            description: string;
+            /**
+             * Format: date-time
+             * @description After a rotation, until when the old secret still signs too (a second signature in `webhook-signature`); null when only one secret signs.
+             */
+            previous_secret_until: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            /** @description The Standard Webhooks signing secret: `whsec_` and 32 random bytes in base64. Pass it as is to a Standard Webhooks verifier (`new Webhook(secret)`). */
+            secret: string;
+        };
+        WebhookPage: {
+            items: components["schemas"]["Webhook"][];
+            total: number;
+            page: number;
+            per_page: number;
+        };
+        /** @description One event on its way to one endpoint, and its last attempt. */
+        WebhookDelivery: {
+            /** Format: uuid */
+            readonly id: string;
+            /** @description The `webhook-id` header of every attempt. */
+            event_id: string;
+            /** @enum {string} */
+            event_type: "job.succeeded" | "job.failed" | "job.cancelled";
+            /**
+             * @description `pending` (waiting for an attempt or a retry), `sending`, `delivered` (a 2xx), `failed` (every attempt failed).
+             * @enum {string}
+             */
+            status: "pending" | "sending" | "delivered" | "failed";
+            attempts: number;
+            /** @description The receiver's last HTTP status. */
+            last_status_code: number | null;
+            last_error: string | null;
+            /** @description The start of the receiver's last answer (200 bytes at most). */
+            response_excerpt: string | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due; null unless pending.
+             */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            last_attempt_at: string | null;
+            /** Format: date-time */
+            delivered_at: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            total: number;
+            page: number;
+            per_page: number;
         };
         Health: {
             /** @enum {string} */
@@ -1644,6 +1914,8 @@ export interface components {
                     /** @description Workers replaced after a limit, a crash or retirement. */
                     replaced?: number;
                     error?: string;
+                    /** @description `ok` when `options.output: print` can be made here (Ghostscript and its CMYK profile are installed), else why not; it does not make the service down. */
+                    print_output: string;
                 };
             };
         };
@@ -1801,7 +2073,11 @@ export interface components {
         JobId: string;
         /** @description The ticket's id. A value that is not a UUID is a 404. */
         TicketId: string;
-        /** @description A built-in template's id (`classic`, `landscape`, `card`) or an uploaded template's UUID; anything else is a 404 `template_not_found`. */
+        /** @description The webhook's id. A value that is not a UUID is a 404. */
+        WebhookId: string;
+        /** @description A delivery's id, from the webhook's deliveries. A value that is not a UUID is a 404. */
+        DeliveryId: string;
+        /** @description A built-in template's id (`classic`, `landscape`, `card`, `photo`) or an uploaded template's UUID; anything else is a 404 `template_not_found`. */
         TemplateId: string;
     };
     requestBodies: never;
@@ -2532,7 +2808,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A built-in template's id (`classic`, `landscape`, `card`) or an uploaded template's UUID; anything else is a 404 `template_not_found`. */
+                /** @description A built-in template's id (`classic`, `landscape`, `card`, `photo`) or an uploaded template's UUID; anything else is a 404 `template_not_found`. */
                 template_id: components["parameters"]["TemplateId"];
             };
             cookie?: never;
@@ -2558,7 +2834,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description A built-in template's id (`classic`, `landscape`, `card`) or an uploaded template's UUID; anything else is a 404 `template_not_found`. */
+                /** @description A built-in template's id (`classic`, `landscape`, `card`, `photo`) or an uploaded template's UUID; anything else is a 404 `template_not_found`. */
                 template_id: components["parameters"]["TemplateId"];
             };
             cookie?: never;
@@ -2597,7 +2873,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description A built-in template's id (`classic`, `landscape`, `card`) or an uploaded template's UUID; anything else is a 404 `template_not_found`. */
+                /** @description A built-in template's id (`classic`, `landscape`, `card`, `photo`) or an uploaded template's UUID; anything else is a 404 `template_not_found`. */
                 template_id: components["parameters"]["TemplateId"];
             };
             cookie?: never;
@@ -2868,6 +3144,11 @@ export interface operations {
                      * @description A PNG or JPEG background image.
                      */
                     background?: string;
+                    /**
+                     * Format: binary
+                     * @description A ZIP of attendee photos (JPEG or PNG; no folders outside it, links, nested archives or encryption), each matched by file name (without folders, case or extension) to the `photo_column` cell.
+                     */
+                    photos?: string;
                 };
                 "application/json": components["schemas"]["BadgeRequest"];
             };
@@ -3062,7 +3343,7 @@ export interface operations {
                  *       "ellipsized"
                  *     ]
                  */
-                kind?: ("shrunk" | "fallback_font" | "wrapped" | "image_missing" | "image_upscaled" | "ellipsized" | "missing_glyphs" | "qr_too_dense")[];
+                kind?: ("shrunk" | "fallback_font" | "wrapped" | "image_missing" | "image_upscaled" | "photo_missing" | "photos_unused" | "ellipsized" | "missing_glyphs" | "qr_too_dense")[];
             };
             header?: never;
             path: {
@@ -3267,6 +3548,246 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 to 1000000. An empty value is the default. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page; more than 100 is a 422. An empty value is the default. */
+                per_page?: components["parameters"]["PerPage"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the caller's webhooks. */
+            200: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationFailed"];
+            default: components["responses"]["Error"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description The new webhook with its secret; `Location` is its URL. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. A value that is not a UUID is a 404. */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. A value that is not a UUID is a 404. */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted, with its deliveries. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. A value that is not a UUID is a 404. */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated webhook. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            default: components["responses"]["Error"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. A value that is not a UUID is a 404. */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook with its new secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1 to 1000000. An empty value is the default. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page; more than 100 is a 422. An empty value is the default. */
+                per_page?: components["parameters"]["PerPage"];
+            };
+            header?: never;
+            path: {
+                /** @description The webhook's id. A value that is not a UUID is a 404. */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the webhook's deliveries. */
+            200: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            default: components["responses"]["Error"];
+        };
+    };
+    retryWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The webhook's id. A value that is not a UUID is a 404. */
+                webhook_id: components["parameters"]["WebhookId"];
+                /** @description A delivery's id, from the webhook's deliveries. A value that is not a UUID is a 404. */
+                delivery_id: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, pending. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            /** @description The delivery is being sent right now (`delivery_in_progress`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             default: components["responses"]["Error"];
         };

@@ -78,6 +78,25 @@ describe("badge jobs, previews and downloads", () => {
     assert.equal(await bytesOf(await downloadBadges(client, done), 5), "%PDF-");
   });
 
+  test("a job with a ZIP of photos: each attendee's photo placed, a missing one reported", async () => {
+    const { client } = await signedIn();
+    // ada.png and grace.png (60 x 80 PNGs) in a stored ZIP.
+    const photos = Buffer.from("UEsDBBQAAAAAAAAAIVxX94oqpwAAAKcAAAAHAAAAYWRhLnBuZ4lQTkcNChoKAAAADUlIRFIAAAA8AAAAUAgCAAAAyqiBBAAAAG5JREFUeJztzkENwCAAADFACP6lIAsPexxZ0iroPHuPv1mvA19IV6Qr0hXpinRFuiJdka5IV6Qr0hXpinRFuiJdka5IV6Qr0hXpinRFuiJdka5IV6Qr0hXpinRFuiJdka5IV6Qr0hXpinRFuiJduVrXAaRyTb/8AAAAAElFTkSuQmCCUEsDBBQAAAAAAAAAIVzml7inpwAAAKcAAAAJAAAAZ3JhY2UucG5niVBORw0KGgoAAAANSUhEUgAAADwAAABQCAIAAADKqIEEAAAAbklEQVR4nO3OQQ3AIAAAMUAI/qUgCw97HFnSKujc+4y/Wa8DX0hXpCvSFemKdEW6Il2RrkhXpCvSFemKdEW6Il2RrkhXpCvSFemKdEW6Il2RrkhXpCvSFemKdEW6Il2RrkhXpCvSFemKdEW6Il25WYMBpIOqZOAAAAAASUVORK5CYIJQSwECFAMUAAAAAAAAACFcV/eKKqcAAACnAAAABwAAAAAAAAAAAAAAgAEAAAAAYWRhLnBuZ1BLAQIUAxQAAAAAAAAAIVzml7inpwAAAKcAAAAJAAAAAAAAAAAAAACAAcwAAABncmFjZS5wbmdQSwUGAAAAAAIAAgBsAAAAmgEAAAAA", "base64");
+    const attendees = "name,organization,photo\nAda Lovelace,Analytical Engines,ada\nGrace Hopper,US Navy,Grace.PNG\nAlan Turing,Bletchley Park,\n";
+
+    const created = await createBadgeJob(client, {
+      attendees,
+      options: { template: "photo" },
+      photos: { blob: new Blob([photos], { type: "application/zip" }), filename: "photos.zip" },
+    });
+    const job = await waitForJob(client, created.id);
+
+    assert.equal(job.status, "succeeded", job.error ?? "");
+    assert.equal(job.result?.badges, 3);
+    // Alan has no photo: a placeholder, and one photo_missing finding.
+    assert.equal(job.result?.findings?.counts.photo_missing, 1, JSON.stringify(job.result?.findings));
+  });
+
   test("a source can be plugged in (an SSE stream later): watchJob reads updates from it", async () => {
     const { client, template } = await withTemplate();
     const job = await createBadgeJob(client, { attendees: CSV, options: { template } });

@@ -4,8 +4,8 @@ A back comes either as a second SVG (back_svg) or as data-side groups in the tem
 has_back is true either way. Templates uploaded before this have no back (false).
 
 Revision ID: b7d2e4f6a813
-Revises: b7d41e2c9a58
-Create Date: 2026-12-02 07:01:00.000000+00:00
+Revises: b7d3e1f4a9c2
+Create Date: 2026-12-02 07:31:00.000000+00:00
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b7d2e4f6a813"
-down_revision: str | None = "b7d41e2c9a58"
+down_revision: str | None = "b7d3e1f4a9c2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
