@@ -586,7 +586,9 @@ class BadgeJobProof(Resource):
           '416':
             description: The range is outside the file.
         """
-        return send_download(report.proof_file(db.session(), actor=current_user(), job_id=job_id))
+        return send_download(
+            report.proof_file(db.session(), actor=current_user(), job_id=job_id), request.environ
+        )
 
 
 def _badge_request(session: Session, actor: User, *, preview: bool = False) -> BadgeRequest:
@@ -762,4 +764,4 @@ class Download(Resource):
           '416':
             description: The range is outside the file.
         """
-        return send_download(download_target(db.session(), token))
+        return send_download(download_target(db.session(), token), request.environ)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -216,8 +217,10 @@ def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
         store.put_bytes(rows_key(job.id), checked.rows.data)
         store.put_bytes(input_key(job.id), json.dumps(bundle, ensure_ascii=False).encode())
     except StorageError as error:
-        # The request rolls back the job row; the files written so far go with it.
-        store.delete_folder(folder(job.id))
+        # The request rolls back the job row; the files written so far go with it (or, with the
+        # store unreachable, with the sweep's leftovers).
+        with contextlib.suppress(StorageError):
+            store.delete_folder(folder(job.id))
         log.warning("Badge job input not stored (%s); the request answers 503", error.__cause__ or error)
         reason = "storage is full" if isinstance(error, StorageFullError) else "storage could not be written"
         raise ServiceUnavailableError(
