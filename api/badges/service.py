@@ -316,6 +316,15 @@ def cancel_job(session: Session, *, actor: User, job_id: uuid.UUID) -> BadgeJob:
         job.file_deleted_at = now
         add_log(session, job, "INFO", "Files removed.")
     session.flush()
-    job_folder = folder(job.id)
-    on_commit(session, lambda: storage().delete_folder(job_folder))
+    job_folder = folder(job.id)  # taken now: after the commit, job is expired
+    on_commit(session, lambda: _delete_files(job_folder))
     return job
+
+
+def _delete_files(job_folder: str) -> None:
+    """After the cancel committed: a store that cannot be reached then must not turn the answer into
+    an error, as the job is cancelled either way; the folder stays behind (logged)."""
+    try:
+        storage().delete_folder(job_folder)
+    except StorageError as error:
+        log.warning("Files of %s not deleted: %s", job_folder, error.__cause__ or error)
