@@ -179,6 +179,8 @@ def test_a_job_whose_worker_is_killed_is_finished_by_the_other_from_the_store(
 ):
     require_broker(REDIS_URL)
     bucket = s3_environment.new_bucket()
+    # Both run the sweep (beat), so whichever one gets the job and dies, the other notices; a
+    # deployment has one beat worker, restarted by its supervisor when it dies (deploy/compose.yaml).
     app, first = celery_stack.start(
         REDIS_URL,
         beat=True,
