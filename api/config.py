@@ -111,6 +111,17 @@ class Config:
 
     # Badge jobs. Job inputs and PDFs live under STORAGE_DIR (default: instance/storage).
     STORAGE_DIR = os.environ.get("STORAGE_DIR") or None
+    # s3://bucket/prefix: job files in S3-compatible object storage instead (api.core.object_storage),
+    # so API and workers on several machines share no disk; STORAGE_DIR then only holds this
+    # machine's scratch files. Endpoint, region and credentials: boto3's AWS_* variables.
+    STORAGE_URL = os.environ.get("STORAGE_URL") or None
+    # Files larger than this are uploaded and downloaded in parts of this size (at least 5 MiB).
+    STORAGE_MULTIPART_THRESHOLD = _env_int("STORAGE_MULTIPART_THRESHOLD", 64 * 1024**2)
+    # With object storage: a download link answers with a redirect to a presigned URL of the object
+    # (valid STORAGE_PRESIGNED_SECONDS) instead of streaming it through the API. The API's signed
+    # link stays the public one; the store's endpoint must then be reachable by the clients.
+    STORAGE_PRESIGNED_DOWNLOADS = _env_bool("STORAGE_PRESIGNED_DOWNLOADS", False)
+    STORAGE_PRESIGNED_SECONDS = _env_int("STORAGE_PRESIGNED_SECONDS", 300)
     # Public address of this API (scheme, host and any path it is mounted under): every link the
     # API hands out (Location, Link, preview and download URLs, links in mails) starts with it.
     # Unset, answers use the address the request came to, and mails sent by workers, which have no

@@ -23,6 +23,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from api.core.storage import StorageError
+
 log = logging.getLogger(__name__)
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -246,6 +248,19 @@ def handle_database_error(error: SQLAlchemyError) -> Response:
     return problem(503, detail, code, headers={"Retry-After": str(_RETRY_AFTER[code])})
 
 
+def handle_storage_error(error: StorageError) -> Response:
+    """A store that failed under a request (object storage unreachable, a disk gone): 503, never 500.
+    A missing file is each caller's to answer (410 for a deleted download); what reaches here
+    is the store itself failing."""
+    log.warning("Storage error answered 503: %s", error.__cause__ or error)
+    return problem(
+        503,
+        "File storage is unavailable. Retry after the time in Retry-After.",
+        "storage_unavailable",
+        headers={"Retry-After": "30"},
+    )
+
+
 def _unauthorized(detail: str, code: str) -> Response:
     return problem(401, detail, code, headers={"WWW-Authenticate": f'Bearer error="{_bearer_error(code)}"'})
 
@@ -294,4 +309,5 @@ def register_error_handlers(app: Flask, limiter: Limiter) -> None:
     app.register_error_handler(AppError, handle_app_error)
     app.register_error_handler(HTTPException, _make_http_exception_handler(app, limiter))
     app.register_error_handler(SQLAlchemyError, handle_database_error)
+    app.register_error_handler(StorageError, handle_storage_error)
     app.register_error_handler(Exception, handle_unexpected_error)

@@ -12,6 +12,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Response, current_app, send_file
 from sqlalchemy.orm import Session
@@ -98,17 +99,38 @@ def download_target(session: Session, token: str) -> DownloadFile:
     return found
 
 
-def send_download(found: DownloadFile) -> Response:
-    """A stored PDF (or ZIP) with Range, ETag and a file name."""
+def send_download(found: DownloadFile, environ: dict[str, Any]) -> Response:
+    """A stored PDF (or ZIP) with Range, ETag and a file name, streamed from storage; or, with
+    object storage and STORAGE_PRESIGNED_DOWNLOADS, a redirect to a short-lived presigned URL."""
+    store = storage()
+    config = current_app.config
+    if config["STORAGE_PRESIGNED_DOWNLOADS"]:
+        url = store.presigned_url(
+            found.key,
+            name=found.name,
+            mimetype=found.mimetype,
+            as_attachment=found.as_attachment,
+            expires_in=config["STORAGE_PRESIGNED_SECONDS"],
+        )
+        if url is not None:
+            moved = Response(status=302, headers={"Location": url, "Cache-Control": "private, no-store"})
+            return moved
+    info = store.stat(found.key)
     response = send_file(
-        storage().path(found.key),
+        store.open(found.key),
         mimetype=found.mimetype,
         as_attachment=found.as_attachment,
         download_name=found.name,
-        conditional=True,
-        etag=found.etag,
+        conditional=False,  # made conditional below, once the size is known
+        etag=False,
         max_age=0,
+        last_modified=info.modified,
     )
+    response.content_length = info.size
+    # The badges' sha256 when the job kept one; otherwise the file's size and time, which change
+    # with every write.
+    response.set_etag(found.etag if isinstance(found.etag, str) else f"{info.size:x}-{info.modified:.6f}")
+    response.make_conditional(environ, accept_ranges=True, complete_length=info.size)
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

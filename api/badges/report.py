@@ -39,7 +39,7 @@ from api.badges.service import (
     report_lines_key,
 )
 from api.core.pagination import PageRequest
-from api.core.storage import LocalStorage, StorageError, storage
+from api.core.storage import Storage, StorageError, storage
 from api.errors import ConflictError, GoneError, NotFoundError, ValidationError
 from api.render.findings import FLAGGED_LEVELS, KIND_LEVELS, KINDS, BadgeFindings, Finding
 from api.render.tasks import RenderSummary
@@ -76,7 +76,7 @@ assert len(KINDS) <= 16, "the index keeps a badge's kinds in 2 bytes"
 
 
 def store_report(
-    store: LocalStorage, job_id: uuid.UUID, summary: RenderSummary, proof: Path, scratch: Path
+    store: Storage, job_id: uuid.UUID, summary: RenderSummary, proof: Path, scratch: Path
 ) -> None:
     """The report beside the PDF, and the proof sheet when a badge was flagged. `scratch` is a
     path prefix for the files while they are written (in storage's scratch folder)."""
@@ -300,7 +300,7 @@ def _read_array(code: str, source: IO[bytes], count: int) -> array[int]:
 
 
 def _whole_report(
-    store: LocalStorage, job_id: uuid.UUID, page: PageRequest, levels: list[str], kinds: list[str]
+    store: Storage, job_id: uuid.UUID, page: PageRequest, levels: list[str], kinds: list[str]
 ) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
     """A report of a job made before report.jsonl: one JSON document, read whole."""
     document = json.loads(store.read_bytes(report_key(job_id)))

@@ -588,7 +588,9 @@ class BadgeJobProof(Resource):
           '416':
             description: The range is outside the file.
         """
-        return send_download(report.proof_file(db.session(), actor=current_user(), job_id=job_id))
+        return send_download(
+            report.proof_file(db.session(), actor=current_user(), job_id=job_id), request.environ
+        )
 
 
 def _badge_request(session: Session, actor: User, *, preview: bool = False) -> BadgeRequest:
@@ -729,7 +731,10 @@ class Download(Resource):
           sheet (inline, a PDF). A forged or
           altered token is a 404; an expired link or a deleted file is a 410. `Range` and
           `If-None-Match` work; `Content-Disposition` carries the file name (RFC 5987 `filename*`
-          for names beyond ASCII).
+          for names beyond ASCII). With object storage and `STORAGE_PRESIGNED_DOWNLOADS`, the
+          answer is instead a 302 to a short-lived presigned URL of the file in the store (which
+          sends the same type and file name); this link stays the one to hand out. A 503
+          `storage_unavailable` when the store cannot be reached.
         security: []
         parameters:
           - name: token
@@ -755,6 +760,12 @@ class Download(Resource):
                 schema: {type: string, format: binary}
               application/zip:
                 schema: {type: string, format: binary}
+          '302':
+            description: >
+              With object storage and STORAGE_PRESIGNED_DOWNLOADS: the file is fetched from the
+              presigned URL in Location, valid STORAGE_PRESIGNED_SECONDS.
+            headers:
+              Location: {description: The presigned URL of the file in the store., schema: {type: string}}
           '304': {description: Not modified (If-None-Match matched).}
           '404': NotFound
           '410':
@@ -765,4 +776,4 @@ class Download(Resource):
           '416':
             description: The range is outside the file.
         """
-        return send_download(download_target(db.session(), token))
+        return send_download(download_target(db.session(), token), request.environ)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -220,8 +221,10 @@ def _store_input(job: BadgeJob, checked: BadgeRequest) -> None:
         store.put_bytes(rows_key(job.id), checked.rows.data)
         store.put_bytes(input_key(job.id), json.dumps(bundle, ensure_ascii=False).encode())
     except StorageError as error:
-        # The request rolls back the job row; the files written so far go with it.
-        store.delete_folder(folder(job.id))
+        # The request rolls back the job row; the files written so far go with it (or, with the
+        # store unreachable, with the sweep's leftovers).
+        with contextlib.suppress(StorageError):
+            store.delete_folder(folder(job.id))
         log.warning("Badge job input not stored (%s); the request answers 503", error.__cause__ or error)
         reason = "storage is full" if isinstance(error, StorageFullError) else "storage could not be written"
         raise ServiceUnavailableError(
@@ -318,6 +321,15 @@ def cancel_job(session: Session, *, actor: User, job_id: uuid.UUID) -> BadgeJob:
         job.file_deleted_at = now
         add_log(session, job, "INFO", "Files removed.")
     session.flush()
-    job_folder = folder(job.id)
-    on_commit(session, lambda: storage().delete_folder(job_folder))
+    job_folder = folder(job.id)  # taken now: after the commit, job is expired
+    on_commit(session, lambda: _delete_files(job_folder))
     return job
+
+
+def _delete_files(job_folder: str) -> None:
+    """After the cancel committed: a store that cannot be reached then must not turn the answer into
+    an error, as the job is cancelled either way; the folder stays behind (logged)."""
+    try:
+        storage().delete_folder(job_folder)
+    except StorageError as error:
+        log.warning("Files of %s not deleted: %s", job_folder, error.__cause__ or error)

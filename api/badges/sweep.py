@@ -21,7 +21,7 @@ from api.badges.models import FINISHED_STATUSES, BadgeJob, JobStatus
 from api.badges.service import add_log, folder
 from api.badges.worker import _asked_at, mail_result, still_mine
 from api.core.db import rows_changed, utcnow
-from api.core.storage import storage
+from api.core.storage import FETCH_PREFIX, storage
 from api.extensions import db, jobs
 from api.webhooks.job_events import announce_job
 
@@ -132,9 +132,12 @@ def _delete_expired_files(session: Session, limit: int) -> int:
 
 
 def _clean_scratch() -> None:
-    """Half-written PDFs of workers that died; anything older than the longest job can run."""
+    """Half-written PDFs of workers that died, and local copies of stored files they had fetched;
+    anything older than the longest job can run."""
     horizon = time.time() - 2 * current_app.config["BADGE_RENDER_WALL_SECONDS"]
-    for leftover in storage().scratch_dir().glob("*.pdf*"):  # PDFs, proofs, reports being written
+    scratch = storage().scratch_dir()
+    # PDFs, proofs, reports being written; folders of fetched copies (api.core.object_storage)
+    for leftover in [*scratch.glob("*.pdf*"), *scratch.glob(f"{FETCH_PREFIX}*")]:
         try:
             if leftover.stat().st_mtime < horizon:
                 shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()

@@ -14,6 +14,7 @@ import logging
 import time
 import uuid
 from array import array
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from api.badges.options import BadgeOptionsSchema
 from api.badges.report import store_report, summary_lines
 from api.badges.service import add_log, folder, lock_owner, photos_key, rows_key
 from api.core.db import rows_changed, utcnow
-from api.core.storage import LocalStorage, StorageError, StorageFullError, storage
+from api.core.storage import Storage, StorageError, StorageFullError, storage
 from api.extensions import db, jobs
 from api.links import links_from
 from api.mail.service import queue_email
@@ -158,6 +159,19 @@ def still_mine(job_id: uuid.UUID, attempt: int) -> Any:
 
 
 def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Path, report: Path) -> None:
+    with ExitStack() as local_files:  # local copies of stored inputs, removed however the job ends
+        _render(session, job, attempt, output, proof, report, local_files)
+
+
+def _render(
+    session: Session,
+    job: BadgeJob,
+    attempt: int,
+    output: Path,
+    proof: Path,
+    report: Path,
+    local_files: ExitStack,
+) -> None:
     started = time.monotonic()
     store = storage()
     try:
@@ -169,10 +183,11 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
         # Bundles stored before templates had backs have no such key.
         back_key = f"{folder(job.id)}/template-back.svg"
         template_back_svg = store.read_bytes(back_key) if bundle.get("template_back_svg") else None
-        # The ZIP stays in storage: each render process opens it and reads the photos it draws.
-        photos_path = str(store.path(photos_key(job.id))) if bundle.get("photos") else None
-        if photos_path is not None and not store.exists(photos_key(job.id)):
-            raise StorageError(photos_key(job.id))
+        # The ZIP is not read here: each render process opens it and reads the photos it draws, so
+        # it needs a file on this machine (the stored one, or a copy of the object in scratch).
+        photos_path = None
+        if bundle.get("photos"):
+            photos_path = str(local_files.enter_context(store.local_copy(photos_key(job.id))))
         fonts = {family: store.read_bytes(f"{folder(job.id)}/fonts/{family}") for family in bundle["fonts"]}
         columns = bundle["columns"]
         rows = _stored_rows(store, job, bundle)
@@ -263,7 +278,7 @@ def _run(session: Session, job: BadgeJob, attempt: int, output: Path, proof: Pat
     session.commit()
 
 
-def _stored_rows(store: LocalStorage, job: BadgeJob, bundle: dict[str, Any]) -> PackedRows:
+def _stored_rows(store: Storage, job: BadgeJob, bundle: dict[str, Any]) -> PackedRows:
     """The job's attendees as intake packed them; a job queued before that kept them in the bundle."""
     if bundle.get("rows_file"):
         return PackedRows(bundle["columns"], store.read_bytes(rows_key(job.id)))

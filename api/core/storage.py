@@ -2,7 +2,11 @@
 
 Keys are relative paths such as "jobs/<id>/badges.pdf". Writes go to a temporary file in the same
 directory and are renamed into place, so a reader never sees half a file and a crash leaves no
-partial output under the key. Another backend (an object store) would keep the same methods.
+partial output under the key. The other backend, S3-compatible object storage
+(api.core.object_storage, chosen by STORAGE_URL=s3://bucket/prefix), keeps the same methods
+(`Storage`): callers never take a stored file's path, they ask for a local copy (`local_copy`), a
+reader (`open`, seekable) or the file's size and time (`stat`), so API and workers on different
+machines share nothing but the store.
 """
 
 from __future__ import annotations
@@ -13,10 +17,10 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from flask import Flask, current_app
 
@@ -28,8 +32,19 @@ class StoredFile:
     sha256: str
 
 
+@dataclass(frozen=True)
+class FileInfo:
+    size: int
+    modified: float  # a time.time() value
+
+
 class StorageError(Exception):
     pass
+
+
+class StorageUnavailableError(StorageError):
+    """The store cannot be reached (an object store down, a network partition): a request that
+    needs it answers 503, never 500."""
 
 
 class StorageFullError(StorageError):
@@ -37,11 +52,33 @@ class StorageFullError(StorageError):
 
 
 PARTIAL_PREFIX = ".partial-"
+FETCH_PREFIX = "fetch-"  # folders of local copies of stored files, in the scratch folder
 _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 
 
 def is_full_error(error: BaseException) -> bool:
     return isinstance(error, OSError) and error.errno in _FULL_ERRNOS
+
+
+class Storage(Protocol):
+    """What job files are kept in: a local directory (LocalStorage) or an object store (S3Storage)."""
+
+    def put_bytes(self, key: str, data: bytes) -> StoredFile: ...
+    def put_file(self, key: str, source: str | Path) -> StoredFile: ...
+    def open(self, key: str) -> BinaryIO: ...
+    def read_bytes(self, key: str) -> bytes: ...
+    def stat(self, key: str) -> FileInfo: ...
+    def exists(self, key: str) -> bool: ...
+    def local_copy(self, key: str) -> AbstractContextManager[Path]: ...
+    def delete(self, key: str) -> None: ...
+    def delete_folder(self, prefix: str) -> None: ...
+    def folders(self, prefix: str) -> list[tuple[str, float]]: ...
+    def delete_partials(self, older_than: float) -> int: ...
+    def scratch_dir(self) -> Path: ...
+    def health(self, min_free_bytes: int = ...) -> dict[str, object]: ...
+    def presigned_url(
+        self, key: str, *, name: str, mimetype: str, as_attachment: bool, expires_in: int
+    ) -> str | None: ...
 
 
 @contextmanager
@@ -126,6 +163,31 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
+    def stat(self, key: str) -> FileInfo:
+        try:
+            found = self.path(key).stat()
+        except FileNotFoundError:
+            raise StorageError(f"no stored file {key!r}") from None
+        return FileInfo(found.st_size, found.st_mtime)
+
+    @contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        """The file itself: it is already on this machine's disk."""
+        if not self.exists(key):
+            raise StorageError(f"no stored file {key!r}")
+        yield self.path(key)
+
+    def presigned_url(
+        self,
+        key: str,  # noqa: ARG002  (the interface's signature)
+        *,
+        name: str,  # noqa: ARG002
+        mimetype: str,  # noqa: ARG002
+        as_attachment: bool,  # noqa: ARG002
+        expires_in: int,  # noqa: ARG002
+    ) -> str | None:
+        return None  # a directory has no URL of its own: the API serves its files
+
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
 
@@ -190,9 +252,20 @@ def file_digest(path: str | Path) -> tuple[str, int]:
 
 def init_storage(app: Flask) -> None:
     root = app.config.get("STORAGE_DIR") or os.path.join(app.instance_path, "storage")
-    app.extensions["storage"] = LocalStorage(root)
+    url = app.config.get("STORAGE_URL")
+    if url:
+        # Imported here: boto3 takes a moment to import, and the default store does not need it.
+        from api.core.object_storage import S3Storage
+
+        app.extensions["storage"] = S3Storage.from_url(
+            url,
+            scratch_root=root,
+            multipart_threshold=app.config["STORAGE_MULTIPART_THRESHOLD"],
+        )
+    else:
+        app.extensions["storage"] = LocalStorage(root)
 
 
-def storage() -> LocalStorage:
-    store: LocalStorage = current_app.extensions["storage"]
+def storage() -> Storage:
+    store: Storage = current_app.extensions["storage"]
     return store

@@ -74,6 +74,8 @@ def check_storage() -> dict[str, Any]:
     check: dict[str, Any] = {"status": "ok" if report.get("ok") else "down"}
     if "free_bytes" in report:
         check["free_bytes"] = report["free_bytes"]
+    if "bucket" in report:
+        check["bucket"] = report["bucket"]
     if report.get("reason"):
         check["error"] = str(report["reason"])
     return check

@@ -36,12 +36,16 @@ class StorageCheckSchema(Schema):
     class Meta:
         description = (
             "Generated files' storage; down when not writable or under STORAGE_MIN_FREE_BYTES free"
-            " free, with the reason in error."
+            " free, with the reason in error. With object storage (STORAGE_URL), the bucket"
+            " instead of free_bytes: down when the bucket does not answer."
         )
-        maybe_absent = ("free_bytes", "error")
+        maybe_absent = ("free_bytes", "bucket", "error")
 
     status = fields.String(metadata=UP_OR_DOWN)
-    free_bytes = fields.Integer()
+    free_bytes = fields.Integer(
+        metadata={"description": "Free bytes in STORAGE_DIR (a local directory only)."}
+    )
+    bucket = fields.String(metadata={"description": "The bucket of STORAGE_URL (object storage only)."})
     error = fields.String()
 
 

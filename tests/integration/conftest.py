@@ -12,6 +12,7 @@ from alembic import command
 from api.cli import alembic_config
 from tests.support.celery_stack import CeleryStack
 from tests.support.environment import TEST_DATABASE, require_postgres
+from tests.support.object_store import object_store, s3_environment  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="module")

@@ -106,12 +106,21 @@ class CeleryStack:
         self.queues: list[tuple[str, str]] = []
 
     def start(
-        self, broker: str, *, beat: bool, tasks_module: str | None = None, **settings: str
+        self,
+        broker: str,
+        *,
+        beat: bool,
+        tasks_module: str | None = None,
+        queue: str | None = None,
+        app_settings: dict[str, Any] | None = None,
+        **settings: str,
     ) -> tuple[Flask, Worker]:
-        """A worker on a new queue of `broker`, and an app that publishes there; `settings` go to the
-        worker's environment."""
-        queue = f"badges-test-{RUN_ID}-{next(QUEUE_NUMBERS)}"
-        self.queues.append((broker, queue))
+        """A worker on a new queue of `broker` (or on `queue`, beside the workers already there), and
+        an app that publishes there; `settings` go to the worker's environment, `app_settings` to
+        the app's configuration."""
+        if queue is None:
+            queue = f"badges-test-{RUN_ID}-{next(QUEUE_NUMBERS)}"
+            self.queues.append((broker, queue))
         env = {
             key: value
             for key, value in os.environ.items()
@@ -139,7 +148,13 @@ class CeleryStack:
         )
         self.workers.append(worker)
         worker.wait_ready()
-        app = make_test_app(self.database_url, JOBS_RUNNER=None, CELERY_BROKER_URL=broker, CELERY_QUEUE=queue)
+        app = make_test_app(
+            self.database_url,
+            JOBS_RUNNER=None,
+            CELERY_BROKER_URL=broker,
+            CELERY_QUEUE=queue,
+            **(app_settings or {}),
+        )
         self.apps.append(app)
         return app, worker
 

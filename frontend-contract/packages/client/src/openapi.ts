@@ -780,7 +780,7 @@ export interface paths {
         };
         /**
          * The badges' PDF (or ZIP) behind a signed link (no Authorization header).
-         * @description The token is signed, bound to the job's file and expires (`DOWNLOAD_LINK_MAX_AGE`, and never after the file's own retention). The job's `result.download_url` gives the badges (as an attachment): a PDF, or for `options.output: zip` a ZIP of one file per attendee (`application/zip`, named "<job> badges.zip"); `result.findings.proof_url` the proof sheet (inline, a PDF). A forged or altered token is a 404; an expired link or a deleted file is a 410. `Range` and `If-None-Match` work; `Content-Disposition` carries the file name (RFC 5987 `filename*` for names beyond ASCII).
+         * @description The token is signed, bound to the job's file and expires (`DOWNLOAD_LINK_MAX_AGE`, and never after the file's own retention). The job's `result.download_url` gives the badges (as an attachment): a PDF, or for `options.output: zip` a ZIP of one file per attendee (`application/zip`, named "<job> badges.zip"); `result.findings.proof_url` the proof sheet (inline, a PDF). A forged or altered token is a 404; an expired link or a deleted file is a 410. `Range` and `If-None-Match` work; `Content-Disposition` carries the file name (RFC 5987 `filename*` for names beyond ASCII). With object storage and `STORAGE_PRESIGNED_DOWNLOADS`, the answer is instead a 302 to a short-lived presigned URL of the file in the store (which sends the same type and file name); this link stays the one to hand out. A 503 `storage_unavailable` when the store cannot be reached.
          */
         get: operations["downloadBadges"];
         put?: never;
@@ -1892,11 +1892,14 @@ export interface components {
                     running?: number;
                     error?: string;
                 };
-                /** @description Generated files' storage; down when not writable or under STORAGE_MIN_FREE_BYTES free free, with the reason in error. */
+                /** @description Generated files' storage; down when not writable or under STORAGE_MIN_FREE_BYTES free free, with the reason in error. With object storage (STORAGE_URL), the bucket instead of free_bytes: down when the bucket does not answer. */
                 storage: {
                     /** @enum {string} */
                     status: "ok" | "down";
+                    /** @description Free bytes in STORAGE_DIR (a local directory only). */
                     free_bytes?: number;
+                    /** @description The bucket of STORAGE_URL (object storage only). */
+                    bucket?: string;
                     error?: string;
                 };
                 /** @description This process's render workers, per lane (`interactive`: previews and checks; `batch`: jobs); down when workers cannot be started (`error` says why). `started` is false until the pool is first used, where RENDER_POOL_PRESTART is off. */
@@ -3524,6 +3527,15 @@ export interface operations {
                     "application/pdf": string;
                     "application/zip": string;
                 };
+            };
+            /** @description With object storage and STORAGE_PRESIGNED_DOWNLOADS: the file is fetched from the presigned URL in Location, valid STORAGE_PRESIGNED_SECONDS. */
+            302: {
+                headers: {
+                    /** @description The presigned URL of the file in the store. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not modified (If-None-Match matched). */
             304: {
