@@ -374,8 +374,16 @@ export interface paths {
         put?: never;
         /**
          * Upload an SVG badge template.
-         * @description A `multipart/form-data` body: the SVG in a `file` part, and an optional `name` part (default:
-         *     the file name without its extension, else `Untitled`). Any other part is a 422.
+         * @description A `multipart/form-data` body: the SVG in a `file` part, an optional `name` part (default:
+         *     the file name without its extension, else `Untitled`) and an optional `back` part, a second
+         *     SVG for the badge's back side (printed with `options.sides: both`). Any other part is a 422.
+         *
+         *     A template has a back side either from the `back` part or from groups in its own SVG marked
+         *     `data-side="front"` and `data-side="back"` (each side then has its own fields; elements
+         *     outside both groups are on both sides); `has_back` says so. The `back` part is checked as
+         *     the `file` part is, with its refusals under `errors.back`; it must be the front's size (a
+         *     422 `invalid_template` on `back` otherwise), and a `file` that has data-side groups cannot
+         *     also have a `back` part.
          *
          *     The badge renderer compiles the SVG in a child process with CPU, memory and time limits
          *     before anything is stored. Text elements holding `{{field}}` placeholders become the fields
@@ -762,7 +770,7 @@ export interface paths {
         put?: never;
         /**
          * Render one badge now, as PNG for a live preview or as PDF for on-site printing.
-         * @description The same JSON body as a job, plus `row` (which attendee, from 0; default 0), `dpi` (36 to 300; default 150), `format` and `trim_line`. A template with a bleed (`data-bleed`) is shown with the bleed that prints: the PDF is a page of `one-per-page`, the badge and its bleed all round (its TrimBox marks the badge); the PNG shows as much as `options.sheet` prints (all on `one-per-page`, at most half a grid's gap, none on label sheets). `"trim_line": true` draws a thin dashed line where the badge is cut and veils the bleed in white (in the PDF too: it then prints). Checked exactly like a job; a background image is not taken here. `"format": "pdf"`, or `Accept: application/pdf` without a `format`, answers the badge as a one-page PDF at the badge's own size (whatever `options.sheet` says), for a check-in desk's badge printer; otherwise a PNG. A PDF with `options.output: print` is converted as a print job's is (PDF/X-3, CMYK): a print shop's proof of one badge; without Ghostscript on the server that is a 503 `print_unavailable`. Rendering happens in a render worker under the preview limits (`RENDER_PREVIEW_CPU_SECONDS`, `_WALL_SECONDS`, `_MEMORY_BYTES`, `RENDER_MAX_PIXELS`): a template too costly to draw is a 422 `template_too_complex`, an image over the pixel limit a 413 `limit_exceeded`. A user with `RENDER_USER_QUEUE` renders already waiting gets a 429 `too_many_renders`; when no worker frees up within `RENDER_QUEUE_TIMEOUT`, a 503 `renderer_busy`. Both carry `Retry-After`.
+         * @description The same JSON body as a job, plus `row` (which attendee, from 0; default 0), `dpi` (36 to 300; default 150), `format`, `side` and `trim_line`. A template with a bleed (`data-bleed`) is shown with the bleed that prints: the PDF is a page of `one-per-page`, the badge and its bleed all round (its TrimBox marks the badge); the PNG shows as much as `options.sheet` prints (all on `one-per-page`, at most half a grid's gap, none on label sheets). `"trim_line": true` draws a thin dashed line where the badge is cut and veils the bleed in white (in the PDF too: it then prints). Checked exactly like a job; a background image is not taken here. `"format": "pdf"`, or `Accept: application/pdf` without a `format`, answers the badge as a one-page PDF at the badge's own size (whatever `options.sheet` says), for a check-in desk's badge printer; otherwise a PNG. A PDF with `options.output: print` is converted as a print job's is (PDF/X-3, CMYK): a print shop's proof of one badge; without Ghostscript on the server that is a 503 `print_unavailable`. Rendering happens in a render worker under the preview limits (`RENDER_PREVIEW_CPU_SECONDS`, `_WALL_SECONDS`, `_MEMORY_BYTES`, `RENDER_MAX_PIXELS`): a template too costly to draw is a 422 `template_too_complex`, an image over the pixel limit a 413 `limit_exceeded`. A user with `RENDER_USER_QUEUE` renders already waiting gets a 429 `too_many_renders`; when no worker frees up within `RENDER_QUEUE_TIMEOUT`, a 503 `renderer_busy`. Both carry `Retry-After`.
          */
         post: operations["previewBadge"];
         delete?: never;
@@ -1301,6 +1309,18 @@ export interface components {
             file_name?: string | null;
             /** @description With a `photos` ZIP and a template with a `data-photo` box: the column naming each attendee's photo file (matched without folders, case or the .jpg/.jpeg/.png extension). Default: the `photo` column when the list has one. */
             photo_column?: string | null;
+            /**
+             * @description `front`: one side. `both`: the template's back side too (a template with a back: `has_back`), imposed as `duplex` says; a template without one is a 422.
+             * @default front
+             * @enum {string}
+             */
+            sides?: "front" | "both";
+            /**
+             * @description With `sides: both`: `long-edge` or `short-edge`, the printer's duplex setting (each sheet is a front page then a back page, every back behind its front after that flip); `fold`, one side of paper with each slot twice the badge's height, the back above the front turned 180 degrees, to fold along the badge's top edge.
+             * @default long-edge
+             * @enum {string}
+             */
+            duplex?: "long-edge" | "short-edge" | "fold";
         };
         BadgeRequest: {
             /** @description Attendees as flat objects; keys are columns. */
@@ -1322,6 +1342,12 @@ export interface components {
              * @enum {string}
              */
             format?: "png" | "pdf";
+            /**
+             * @description PNG only: the side shown, `back` upright as the badge shows it when it turns (a template without a back is a 422 on `side`). The PDF shows what is printed: with `options.sides: both`, the front page and the back page as `options.duplex` places them (`fold`: one page, the badge twice its height).
+             * @default front
+             * @enum {string}
+             */
+            side?: "front" | "back";
             /**
              * @description Draw a thin dashed line where the badge is cut (its trim) and veil the bleed in white: the template's `data-bleed`, shown with the badge either way.
              * @default false
@@ -1743,6 +1769,8 @@ export interface components {
             bleed_mm: number;
             /** @description Whether the template marks a box for a QR code (`data-qr`). */
             has_qr: boolean;
+            /** @description Whether the template has a back side (a second SVG uploaded as `back`, or `data-side="back"` groups), so that a job may print `sides: both`. */
+            has_back: boolean;
             /** @description The path of the PNG preview, e.g. `/api/v1/badge-templates/classic/preview`. An uploaded template's carries a `sig` query parameter, so it works without a token, in a plain `<img src>`. */
             preview_url: string;
             /**
@@ -1766,6 +1794,11 @@ export interface components {
              * @description The SVG, at most 2 MiB (2097152 bytes).
              */
             file: string;
+            /**
+             * Format: binary
+             * @description Optional: a second SVG, the badge's back side (for `options.sides: both`), the front's size, at most 2 MiB.
+             */
+            back?: string;
             /** @description Default (also for an empty value) the file name without its extension, else `Untitled`. */
             name?: string;
         };
@@ -3271,8 +3304,8 @@ export interface operations {
                 last_event_id?: number;
             };
             header?: {
-                /** @description Start after this line (`seq`); browsers send it when they reconnect. */
-                "Last-Event-ID"?: number;
+                /** @description Start after this line (`seq`, a whole number up to 2147483647); browsers send it when they reconnect. An empty value counts as not sent. */
+                "Last-Event-ID"?: string;
             };
             path: {
                 /** @description The badge job's id. A value that is not a UUID is a 404. */

@@ -78,6 +78,27 @@ describe("badge jobs, previews and downloads", () => {
     assert.equal(await bytesOf(await downloadBadges(client, done), 5), "%PDF-");
   });
 
+  test("a template with a back side: both sides printed, the back behind its front", async () => {
+    const { client } = await signedIn();
+    const back = TEMPLATE_SVG.replace("{{organization}}", "Back of {{name}}");
+    const uploaded = await uploadTemplate(client, {
+      file: new File([TEMPLATE_SVG], "front.svg"),
+      back: new File([back], "back.svg"),
+      name: "Two sides",
+    });
+    assert.equal(uploaded.has_back, true);
+
+    const created = await createBadgeJob(client, {
+      attendees: CSV,
+      options: { template: uploaded.id, sheet: "a4-2x4", sides: "both", duplex: "long-edge" },
+    });
+    const job = await waitForJob(client, created.id);
+
+    assert.equal(job.status, "succeeded", job.error ?? "");
+    assert.equal(job.result?.badges, 3);
+    assert.equal(job.result?.pages, 2); // a front page and the back page behind it
+  });
+
   test("a job with a ZIP of photos: each attendee's photo placed, a missing one reported", async () => {
     const { client } = await signedIn();
     // ada.png and grace.png (60 x 80 PNGs) in a stored ZIP.
