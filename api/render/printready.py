@@ -69,9 +69,10 @@ ERROR_LINES = 3
 
 
 FLATTENED_WARNING = (
-    "Print: the template draws with transparency (an opacity below 1 or a soft mask), which "
-    "PDF/X-3 does not allow, so Ghostscript flattened the pages into images: they print, but their "
-    "text is no longer text. Use opaque colours for a print-shop PDF."
+    "Print: some pages draw with transparency (colour emoji in attendees' text, an opacity below "
+    "1, or an image with an alpha channel), which PDF/X-3 does not allow, so Ghostscript flattened "
+    "those pages into 300 dpi images: they print, but their text is no longer text. Use opaque "
+    "colours in the template for a print-shop PDF."
 )
 
 
@@ -197,6 +198,10 @@ def command(
         "-dPDFX",
         "-sColorConversionStrategy=CMYK",
         "-sProcessColorModel=DeviceCMYK",
+        # A page with transparency is flattened to an image at this resolution, the press's; at
+        # Ghostscript's default 720 dpi 20 badges with colour emoji took 11.7 s and 4.4 MB
+        # instead of 3.1 s and 1.1 MB.
+        "-r300",
         # pdfwrite turns pages whose text runs sideways; a badge page is as the template drew it.
         "-dAutoRotatePages=/None",
         *page_range,
