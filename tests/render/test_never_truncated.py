@@ -95,3 +95,74 @@ def test_the_longest_names_are_whole_on_classic_within_its_name_height(name, dra
     assert not placed.ellipsized
     assert placed.lines == 4
     assert placed.size >= name_field.fit.floor(name_field.style.size) - 1e-6
+
+
+# Where a built-in back's name may print (mm): between its bands, left of landscape's side band,
+# below the photo. A name that wraps must grow into this area, not over a band or off the badge.
+BACK_NAME_AREAS = {
+    "classic": (0, 30, 105, 132),
+    "landscape": (0, 0, 93.6, 76.2),
+    "card": (0, 11, 85.6, 47),
+    "photo": (0, 66, 105, 132),
+}
+
+
+@pytest.mark.parametrize("template_id", list(BUILT_IN))
+def test_every_word_of_a_name_on_a_built_in_back_is_inside_the_backs_name_area(template_id, tmp_path):
+    # Long realistic names, and the longest met: on the back the name is large and wraps most.
+    rows = [row for row in realistic_attendees(400, seed=33) if len(row["name"]) > 28][:40]
+    rows += [{"name": name, "organization": "FOSSASIA"} for name in LONGEST]
+    plan = make_plan(
+        built_in_template(template_id),
+        BadgeOptions(name="FOSSASIA Summit 2026", sides="both"),
+        columns_available=["name", "organization", "role"],
+    )
+    pdf = tmp_path / "badges.pdf"
+    render_pdf(plan, rows, str(pdf))
+
+    left, top, right, bottom = BACK_NAME_AREAS[template_id]
+    template = plan.template
+    if template.width > template.height:
+        # A landscape page flips about its horizontal axis (long edge): each back is drawn turned
+        # 180 degrees (api/render/duplex.py), so its area is turned on the page too.
+        width, height = (size * 25.4 / 72 for size in (template.width, template.height))
+        left, top, right, bottom = width - right, height - bottom, width - left, height - top
+    outside = []
+    for page, words in enumerate(words_by_page(pdf), start=1):
+        if page % 2:  # fronts on odd pages, each back behind it
+            continue
+        name = clean_text(rows[page // 2 - 1]["name"])
+        for word, (x_min, y_min, x_max, y_max) in words:
+            if word not in name:  # the event on the band, and so on
+                continue
+            mm = [value * 25.4 / 72 for value in (x_min, y_min, x_max, y_max)]
+            tolerance = 1.5  # pdftotext's boxes take the font's whole ascent and descent
+            if (
+                mm[0] < left - tolerance
+                or mm[2] > right + tolerance
+                or mm[1] < top - tolerance
+                or mm[3] > bottom + tolerance
+            ):
+                outside.append((page, word, [round(value, 1) for value in mm]))
+    assert len(rows) > 30
+    assert outside == []
+
+
+def words_by_page(pdf) -> list[list[tuple[str, tuple[float, float, float, float]]]]:
+    """Each page's words with their boxes in points from the top-left, as pdftotext -bbox finds them."""
+    import re
+    import subprocess
+
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = []
+    for page in html.split("<page ")[1:]:
+        words = []
+        for match in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page
+        ):
+            box = tuple(float(match.group(index)) for index in range(1, 5))
+            words.append((match.group(5), box))
+        pages.append(words)
+    return pages
