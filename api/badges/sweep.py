@@ -150,7 +150,13 @@ def _delete_leftovers(session: Session) -> int:
     writing, a crash), once older than STORAGE_LEFTOVER_SECONDS; return how many were deleted."""
     horizon = time.time() - current_app.config["STORAGE_LEFTOVER_SECONDS"]
     store = storage()
-    deleted = store.delete_partials(older_than=horizon)
+    # A job still queued or running may be writing its files right now: its uploads are not
+    # leftovers, whatever their age says.
+    active = {
+        str(job_id)
+        for job_id in session.scalars(select(BadgeJob.id).where(BadgeJob.status.not_in(FINISHED_STATUSES)))
+    }
+    deleted = store.delete_partials(older_than=horizon, keep=lambda key: _job_of(key) in active)
     candidates: dict[uuid.UUID, str] = {}
     for name, changed_at in store.folders("jobs"):
         try:
@@ -169,3 +175,9 @@ def _delete_leftovers(session: Session) -> int:
     if deleted:
         log.info("Storage sweep deleted %d leftover files and folders", deleted)
     return deleted
+
+
+def _job_of(key: str) -> str | None:
+    """The job id a storage key belongs to ("jobs/<id>/..."), or None."""
+    parts = key.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "jobs" else None

@@ -14,7 +14,7 @@ import hashlib
 import io
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -225,9 +225,14 @@ class S3Storage:
                         newest[name] = max(newest.get(name, changed), changed)
         return sorted(newest.items())
 
-    def delete_partials(self, older_than: float) -> int:
+    def delete_partials(self, older_than: float, keep: Callable[[str], bool] = lambda _key: False) -> int:
         """Abort multipart uploads under the prefix that a crash left unfinished (their parts are
-        stored, and billed, until aborted); return how many."""
+        stored, and billed, until aborted), except those whose key (relative to the prefix) `keep`
+        says are still being written; return how many.
+
+        `keep` matters more than the age: a store's clock, or moto's (which reports every upload
+        as initiated in 2010), can make an upload in progress look old, and aborting it fails the
+        job that is writing it (seen: a 500 on CompleteMultipartUpload)."""
         aborted = 0
         prefix = f"{self.prefix}/" if self.prefix else ""
         with _s3_errors("multipart uploads"):
@@ -236,6 +241,8 @@ class S3Storage:
             )
             for page in pages:
                 for upload in page.get("Uploads", []):
+                    if keep(upload["Key"].removeprefix(prefix)):
+                        continue
                     if upload["Initiated"].timestamp() < older_than:
                         self.client.abort_multipart_upload(
                             Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]

@@ -16,7 +16,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -73,7 +73,7 @@ class Storage(Protocol):
     def delete(self, key: str) -> None: ...
     def delete_folder(self, prefix: str) -> None: ...
     def folders(self, prefix: str) -> list[tuple[str, float]]: ...
-    def delete_partials(self, older_than: float) -> int: ...
+    def delete_partials(self, older_than: float, keep: Callable[[str], bool] = ...) -> int: ...
     def scratch_dir(self) -> Path: ...
     def health(self, min_free_bytes: int = ...) -> dict[str, object]: ...
     def presigned_url(
@@ -205,9 +205,10 @@ class LocalStorage:
             pass
         return found
 
-    def delete_partials(self, older_than: float) -> int:
+    def delete_partials(self, older_than: float, keep: Callable[[str], bool] = lambda _key: False) -> int:  # noqa: ARG002  (the interface's signature)
         """Delete temporary files of writes that never finished (a crash mid-write), older than
-        `older_than` (a time.time() value); return how many."""
+        `older_than` (a time.time() value); return how many. A file being written has a fresh
+        modification time, so `keep` (which an object store needs) is not consulted."""
         deleted = 0
         for leftover in self.root.rglob(f"{PARTIAL_PREFIX}*"):
             try:
