@@ -31,6 +31,7 @@ from api.render.sheets import MM, bleed_note, mark_offset
 from api.render.tasks import BadgeSpec, TemplateSource, preview_badge
 from api.render.template import compile_template
 from api.render.zipped import write_zip
+from tests.support.pdf import near, raster
 
 BLEED_MM = 3.0
 # 85 x 55 mm. The pale artwork runs 3 mm past every edge (and further, to be clipped); a red band
@@ -69,33 +70,6 @@ def assert_qpdf_passes(path: Path) -> None:
     checked = qpdf_check(path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "No syntax or stream encoding errors found" in checked.stdout
-
-
-def raster(path: Path, tmp_path: Path, dpi: int = 72, page: int = 1) -> Image.Image:
-    stem = tmp_path / f"page-{page}"
-    subprocess.run(
-        [
-            "pdftoppm",
-            "-r",
-            str(dpi),
-            "-f",
-            str(page),
-            "-l",
-            str(page),
-            "-singlefile",
-            "-png",
-            str(path),
-            stem,
-        ],
-        check=True,
-    )
-    image = Image.open(f"{stem}.png").convert("RGB")
-    image.load()
-    return image
-
-
-def near(color: tuple[int, ...], expected: tuple[int, int, int], tolerance: int = 12) -> bool:
-    return all(abs(a - b) <= tolerance for a, b in zip(color, expected, strict=False))
 
 
 def pdf(

@@ -24,6 +24,7 @@ from api.render.photo_archive import PhotoArchive
 from api.render.printready import convert_for_print
 from api.render.sheets import MM, mark_offset
 from api.render.template import compile_template
+from tests.support.pdf import near, raster
 from tests.support.photos import BLUE as BLUE_BAND
 from tests.support.photos import RED as RED_BAND
 from tests.support.photos import banded_jpeg, photo_zip
@@ -75,33 +76,6 @@ def page_count(path: Path) -> int:
     match = re.search(r"Pages:\s+(\d+)", info)
     assert match
     return int(match.group(1))
-
-
-def raster(path: Path, tmp_path: Path, page: int, dpi: int = 72) -> Image.Image:
-    stem = tmp_path / f"page-{page}-{dpi}"
-    subprocess.run(
-        [
-            "pdftoppm",
-            "-r",
-            str(dpi),
-            "-f",
-            str(page),
-            "-l",
-            str(page),
-            "-singlefile",
-            "-png",
-            str(path),
-            stem,
-        ],
-        check=True,
-    )
-    image = Image.open(f"{stem}.png").convert("RGB")
-    image.load()
-    return image
-
-
-def near(color: tuple[int, ...], expected: tuple[int, int, int], tolerance: int = 12) -> bool:
-    return all(abs(a - b) <= tolerance for a, b in zip(color, expected, strict=False))
 
 
 def dark_pixels(image: Image.Image) -> set[tuple[int, int]]:
